@@ -1,0 +1,35 @@
+// LogBook: the daily log files admins grep: <storage>/logs/<kind>/YYYYMMDD.log,
+// one line per event, local time, old files removed after retention_days.
+// Thread-safe. Callers never pass passwords; LogBook masks AUTH payloads that
+// reach it through transcripts anyway (see MaskSecrets).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "config/status.h"
+
+namespace mailtee::archive {
+
+enum class LogKind { kConnections, kReceived, kRelayed, kFailed, kPop3, kTranscript, kSystem };
+const char* LogKindName(LogKind kind);   // "connections", "received", ...
+
+class LogBook {
+ public:
+  // dir: <storage>/logs. echo_to_stderr: also print every line to stderr (daemon in foreground).
+  LogBook(std::string dir, int retention_days, bool echo_to_stderr);
+  ~LogBook();
+  Status Open();
+  // Appends "YYYY-MM-DDTHH:MM:SS.mmm+09:00 <line>\n" to today's file of that kind.
+  void Write(LogKind kind, std::string_view line);
+  // Deletes files older than retention; called daily by the daemon and at start.
+  void Prune();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mailtee::archive

@@ -1,0 +1,91 @@
+// Typed, validated mailtee configuration. Built from XML by config/loader.h;
+// nothing here knows about sockets or files beyond their names.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailtee::config {
+
+enum class Protocol { kSmtp, kPop3 };
+enum class TlsMode { kNone, kStartTls, kImplicit };   // starttls = STLS for POP3
+enum class AuthMode { kPassthrough, kAccount };
+enum class BareNewline { kReject, kNormalize };
+
+const char* ToString(Protocol p);
+const char* ToString(TlsMode t);
+
+// An IPv4 or IPv6 network in CIDR form ("192.168.0.0/16", "::1/128", "10.1.2.3").
+struct Network {
+  int family = 0;                 // AF_INET or AF_INET6
+  uint8_t address[16] = {};       // network byte order; first 4 bytes for IPv4
+  int prefix_length = 0;
+  std::string text;               // as written in the config, for messages
+  // addr: 4 bytes (IPv4) or 16 bytes (IPv6). IPv4-mapped IPv6 matches IPv4 networks.
+  bool Contains(int addr_family, const uint8_t* addr) const;
+  static std::optional<Network> Parse(const std::string& text);
+};
+
+struct Upstream {
+  std::string host;
+  uint16_t port = 0;
+  TlsMode tls = TlsMode::kNone;
+  bool verify = true;             // certificate chain + host name
+  std::string ca_file;            // empty: system store (/etc/ssl/certs/ca-certificates.crt)
+  int line = 0;
+};
+
+struct Auth {
+  AuthMode mode = AuthMode::kPassthrough;
+  std::string user;               // account mode only
+  std::string password;           // account mode only; never logged
+  int line = 0;
+};
+
+// RFC 5321 §4.5.3.2 timeouts (seconds); POP3 uses idle_seconds (RFC 1939: >= 10 minutes).
+struct Timeouts {
+  int greeting = 300;             // upstream greeting / connect
+  int command = 300;              // client idle between commands
+  int data_block = 180;           // between DATA chunks
+  int data_end = 600;             // waiting for the reply to the final dot
+  int idle = 600;                 // POP3 idle
+};
+
+struct Listener {
+  std::string name;
+  Protocol protocol = Protocol::kSmtp;
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  TlsMode tls = TlsMode::kNone;
+  BareNewline bare_newline = BareNewline::kReject;
+  uint64_t max_message_bytes = 0;  // 0 = whatever the provider's SIZE says
+  int max_connections_per_ip = 20;
+  std::optional<Upstream> upstream;  // absent only in the embedded default config
+  Auth auth;
+  std::vector<Network> allow;     // empty: every client may connect (passthrough auth only)
+  Timeouts timeouts;
+  int line = 0;
+};
+
+struct TlsFiles {
+  std::string cert;               // PEM chain; relative paths resolve against the config file's folder
+  std::string key;
+  int line = 0;
+};
+
+struct LogSettings {
+  int retention_days = 90;
+  bool transcripts = false;       // opt-in detailed session transcripts (passwords masked)
+};
+
+struct Config {
+  std::string source;             // file name (or "<embedded default>") for messages
+  std::string storage_dir = "/var/lib/mailtee";
+  std::optional<TlsFiles> tls;    // absent: self-signed cert generated into storage_dir
+  LogSettings logs;
+  std::vector<Listener> listeners;
+};
+
+}  // namespace mailtee::config
