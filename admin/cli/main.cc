@@ -1,2 +1,43 @@
-// Placeholder until the CLI lands.
-int main() { return 0; }
+// mailtee — transparent POP3/SMTP archiving proxy. Subcommand dispatch only.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "admin/cli/commands.h"
+
+namespace {
+
+void PrintUsage(FILE* out) {
+  std::fputs(
+      "usage: mailtee <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  run [--config FILE]      run the proxy in the foreground (SIGTERM stops it gracefully);\n"
+      "                           without --config, the embedded default config (loopback only)\n"
+      "  check-config FILE        validate a config file; prints FILE:LINE: problems, exit 1 on error\n"
+      "  version                  print the version and the TLS library\n"
+      "\n"
+      "See docs/operator-guide.md and config/example.xml.\n",
+      out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  mailtee::cli::Args args(argv + 2, argv + argc);
+  if (command == "run") return mailtee::cli::RunDaemon(args);
+  if (command == "check-config") return mailtee::cli::CheckConfig(args);
+  if (command == "version" || command == "--version") return mailtee::cli::PrintVersion(args);
+  if (command == "help" || command == "--help" || command == "-h") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "mailtee: unknown command '%s'\n\n", command.c_str());
+  PrintUsage(stderr);
+  return 2;
+}
