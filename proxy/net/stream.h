@@ -11,6 +11,20 @@
 // CVE-2011-0411 class) — the caller must stop parsing at the STARTTLS/STLS
 // command and call StartTls* before handing more bytes to its parser.
 //
+// The exact TLS switch rule (both directions):
+//  * on_data delivers one socket read at a time. Call StartTls* synchronously
+//    from inside the on_data that carried the STARTTLS/STLS command (server) or
+//    the "220"/"+OK" reply to it (client). Whatever of that chunk the owner has
+//    not parsed yet is the owner's to drop: clear the line reader / parser
+//    buffer before returning. The stream never delivers any later plaintext:
+//    from the call on, only bytes decrypted by the TLS layer reach on_data.
+//  * Writes queued BEFORE StartTls* (e.g. "220 2.0.0 Ready to start TLS") still
+//    go out in plaintext, in order, ahead of the handshake; writes made after
+//    StartTls* (even before done fires) are encrypted once the handshake is done.
+//  * done(error) is followed by nothing else: the owner Close()s the stream.
+//    done names the peer and the reason, e.g. "TLS handshake with 127.0.0.1:587
+//    failed: certificate verify failed (self-signed certificate)".
+//
 // Backpressure: Write() always queues (never drops); pending_write_bytes() says
 // how much is queued. When it passes kHighWatermark the owner should pause
 // reading the *other* side; on_drained fires when it falls below kLowWatermark.

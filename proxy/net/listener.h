@@ -1,0 +1,60 @@
+// TcpListener: accepts TCP connections on one address:port and hands each one
+// to the owner as a plaintext net::Stream (TCP_NODELAY set, reading not yet
+// started until the owner calls SetCallbacks).
+//
+// Per-IP cap: at most max_connections_per_ip live Streams per client address
+// (0 = unlimited). A Stream counts from accept until it is destroyed (not merely
+// closed), so the owner's unique_ptr governs the slot. A connection beyond the
+// cap is NOT passed to on_accept: it goes to on_rejected (see set_on_rejected),
+// where the protocol layer can write e.g. "421 4.7.0 too many connections from
+// your address" and Close() it. Rejected streams do not count toward the cap.
+// Without an on_rejected hook, excess connections are closed at once.
+//
+// Lifetime: Close(done) stops accepting and calls done from libuv's close
+// callback. Destroying the listener at any time is safe (the handle is released
+// asynchronously and no callback fires after destruction); accepted Streams are
+// independent of the listener and may outlive it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/status.h"
+#include "proxy/net/stream.h"
+
+namespace mailtee::net {
+
+class TcpListener {
+ public:
+  using AcceptFn = std::function<void(std::unique_ptr<Stream>)>;
+  // reason is a short human sentence, e.g. "too many connections from 192.0.2.7 (limit 10)".
+  using RejectFn = std::function<void(std::unique_ptr<Stream>, const std::string& reason)>;
+
+  // address: "0.0.0.0", "127.0.0.1", "::", "::1" (IPv4 or IPv6 literal). port 0
+  // binds an ephemeral port (see port()). SO_REUSEADDR is set. Errors name
+  // address:port and the cause ("listen on 127.0.0.1:25 failed: permission denied").
+  static Status Listen(uv_loop_t* loop, const std::string& address, uint16_t port,
+                       int max_connections_per_ip, AcceptFn on_accept,
+                       std::unique_ptr<TcpListener>* out);
+
+  virtual ~TcpListener() = default;
+
+  // Hook for connections over the per-IP cap. Set it right after Listen (nothing
+  // is accepted until the loop runs). The Stream given is open and plaintext;
+  // the hook owns it and must Close() it (after writing a refusal if it likes).
+  virtual void set_on_rejected(RejectFn on_rejected) = 0;
+
+  // The bound port (useful with port 0).
+  virtual uint16_t port() const = 0;
+  // "127.0.0.1:2525" / "[::1]:2525" for logs.
+  virtual std::string description() const = 0;
+  // Live accepted streams from this address text (for tests and admin views).
+  virtual int connections_from(const std::string& ip_text) const = 0;
+
+  // Stops accepting; done (may be empty) runs once the handle is closed.
+  virtual void Close(std::function<void()> done) = 0;
+};
+
+}  // namespace mailtee::net
