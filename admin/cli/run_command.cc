@@ -1,0 +1,151 @@
+// mailtee run [--config FILE]: the daemon in the foreground.
+//
+// Start-up order matters for "nothing is lost": the archive recovers spooled
+// messages from a previous crash BEFORE any listener accepts a client.
+// SIGTERM/SIGINT drain gracefully (in-flight messages finish); a second signal
+// exits at once (spools are recovered on the next start).
+#include <signal.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "admin/cli/commands.h"
+#include "archive/archive_store.h"
+#include "archive/env.h"
+#include "archive/log_book.h"
+#include "config/loader.h"
+#include "proxy/daemon/daemon.h"
+
+namespace mailtee::cli {
+namespace {
+
+struct RunState {
+  uv_loop_t* loop = nullptr;
+  daemon::Daemon* daemon = nullptr;
+  archive::LogBook* log = nullptr;
+  uv_signal_t sigterm{}, sigint{};
+  uv_timer_t prune_timer{};
+  bool stopping = false;
+};
+
+void CloseLoopHandles(RunState* state) {
+  uv_close(reinterpret_cast<uv_handle_t*>(&state->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&state->sigint), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&state->prune_timer), nullptr);
+}
+
+void OnSignal(uv_signal_t* handle, int signum) {
+  auto* state = static_cast<RunState*>(handle->data);
+  if (state->stopping) {
+    state->log->Write(archive::LogKind::kSystem, "second signal: exiting now; spools are recovered at next start");
+    std::_Exit(1);
+  }
+  state->stopping = true;
+  state->log->Write(archive::LogKind::kSystem,
+                    std::string("received ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT") +
+                        ": draining sessions (send again to exit at once)");
+  state->daemon->Stop([state] {
+    state->log->Write(archive::LogKind::kSystem, "all sessions finished; stopped");
+    CloseLoopHandles(state);
+  });
+}
+
+void OnPruneTimer(uv_timer_t* handle) {
+  static_cast<RunState*>(handle->data)->log->Prune();
+}
+
+int PrintProblems(const config::LoadResult& result) {
+  int errors = 0;
+  for (const config::Problem& p : result.problems) {
+    std::fprintf(stderr, "%s\n", p.ToString().c_str());
+    if (!p.warning) ++errors;
+  }
+  return errors;
+}
+
+}  // namespace
+
+int RunDaemon(const Args& args) {
+  const std::string path = FlagValue(args, "--config");
+  config::LoadResult loaded = path.empty() ? config::LoadEmbeddedDefault() : config::LoadFile(path);
+  if (PrintProblems(loaded) > 0) {
+    std::fprintf(stderr, "mailtee: not starting: fix the errors above (check with: mailtee check-config %s)\n",
+                 path.empty() ? "FILE" : path.c_str());
+    return 1;
+  }
+  config::Config config = std::move(loaded.config);
+  if (path.empty()) {
+    std::fprintf(stderr, "mailtee: no --config given: running the embedded default config "
+                         "(loopback listeners, storage in %s)\n", config.storage_dir.c_str());
+  }
+
+  signal(SIGPIPE, SIG_IGN);
+  umask(077);  // archive, spool, keys and logs are for root/mailtee only
+  if (mkdir(config.storage_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "mailtee: cannot create storage dir %s: %s — create it or set <storage dir=...>\n",
+                 config.storage_dir.c_str(), std::strerror(errno));
+    return 1;
+  }
+
+  archive::LogBook log(config.storage_dir + "/logs", config.logs.retention_days, /*echo_to_stderr=*/true);
+  Status s = log.Open();
+  if (!s.ok()) {
+    std::fprintf(stderr, "mailtee: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  log.Prune();
+
+  std::unique_ptr<archive::ArchiveStore> store;
+  s = archive::ArchiveStore::Open(config.storage_dir, archive::Env::Default(), &log, &store);
+  if (!s.ok()) {
+    log.Write(archive::LogKind::kSystem, "cannot open the archive: " + s.ToString());
+    return 1;
+  }
+  archive::RecoveryStats recovered;
+  s = store->Recover(&recovered);
+  if (!s.ok()) {
+    log.Write(archive::LogKind::kSystem, "archive recovery failed: " + s.ToString() +
+                                             " — the spool is kept; fix the cause and restart");
+    return 1;
+  }
+
+  uv_loop_t* loop = uv_default_loop();
+  daemon::Daemon daemon(loop, config, store.get(), &log);
+  s = daemon.Start();
+  if (!s.ok()) {
+    log.Write(archive::LogKind::kSystem, "cannot start: " + s.ToString());
+    daemon.Stop(nullptr);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return 1;
+  }
+  for (const std::string& advice : daemon.advice()) log.Write(archive::LogKind::kSystem, "NOTE: " + advice);
+  std::string ready = "ready:";
+  for (const daemon::ListenerInfo& l : daemon.listeners()) {
+    ready += " " + l.name + "=" + l.address + ":" + std::to_string(l.port);
+  }
+  log.Write(archive::LogKind::kSystem, ready);
+
+  RunState state;
+  state.loop = loop;
+  state.daemon = &daemon;
+  state.log = &log;
+  uv_signal_init(loop, &state.sigterm);
+  uv_signal_init(loop, &state.sigint);
+  state.sigterm.data = state.sigint.data = &state;
+  uv_signal_start(&state.sigterm, OnSignal, SIGTERM);
+  uv_signal_start(&state.sigint, OnSignal, SIGINT);
+  uv_timer_init(loop, &state.prune_timer);
+  state.prune_timer.data = &state;
+  uv_timer_start(&state.prune_timer, OnPruneTimer, 3600 * 1000, 3600 * 1000);  // hourly check, daily files
+
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_loop_close(loop);
+  return 0;
+}
+
+}  // namespace mailtee::cli
