@@ -44,3 +44,39 @@ def token():
 @pytest.fixture
 def ca(peers):
     return peers.pki.ca_cert
+
+
+# -- mailtee -----------------------------------------------------------------
+from mailtee_runner import Mailtee, mailtee_binary  # noqa: E402
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item so teardown can tell a
+    failed test and print the daemons' logs with it."""
+    outcome = yield
+    setattr(item, "rep_" + outcome.get_result().when, outcome.get_result())
+
+
+@pytest.fixture
+def mailtee_bin():
+    path = mailtee_binary()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.skip(f"mailtee binary not built: {path} (build it or set MAILTEE_BIN)")
+    return path
+
+
+@pytest.fixture
+def mailtee(request, mailtee_bin, peers, tmp_path):
+    """A configured-but-not-started mailtee; add listeners, then start()."""
+    m = Mailtee(mailtee_bin, str(tmp_path / "mailtee"), peers.pki)
+    yield m
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    try:
+        m.stop()
+    except RuntimeError as e:
+        failed = True
+        print(e)
+    if failed:
+        print("--- mailtee log ---\n" + m.log_tail())
+        print(peers.logs())
