@@ -4,6 +4,8 @@
 // reach it through transcripts anyway (see MaskSecrets).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,9 @@ class LogBook {
  public:
   // dir: <storage>/logs. echo_to_stderr: also print every line to stderr (daemon in foreground).
   LogBook(std::string dir, int retention_days, bool echo_to_stderr);
+  // Same, with the clock injected (tests: date rollover and pruning).
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  LogBook(std::string dir, int retention_days, bool echo_to_stderr, Clock clock);
   ~LogBook();
   Status Open();
   // Appends "YYYY-MM-DDTHH:MM:SS.mmm+09:00 <line>\n" to today's file of that kind.
@@ -31,5 +36,14 @@ class LogBook {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Hides credentials in one protocol line before it is logged (transcripts):
+//   "AUTH PLAIN AGFsaWNlAHNlY3JldA==" -> "AUTH PLAIN ****"
+//   a line that is only base64 (a SASL continuation)  -> "****"
+//   "PASS secret" -> "PASS ****";  "APOP alice c4c9..." -> "APOP alice ****"
+// Commands are matched case-insensitively, after an optional direction
+// marker such as "C: " or "> ". Plain command words (QUIT, DATA, ...) are
+// not mistaken for base64.
+std::string MaskSecrets(std::string_view line);
 
 }  // namespace mailtee::archive

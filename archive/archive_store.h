@@ -1,0 +1,87 @@
+// ArchiveStore: the durable message store behind MessageSink.
+//
+//   <storage>/spool/<id>.eml.part   bytes while the message streams (0600)
+//   <storage>/spool/<id>.meta       context + phase + verdict (spool_meta.h)
+//   <storage>/archive/<user>/YYYY/MM/DD/<id>.eml   the message, byte-exact
+//   <storage>/archive/<user>/YYYY/MM/DD/<id>.xml   its report (report.h)
+//   <storage>/index/state           LevelDB: POP3 dedupe (dedupe_index.h)
+//
+// Call Recover() once at start-up, before any listener opens: it finishes or
+// drops what a crash left in the spool (rules in docs/archive.md). Begin runs
+// on the loop thread; captures of different messages may Seal/Commit
+// concurrently on worker threads. The store must outlive its captures.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "archive/env.h"
+#include "archive/log_book.h"
+#include "archive/message_sink.h"
+#include "archive/message_summary.h"
+#include "archive/spool_meta.h"
+
+namespace mailtee::archive {
+
+class DedupeIndex;
+
+struct RecoveryStats {
+  int dropped_unsealed = 0;   // phase "receiving" (or torn meta): deleted, client never heard 250
+  int archived_unknown = 0;   // phase "sealed": archived with outcome "unknown"
+  int finished_commits = 0;   // verdict recorded: the interrupted commit was completed
+  int orphans_removed = 0;    // .eml.part without a meta
+  int temps_removed = 0;      // stale *.tmp from interrupted atomic writes
+  int failed = 0;             // could not be recovered now (left in place for the next start)
+};
+
+// The reply recorded for messages whose verdict was lost in a crash.
+inline constexpr const char* kUnknownOutcomeReply = "mailtee stopped before the provider's reply was recorded";
+
+class ArchiveStore : public MessageSink {
+ public:
+  // Creates storage_dir/{spool,archive,index} (0700) and opens the index.
+  // env and log (log may be null) must outlive the store.
+  static Status Open(const std::string& storage_dir, Env* env, LogBook* log,
+                     std::unique_ptr<ArchiveStore>* out);
+  ~ArchiveStore() override;
+
+  Status Recover(RecoveryStats* stats);
+  Status Begin(const MessageContext& context, std::unique_ptr<Capture>* capture) override;
+
+  const std::string& storage_dir() const { return storage_dir_; }
+
+ private:
+  friend class StoreCapture;
+  ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std::unique_ptr<DedupeIndex> index);
+
+  std::string SpoolPath(const std::string& id, const char* suffix) const;
+  std::string Abs(const std::string& relative) const { return storage_dir_ + "/" + relative; }
+  Status WriteMeta(const SpoolMeta& meta, bool durable);
+  void Log(LogKind kind, const std::string& line);
+
+  // Moves a message whose verdict is recorded in its meta into the archive.
+  // Idempotent: works from whatever state an interrupted earlier run left on
+  // disk. summary: the analyzer's result, or null to re-read the message bytes.
+  Status FinishCommit(const SpoolMeta& meta, const MessageSummary* summary);
+  // POP3: the user already has these bytes; add a retrieval to that report.
+  // *done false when there is no usable earlier copy.
+  Status AddRetrievalToExisting(const SpoolMeta& meta, const std::string& user_folder,
+                                const MessageSummary& summary, bool* done);
+  Status RecoverOne(const std::string& id, RecoveryStats* stats);
+  std::mutex& DedupeLock(const std::string& key);
+
+  const std::string storage_dir_;
+  Env* const env_;
+  LogBook* const log_;
+  std::unique_ptr<DedupeIndex> index_;
+  // Serialises lookup-then-store of one (user, sha256) so two concurrent
+  // fetches of the same message still keep a single copy.
+  std::array<std::mutex, 16> dedupe_locks_;
+};
+
+// Runs the MessageAnalyzer over a stored file in bounded chunks.
+Status AnalyzeStoredMessage(Env* env, const std::string& path, MessageSummary* summary);
+
+}  // namespace mailtee::archive

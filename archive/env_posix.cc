@@ -1,0 +1,171 @@
+// PosixEnv: Env on open(2)/write(2)/fsync(2)/rename(2). Error texts name the
+// operation and the path (PosixError), never just "failed".
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "archive/env.h"
+
+namespace mailtee::archive {
+namespace {
+
+class PosixWritableFile : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override { Close(); }
+
+  Status Append(std::string_view data) override {
+    if (fd_ < 0) return Status::PosixError("write " + path_, EBADF);
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::PosixError("write " + path_, errno);
+      }
+      data.remove_prefix(static_cast<size_t>(n));  // short write: loop for the rest
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    if (fd_ < 0) return Status::PosixError("fsync " + path_, EBADF);
+    if (::fsync(fd_) != 0) return Status::PosixError("fsync " + path_, errno);
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::Ok();
+    int fd = fd_;
+    fd_ = -1;
+    // close(2) after EINTR must not be retried on Linux: the fd is already gone.
+    if (::close(fd) != 0 && errno != EINTR) return Status::PosixError("close " + path_, errno);
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixSequentialFile : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+
+  Status Read(size_t n, std::string* out) override {
+    out->resize(n);
+    for (;;) {
+      ssize_t got = ::read(fd_, out->data(), n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        out->clear();
+        return Status::PosixError("read " + path_, errno);
+      }
+      out->resize(static_cast<size_t>(got));
+      return Status::Ok();
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixEnv : public Env {
+ public:
+  Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
+                         std::unique_ptr<WritableFile>* out) override {
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == CreateMode::kExclusive ? O_EXCL : O_TRUNC);
+    int fd;
+    do {
+      fd = ::open(path.c_str(), flags, perms);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Status::PosixError("open " + path, errno);
+    out->reset(new PosixWritableFile(path, fd));
+    return Status::Ok();
+  }
+
+  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Status::PosixError("open " + path, errno);
+    out->reset(new PosixSequentialFile(path, fd));
+    return Status::Ok();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return Status::PosixError("rename " + from + " to " + to, errno);
+    return Status::Ok();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::PosixError("unlink " + path, errno);
+    return Status::Ok();
+  }
+
+  Status CreateDir(const std::string& path, int perms, bool* created) override {
+    *created = false;
+    if (::mkdir(path.c_str(), perms) == 0) {
+      *created = true;
+      return Status::Ok();
+    }
+    int err = errno;
+    struct stat st;
+    // EEXIST is the normal race between two workers creating the same day folder.
+    if (err == EEXIST && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
+    return Status::PosixError("mkdir " + path, err);
+  }
+
+  Status SyncDir(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Status::PosixError("open directory " + path, errno);
+    Status s;
+    if (::fsync(fd) != 0) s = Status::PosixError("fsync directory " + path, errno);
+    ::close(fd);
+    return s;
+  }
+
+  Status ListDir(const std::string& path, std::vector<std::string>* names) override {
+    names->clear();
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return Status::PosixError("opendir " + path, errno);
+    errno = 0;
+    while (struct dirent* entry = ::readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != "..") names->push_back(std::move(name));
+    }
+    int err = errno;
+    ::closedir(dir);
+    if (err != 0) return Status::PosixError("readdir " + path, err);
+    return Status::Ok();
+  }
+
+  Status Stat(const std::string& path, FileInfo* info) override {
+    *info = FileInfo();
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::Ok();
+      return Status::PosixError("stat " + path, errno);
+    }
+    info->exists = true;
+    info->is_dir = S_ISDIR(st.st_mode);
+    info->size = static_cast<uint64_t>(st.st_size);
+    info->mode = st.st_mode & 07777;
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv* env = new PosixEnv();  // leaked on purpose: used until exit
+  return env;
+}
+
+}  // namespace mailtee::archive

@@ -1,0 +1,189 @@
+#include "archive/fault_injection_env.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+namespace mailtee::archive {
+
+namespace {
+const char* OpName(FaultInjectionEnv::Op op) {
+  switch (op) {
+    case FaultInjectionEnv::Op::kCreateFile: return "open";
+    case FaultInjectionEnv::Op::kWrite: return "write";
+    case FaultInjectionEnv::Op::kSync: return "fsync";
+    case FaultInjectionEnv::Op::kRename: return "rename";
+    case FaultInjectionEnv::Op::kRemove: return "unlink";
+    case FaultInjectionEnv::Op::kCreateDir: return "mkdir";
+    case FaultInjectionEnv::Op::kSyncDir: return "fsync directory";
+    case FaultInjectionEnv::Op::kCount: break;
+  }
+  return "?";
+}
+}  // namespace
+
+// Wraps the target's file to count writes/fsyncs and track the synced length.
+class FaultFile : public WritableFile {
+ public:
+  FaultFile(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> target,
+            std::shared_ptr<FaultInjectionEnv::FileState> state)
+      : env_(env), path_(std::move(path)), target_(std::move(target)), state_(std::move(state)) {}
+
+  Status Append(std::string_view data) override {
+    Status s = env_->Before(FaultInjectionEnv::Op::kWrite, path_);
+    if (!s.ok()) return s;
+    s = target_->Append(data);
+    if (s.ok()) {
+      std::lock_guard<std::mutex> lock(env_->mu_);
+      state_->size += data.size();
+    }
+    return s;
+  }
+  Status Sync() override {
+    Status s = env_->Before(FaultInjectionEnv::Op::kSync, path_);
+    if (!s.ok()) return s;
+    s = target_->Sync();
+    if (s.ok()) {
+      std::lock_guard<std::mutex> lock(env_->mu_);
+      state_->synced = state_->size;
+    }
+    return s;
+  }
+  Status Close() override { return target_->Close(); }
+
+ private:
+  FaultInjectionEnv* env_;
+  std::string path_;
+  std::unique_ptr<WritableFile> target_;
+  std::shared_ptr<FaultInjectionEnv::FileState> state_;
+};
+
+FaultInjectionEnv::FaultInjectionEnv(Env* target) : EnvWrapper(target) {}
+FaultInjectionEnv::~FaultInjectionEnv() = default;
+
+void FaultInjectionEnv::FailNth(Op op, int nth, int err) {
+  std::lock_guard<std::mutex> lock(mu_);
+  plans_[static_cast<int>(op)] = FaultPlan{nth, err};
+}
+
+void FaultInjectionEnv::ClearFaults() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& plan : plans_) plan = FaultPlan();
+  crash_countdown_ = -1;
+}
+
+void FaultInjectionEnv::Crash() {
+  std::lock_guard<std::mutex> lock(mu_);
+  CrashLocked();
+}
+
+void FaultInjectionEnv::CrashAfter(int mutating_ops) {
+  std::lock_guard<std::mutex> lock(mu_);
+  crash_countdown_ = mutating_ops;
+}
+
+bool FaultInjectionEnv::crashed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return crashed_;
+}
+
+int FaultInjectionEnv::count(Op op) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_[static_cast<int>(op)];
+}
+
+Status FaultInjectionEnv::Before(Op op, const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_[static_cast<int>(op)]++;
+  if (!crashed_ && crash_countdown_ >= 0) {
+    if (crash_countdown_ == 0) CrashLocked();
+    else crash_countdown_--;
+  }
+  if (crashed_) return Status::PosixError(std::string(OpName(op)) + " " + what + " (after simulated crash)", EIO);
+  FaultPlan& plan = plans_[static_cast<int>(op)];
+  if (plan.remaining > 0 && --plan.remaining == 0)
+    return Status::PosixError(std::string(OpName(op)) + " " + what + " (injected)", plan.err);
+  return Status::Ok();
+}
+
+void FaultInjectionEnv::CrashLocked() {
+  if (crashed_) return;
+  crashed_ = true;
+  for (auto& [path, state] : files_) {
+    if (state->size > state->synced && ::truncate(path.c_str(), static_cast<off_t>(state->synced)) != 0)
+      std::perror(("FaultInjectionEnv: truncate " + path).c_str());
+  }
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    if (it->is_rename) ::rename(it->to.c_str(), it->from.c_str());
+    else ::unlink(it->to.c_str());
+  }
+  pending_.clear();
+}
+
+Status FaultInjectionEnv::NewWritableFile(const std::string& path, CreateMode mode, int perms,
+                                          std::unique_ptr<WritableFile>* out) {
+  Status s = Before(Op::kCreateFile, path);
+  if (!s.ok()) return s;
+  bool existed = FileExists(target(), path);
+  std::unique_ptr<WritableFile> file;
+  s = target()->NewWritableFile(path, mode, perms, &file);
+  if (!s.ok()) return s;
+  auto state = std::make_shared<FileState>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_[path] = state;
+    if (!existed) pending_.push_back(PendingEntry{false, "", path});
+  }
+  out->reset(new FaultFile(this, path, std::move(file), std::move(state)));
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
+  Status s = Before(Op::kRename, from + " to " + to);
+  if (!s.ok()) return s;
+  s = target()->RenameFile(from, to);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(from);
+  if (it != files_.end()) {
+    files_[to] = it->second;
+    files_.erase(it);
+  } else {
+    files_.erase(to);
+  }
+  pending_.push_back(PendingEntry{true, from, to});
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::RemoveFile(const std::string& path) {
+  Status s = Before(Op::kRemove, path);
+  if (!s.ok()) return s;
+  s = target()->RemoveFile(path);
+  if (s.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.erase(path);
+  }
+  return s;
+}
+
+Status FaultInjectionEnv::CreateDir(const std::string& path, int perms, bool* created) {
+  Status s = Before(Op::kCreateDir, path);
+  if (!s.ok()) return s;
+  return target()->CreateDir(path, perms, created);
+}
+
+Status FaultInjectionEnv::SyncDir(const std::string& path) {
+  Status s = Before(Op::kSyncDir, path);
+  if (!s.ok()) return s;
+  s = target()->SyncDir(path);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PendingEntry> still;
+  for (auto& entry : pending_)
+    if (ParentDir(entry.to) != path) still.push_back(std::move(entry));
+  pending_.swap(still);
+  return Status::Ok();
+}
+
+}  // namespace mailtee::archive

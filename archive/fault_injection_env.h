@@ -1,0 +1,83 @@
+// FaultInjectionEnv: an EnvWrapper for tests (after LevelDB's SpecialEnv and
+// fault_injection_test). It can make the Nth write fail with ENOSPC, an fsync
+// fail with EIO, a rename fail; and it can "crash": every later operation fails
+// with EIO and the disk is put back to what a power cut would leave:
+//   - file bytes written after the file's last fsync are truncated away;
+//   - file creations and renames whose directory was not fsynced afterwards
+//     are undone (created files unlinked, renames reversed), newest first.
+// Directory creation and unlinks are not rolled back (recovery tolerates both).
+// The crash model edits the real files, so the target must be a real file
+// system (PosixEnv on a temp directory).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "archive/env.h"
+
+namespace mailtee::archive {
+
+class FaultInjectionEnv : public EnvWrapper {
+ public:
+  enum class Op { kCreateFile, kWrite, kSync, kRename, kRemove, kCreateDir, kSyncDir, kCount };
+
+  explicit FaultInjectionEnv(Env* target);
+  ~FaultInjectionEnv() override;
+
+  // The nth call of op from now on (1 = the very next) fails with err; the
+  // operation is not performed. One plan per op; a new call replaces it.
+  void FailNth(Op op, int nth, int err);
+  void FailWrite(int nth, int err = ENOSPC) { FailNth(Op::kWrite, nth, err); }
+  void FailSync(int nth, int err = EIO) { FailNth(Op::kSync, nth, err); }
+  void FailRename(int nth, int err = EIO) { FailNth(Op::kRename, nth, err); }
+  void ClearFaults();
+
+  // Crash now (see header comment). Stays crashed; tests then reopen the store
+  // on a fresh Env, as a restarted daemon would.
+  void Crash();
+  // Crash just before the (n+1)th mutating operation from now (0 = the next one).
+  void CrashAfter(int mutating_ops);
+  bool crashed() const;
+  // How many calls of op were attempted (including failed ones).
+  int count(Op op) const;
+
+  Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
+                         std::unique_ptr<WritableFile>* out) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RemoveFile(const std::string& path) override;
+  Status CreateDir(const std::string& path, int perms, bool* created) override;
+  Status SyncDir(const std::string& path) override;
+
+ private:
+  friend class FaultFile;
+  struct FileState {
+    uint64_t size = 0;
+    uint64_t synced = 0;
+  };
+  // A directory entry change that is lost if the crash comes before its directory's fsync.
+  struct PendingEntry {
+    bool is_rename;
+    std::string from, to;  // create: to only
+  };
+  struct FaultPlan {
+    int remaining = 0;  // 0: no fault planned
+    int err = 0;
+  };
+
+  // Counts the op and decides whether it fails; returns the error Status or ok.
+  Status Before(Op op, const std::string& what);
+  void CrashLocked();
+
+  mutable std::mutex mu_;
+  bool crashed_ = false;
+  int crash_countdown_ = -1;  // -1: no crash planned
+  int counts_[static_cast<int>(Op::kCount)] = {};
+  FaultPlan plans_[static_cast<int>(Op::kCount)];
+  std::map<std::string, std::shared_ptr<FileState>> files_;
+  std::vector<PendingEntry> pending_;
+};
+
+}  // namespace mailtee::archive

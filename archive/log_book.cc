@@ -1,0 +1,177 @@
+#include "archive/log_book.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "archive/local_time.h"
+
+namespace mailtee::archive {
+namespace {
+
+constexpr LogKind kAllKinds[] = {LogKind::kConnections, LogKind::kReceived, LogKind::kRelayed, LogKind::kFailed,
+                                 LogKind::kPop3,        LogKind::kTranscript, LogKind::kSystem};
+constexpr int kKindCount = sizeof(kAllKinds) / sizeof(kAllKinds[0]);
+
+// "YYYYMMDD.log" -> true
+bool IsDailyLogName(const std::string& name) {
+  if (name.size() != 12 || name.compare(8, 4, ".log") != 0) return false;
+  for (int i = 0; i < 8; ++i)
+    if (name[i] < '0' || name[i] > '9') return false;
+  return true;
+}
+
+// The local date `days` calendar days before t, as YYYYMMDD (DST-safe: noon).
+std::string DayStampDaysBefore(std::chrono::system_clock::time_point t, int days) {
+  time_t seconds = std::chrono::system_clock::to_time_t(t);
+  struct tm local;
+  localtime_r(&seconds, &local);
+  local.tm_mday -= days;
+  local.tm_hour = 12;
+  local.tm_min = local.tm_sec = 0;
+  local.tm_isdst = -1;
+  time_t shifted = mktime(&local);
+  return LocalDayStamp(std::chrono::system_clock::from_time_t(shifted));
+}
+
+}  // namespace
+
+const char* LogKindName(LogKind kind) {
+  switch (kind) {
+    case LogKind::kConnections: return "connections";
+    case LogKind::kReceived: return "received";
+    case LogKind::kRelayed: return "relayed";
+    case LogKind::kFailed: return "failed";
+    case LogKind::kPop3: return "pop3";
+    case LogKind::kTranscript: return "transcript";
+    case LogKind::kSystem: return "system";
+  }
+  return "system";
+}
+
+struct LogBook::Impl {
+  std::string dir;
+  int retention_days;
+  bool echo;
+  Clock clock;
+  std::mutex mu;
+  struct OpenFile {
+    int fd = -1;
+    std::string day;  // YYYYMMDD the fd belongs to
+  };
+  OpenFile files[kKindCount];
+  bool failure_reported = false;
+
+  std::string KindDir(LogKind kind) const { return dir + "/" + LogKindName(kind); }
+
+  void ReportFailureOnce(const std::string& what, int err) {
+    if (failure_reported) return;
+    failure_reported = true;
+    std::fprintf(stderr, "mailtee: log book: %s: %s (further log write errors are not reported)\n", what.c_str(),
+                 std::strerror(err));
+  }
+
+  // Returns the fd for kind on day, reopening when the date changed; -1 on failure.
+  int FileFor(LogKind kind, const std::string& day) {
+    OpenFile& f = files[static_cast<int>(kind)];
+    if (f.fd >= 0 && f.day == day) return f.fd;
+    if (f.fd >= 0) ::close(f.fd);
+    f.fd = -1;
+    std::string path = KindDir(kind) + "/" + day + ".log";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == ENOENT) {  // the folder was removed under us: make it again
+      ::mkdir(dir.c_str(), 0750);
+      ::mkdir(KindDir(kind).c_str(), 0750);
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    }
+    if (fd < 0) {
+      ReportFailureOnce("open " + path, errno);
+      return -1;
+    }
+    f.fd = fd;
+    f.day = day;
+    return fd;
+  }
+};
+
+LogBook::LogBook(std::string dir, int retention_days, bool echo_to_stderr)
+    : LogBook(std::move(dir), retention_days, echo_to_stderr, [] { return std::chrono::system_clock::now(); }) {}
+
+LogBook::LogBook(std::string dir, int retention_days, bool echo_to_stderr, Clock clock) : impl_(new Impl) {
+  impl_->dir = std::move(dir);
+  impl_->retention_days = retention_days;
+  impl_->echo = echo_to_stderr;
+  impl_->clock = std::move(clock);
+}
+
+LogBook::~LogBook() {
+  for (auto& f : impl_->files)
+    if (f.fd >= 0) ::close(f.fd);
+}
+
+Status LogBook::Open() {
+  if (::mkdir(impl_->dir.c_str(), 0750) != 0 && errno != EEXIST)
+    return Status::PosixError("mkdir " + impl_->dir, errno);
+  for (LogKind kind : kAllKinds) {
+    std::string sub = impl_->KindDir(kind);
+    if (::mkdir(sub.c_str(), 0750) != 0 && errno != EEXIST) return Status::PosixError("mkdir " + sub, errno);
+  }
+  return Status::Ok();
+}
+
+void LogBook::Write(LogKind kind, std::string_view line) {
+  auto now = impl_->clock();
+  std::string text = LocalIsoTimestamp(now);
+  text += ' ';
+  // One event per line: embedded line breaks (multi-line replies) are made visible instead.
+  for (char c : line) {
+    if (c == '\n') text += "\\n";
+    else if (c != '\r') text += c;
+  }
+  text += '\n';
+
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->echo) std::fwrite(text.data(), 1, text.size(), stderr);
+  int fd = impl_->FileFor(kind, LocalDayStamp(now));
+  if (fd < 0) return;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      impl_->ReportFailureOnce(std::string("write to ") + LogKindName(kind) + " log", errno);
+      return;
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void LogBook::Prune() {
+  if (impl_->retention_days <= 0) return;  // 0: keep forever
+  std::string oldest_kept = DayStampDaysBefore(impl_->clock(), impl_->retention_days);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (LogKind kind : kAllKinds) {
+    std::string sub = impl_->KindDir(kind);
+    DIR* d = ::opendir(sub.c_str());
+    if (d == nullptr) continue;
+    std::vector<std::string> doomed;
+    while (struct dirent* entry = ::readdir(d)) {
+      std::string name = entry->d_name;
+      if (IsDailyLogName(name) && name.substr(0, 8) < oldest_kept) doomed.push_back(name);
+    }
+    ::closedir(d);
+    for (const auto& name : doomed) {
+      std::string path = sub + "/" + name;
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT) impl_->ReportFailureOnce("unlink " + path, errno);
+    }
+  }
+}
+
+}  // namespace mailtee::archive

@@ -1,0 +1,174 @@
+#include "archive/spool_meta.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <vector>
+
+namespace mailtee::archive {
+namespace {
+
+constexpr std::string_view kMagic = "mailtee-spool-meta 1";
+
+struct PhaseName {
+  SpoolPhase phase;
+  const char* name;
+};
+constexpr PhaseName kPhases[] = {
+    {SpoolPhase::kReceiving, "receiving"}, {SpoolPhase::kSealed, "sealed"},
+    {SpoolPhase::kAccepted, "accepted"},   {SpoolPhase::kRefused, "refused"},
+    {SpoolPhase::kUnknown, "unknown"},     {SpoolPhase::kHeld, "held"},
+};
+
+
+std::string Escape(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+std::string Unescape(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\\' && i + 1 < value.size()) {
+      char next = value[++i];
+      out += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+    } else {
+      out += value[i];
+    }
+  }
+  return out;
+}
+
+int64_t ToNanos(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+bool FromNanos(std::string_view text, std::chrono::system_clock::time_point* t) {
+  int64_t nanos = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), nanos);
+  if (ec != std::errc() || end != text.data() + text.size()) return false;
+  *t = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(nanos)));
+  return true;
+}
+
+}  // namespace
+
+const char* SpoolPhaseName(SpoolPhase phase) {
+  for (const auto& p : kPhases)
+    if (p.phase == phase) return p.name;
+  return "?";
+}
+
+SpoolPhase PhaseForOutcome(Outcome::Kind kind) {
+  switch (kind) {
+    case Outcome::Kind::kRelayed: return SpoolPhase::kAccepted;
+    case Outcome::Kind::kRefused: return SpoolPhase::kRefused;
+    case Outcome::Kind::kUnknown: return SpoolPhase::kUnknown;
+    case Outcome::Kind::kHeld: return SpoolPhase::kHeld;
+  }
+  return SpoolPhase::kUnknown;
+}
+
+std::string SerializeSpoolMeta(const SpoolMeta& meta) {
+  const MessageContext& c = meta.context;
+  std::string out(kMagic);
+  out += '\n';
+  auto put = [&out](std::string_view key, std::string_view value) {
+    out.append(key).append(" ").append(Escape(value)).append("\n");
+  };
+  put("id", meta.id);
+  put("phase", SpoolPhaseName(meta.phase));
+  put("archive-dir", meta.archive_dir);
+  put("direction", c.direction == Direction::kReceived ? "received" : "sent");
+  put("protocol", c.protocol);
+  put("listener", c.listener);
+  put("user", c.user);
+  put("client-ip", c.client_ip);
+  put("received-at", std::to_string(ToNanos(c.received_at)));
+  put("envelope-from", c.envelope_from);
+  for (const auto& to : c.envelope_to) put("envelope-to", to);
+  put("uidl", c.uidl);
+  put("upstream", c.upstream);
+  if (meta.has_outcome) {
+    const Outcome& o = meta.outcome;
+    put("outcome", SpoolPhaseName(PhaseForOutcome(o.kind)));
+    put("outcome-code", std::to_string(o.code));
+    put("outcome-reply", o.reply);
+    put("relayed-at", std::to_string(ToNanos(o.relayed_at)));
+  }
+  out += "end\n";
+  return out;
+}
+
+Status ParseSpoolMeta(std::string_view text, SpoolMeta* meta) {
+  *meta = SpoolMeta();
+  size_t nl = text.find('\n');
+  if (nl == std::string_view::npos || text.substr(0, nl) != kMagic)
+    return Status::Error("not a mailtee spool meta file (bad first line)");
+  text.remove_prefix(nl + 1);
+  bool saw_end = false, saw_phase = false;
+  while (!text.empty()) {
+    nl = text.find('\n');
+    if (nl == std::string_view::npos) return Status::Error("spool meta: last line is torn");
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
+    if (line == "end") {
+      saw_end = true;
+      break;
+    }
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos) return Status::Error("spool meta: line without a value: " + std::string(line));
+    std::string_view key = line.substr(0, space);
+    std::string value = Unescape(line.substr(space + 1));
+    MessageContext& c = meta->context;
+    if (key == "id") meta->id = value;
+    else if (key == "phase") {
+      for (const auto& p : kPhases)
+        if (value == p.name) meta->phase = p.phase, saw_phase = true;
+      if (!saw_phase) return Status::Error("spool meta: unknown phase " + value);
+    } else if (key == "archive-dir") meta->archive_dir = value;
+    else if (key == "direction") c.direction = value == "received" ? Direction::kReceived : Direction::kSent;
+    else if (key == "protocol") c.protocol = value;
+    else if (key == "listener") c.listener = value;
+    else if (key == "user") c.user = value;
+    else if (key == "client-ip") c.client_ip = value;
+    else if (key == "received-at") {
+      if (!FromNanos(value, &c.received_at)) return Status::Error("spool meta: bad received-at " + value);
+    } else if (key == "envelope-from") c.envelope_from = value;
+    else if (key == "envelope-to") c.envelope_to.push_back(value);
+    else if (key == "uidl") c.uidl = value;
+    else if (key == "upstream") c.upstream = value;
+    else if (key == "outcome") {
+      meta->has_outcome = true;
+      bool known = false;
+      for (const auto& p : kPhases)
+        if (value == p.name && p.phase != SpoolPhase::kReceiving && p.phase != SpoolPhase::kSealed) {
+          known = true;
+          meta->outcome.kind = p.phase == SpoolPhase::kAccepted ? Outcome::Kind::kRelayed
+                               : p.phase == SpoolPhase::kRefused ? Outcome::Kind::kRefused
+                               : p.phase == SpoolPhase::kHeld    ? Outcome::Kind::kHeld
+                                                                 : Outcome::Kind::kUnknown;
+        }
+      if (!known) return Status::Error("spool meta: unknown outcome " + value);
+    } else if (key == "outcome-code") meta->outcome.code = std::atoi(value.c_str());
+    else if (key == "outcome-reply") meta->outcome.reply = value;
+    else if (key == "relayed-at") {
+      if (!FromNanos(value, &meta->outcome.relayed_at)) return Status::Error("spool meta: bad relayed-at " + value);
+    }
+    // Unknown keys are skipped: a newer version may add fields.
+  }
+  if (!saw_end) return Status::Error("spool meta: missing end line (torn write)");
+  if (!saw_phase || meta->id.empty() || meta->archive_dir.empty())
+    return Status::Error("spool meta: id, phase or archive-dir missing");
+  return Status::Ok();
+}
+
+}  // namespace mailtee::archive

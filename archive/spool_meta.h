@@ -1,0 +1,42 @@
+// spool/<id>.meta: the small durable record beside a spooled message. It holds
+// the MessageContext, where the message will be archived, how far the capture
+// got (the phase) and, once known, the provider's verdict. Recovery reads only
+// this file to decide what a spool file means after a crash (docs/archive.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "archive/message_sink.h"
+#include "config/status.h"
+
+namespace mailtee::archive {
+
+enum class SpoolPhase {
+  kReceiving,  // bytes still arriving; the client was never told anything: drop on crash
+  kSealed,     // spool fsynced, end of data about to go upstream: verdict unknown on crash
+  kAccepted,   // provider said yes (or POP3 fetch complete): must end up in the archive
+  kRefused,    // provider said no: the attempt is recorded (report only)
+  kUnknown,    // no verdict (connection lost after the dot): archived as "unknown"
+  kHeld,       // held for approval: archived as "held"
+};
+const char* SpoolPhaseName(SpoolPhase phase);
+
+// The phase that records a verdict of this kind.
+SpoolPhase PhaseForOutcome(Outcome::Kind kind);
+
+struct SpoolMeta {
+  std::string id;
+  SpoolPhase phase = SpoolPhase::kReceiving;
+  std::string archive_dir;   // relative to storage: "archive/<user>/YYYY/MM/DD"
+  MessageContext context;
+  bool has_outcome = false;
+  Outcome outcome;
+};
+
+// Line format "key value" with \\, \n, \r escaped, framed by a version line
+// and a final "end" line so a torn file is rejected rather than misread.
+std::string SerializeSpoolMeta(const SpoolMeta& meta);
+Status ParseSpoolMeta(std::string_view text, SpoolMeta* meta);
+
+}  // namespace mailtee::archive

@@ -1,0 +1,39 @@
+// StoreCapture: ArchiveStore's Capture. Internal to archive/.
+// A capture destroyed without Commit or Abort leaves its spool files in place,
+// exactly as a crash would: Recover() decides their fate at the next start.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "archive/archive_store.h"
+
+namespace mailtee::archive {
+
+class StoreCapture : public Capture {
+ public:
+  StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool);
+  ~StoreCapture() override;
+
+  const std::string& id() const override { return meta_.id; }
+  Status Append(std::string_view bytes) override;
+  uint64_t size() const override { return size_; }
+  Status SealForRelay() override;
+  Status Commit(const Outcome& outcome) override;
+  void Abort(const std::string& reason) override;
+
+ private:
+  enum class State { kReceiving, kSealed, kVerdictRecorded, kDone };
+
+  ArchiveStore* const store_;
+  SpoolMeta meta_;
+  std::unique_ptr<WritableFile> spool_;
+  MessageAnalyzer analyzer_;
+  std::optional<MessageSummary> summary_;  // analyzer_.Finish() runs once
+  uint64_t size_ = 0;
+  State state_ = State::kReceiving;
+  bool spool_synced_ = false;
+  Status append_error_;  // sticky: a message with a hole must never be committed
+};
+
+}  // namespace mailtee::archive

@@ -1,0 +1,106 @@
+// ArchiveStore::Recover: what a crash left in the spool, decided by the meta's
+// phase (docs/archive.md, "Recovery"):
+//   receiving (or torn meta)      -> delete: the client was never told "accepted"
+//   sealed                        -> archive with outcome "unknown"
+//   accepted/refused/unknown/held -> finish the interrupted commit
+//   .eml.part without meta        -> delete;  *.tmp -> delete
+#include <algorithm>
+#include <set>
+
+#include "archive/archive_store.h"
+#include "archive/dedupe_index.h"
+
+namespace mailtee::archive {
+namespace {
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string Stem(const std::string& name, std::string_view suffix) {
+  return name.substr(0, name.size() - suffix.size());
+}
+
+}  // namespace
+
+Status ArchiveStore::RecoverOne(const std::string& id, RecoveryStats* stats) {
+  const std::string meta_path = SpoolPath(id, ".meta");
+  std::string text;
+  SpoolMeta meta;
+  Status s = ReadWholeFile(env_, meta_path, 1 << 20, &text);
+  if (!s.ok()) return s;
+  Status parsed = ParseSpoolMeta(text, &meta);
+  if (parsed.ok() && meta.id != id) parsed = Status::Error("spool meta names message " + meta.id);
+
+  // A sealed meta is written atomically and fsynced, so a torn one never got
+  // past "receiving": it is dropped like any unsealed message.
+  if (!parsed.ok() || meta.phase == SpoolPhase::kReceiving) {
+    s = env_->RemoveFile(SpoolPath(id, ".eml.part"));
+    if (s.ok()) s = env_->RemoveFile(meta_path);
+    if (!s.ok()) return s;
+    stats->dropped_unsealed++;
+    Log(LogKind::kSystem, "recovery: message " + id + " was still being received (" +
+                              (parsed.ok() ? "phase receiving" : parsed.message()) +
+                              "); the client was never told it was accepted; spool deleted");
+    return Status::Ok();
+  }
+
+  bool was_sealed = meta.phase == SpoolPhase::kSealed;
+  if (was_sealed) {
+    meta.phase = SpoolPhase::kUnknown;
+    meta.has_outcome = true;
+    meta.outcome = Outcome{Outcome::Kind::kUnknown, 0, kUnknownOutcomeReply, {}};
+    s = WriteMeta(meta, /*durable=*/true);
+    if (!s.ok()) return s;
+  }
+  s = FinishCommit(meta, nullptr);
+  if (!s.ok()) return s;
+  if (was_sealed) stats->archived_unknown++;
+  else stats->finished_commits++;
+  Log(LogKind::kSystem, "recovery: message " + id + " for " + meta.archive_dir + " archived with outcome " +
+                            SpoolPhaseName(meta.phase) + (was_sealed ? " (crash after the end of data was sealed)" : ""));
+  return Status::Ok();
+}
+
+Status ArchiveStore::Recover(RecoveryStats* stats) {
+  *stats = RecoveryStats();
+  const std::string spool_dir = storage_dir_ + "/spool";
+  std::vector<std::string> names;
+  Status s = env_->ListDir(spool_dir, &names);
+  if (!s.ok()) return s.WithContext("while recovering the spool");
+  std::sort(names.begin(), names.end());  // ids sort by time: recover oldest first
+
+  std::set<std::string> metas;
+  for (const auto& name : names) {
+    if (EndsWith(name, ".tmp")) {
+      s = env_->RemoveFile(spool_dir + "/" + name);
+      if (s.ok()) stats->temps_removed++;
+    } else if (EndsWith(name, ".meta")) {
+      metas.insert(Stem(name, ".meta"));
+    }
+  }
+
+  Status first_error;
+  for (const auto& id : metas) {
+    s = RecoverOne(id, stats);
+    if (!s.ok()) {
+      stats->failed++;
+      Log(LogKind::kSystem, "recovery: message " + id + " left in the spool: " + s.message());
+      if (first_error.ok()) first_error = s.WithContext("while recovering message " + id);
+    }
+  }
+
+  for (const auto& name : names) {
+    if (!EndsWith(name, ".eml.part") || metas.count(Stem(name, ".eml.part"))) continue;
+    s = env_->RemoveFile(spool_dir + "/" + name);
+    if (s.ok()) {
+      stats->orphans_removed++;
+      Log(LogKind::kSystem, "recovery: removed spool file without meta " + name);
+    }
+  }
+  s = env_->SyncDir(spool_dir);
+  if (first_error.ok() && !s.ok()) first_error = s;
+  return first_error;
+}
+
+}  // namespace mailtee::archive
