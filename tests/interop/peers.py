@@ -60,7 +60,8 @@ class Peers:
         self._atexit = False
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self):
+    def start(self, postfix: bool = True):
+        """Starts Dovecot and (unless postfix=False, e.g. POP3-only benches) Postfix."""
         self.pki = make_pki(os.path.join(self.root, "pki"))
         os.makedirs(self.mail_root, exist_ok=True)
         os.chmod(self.mail_root, 0o755)
@@ -75,6 +76,8 @@ class Peers:
         self.dovecot = Dovecot(self.root, self.pki, self.users, self.mail_root,
                                self.uid, self.gid)
         self.dovecot.start()
+        if not postfix:
+            return self
         self.postfix = Postfix(self.root, self.pki, self.users, self.mail_root,
                                self.dovecot.auth_socket, self.uid, self.gid)
         try:

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SMTP proxy load benchmark: Postfix's smtp-source against smtp-sink, straight
+# and through mailtee, in the same run (plain TCP on loopback, one message per
+# session as smtp-source does by default).
+#
+#   1 KB, 10 KB, 100 KB messages  N each (2,000; 200 when MAILTEE_BENCH_QUICK=1),
+#                                 20 concurrent sessions     -> msgs/s direct, via mailtee, ratio
+#   one big message               50 MB (10 MB quick)        -> seconds both ways, and
+#                                 mailtee's peak RSS (VmHWM) growth while relaying it
+#
+# mailtee's listener: tls="none", upstream tls="none" to the sink,
+# auth mode="account" with <allow network="127.0.0.1/32"/>: smtp-source cannot
+# AUTH, so mailtee logs in upstream with the listener's account (smtp-sink
+# accepts any AUTH). In passthrough mode mailtee refuses MAIL without AUTH.
+#
+# Env: MAILTEE_BIN (default build/admin/mailtee), MAILTEE_BENCH_QUICK=1 for the
+# cut-down sizes. Without a mailtee binary only the direct half runs (exit 0,
+# says so); a mailtee that fails to relay makes the script exit 1.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+MAILTEE_BIN=${MAILTEE_BIN:-$repo/build/admin/mailtee}
+quick=${MAILTEE_BENCH_QUICK:-0}
+if [[ $quick == 1 ]]; then count=200; big=$((10 * 1024 * 1024)); else count=2000; big=$((50 * 1024 * 1024)); fi
+sessions=20
+sizes=(1024 10240 102400)
+
+work=$(mktemp -d /tmp/mailtee-smtp-bench-XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_ports() {
+  /usr/bin/python3 -c "import sys; sys.path.insert(0, '$repo/tests/interop'); from netutil import free_ports; print(*free_ports($1))"
+}
+wait_port() {  # port [pid]
+  for _ in $(seq 200); do
+    if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+    if [[ -n ${2:-} ]] && ! kill -0 "$2" 2>/dev/null; then return 1; fi
+    sleep 0.05
+  done
+  return 1
+}
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v m="$1" -v d="$2" 'BEGIN { if (d > 0) printf "%.2f", m / d; else print "n/a" }'; }
+
+# send PORT MSGS SIZE SESSIONS -> prints elapsed "start end" or fails
+send() {
+  local out="$work/source.out" t0 t1
+  t0=$(now)
+  if ! smtp-source -s "$4" -m "$2" -l "$3" -f bench@example.test -t sink@example.test \
+       -M client.example.test 127.0.0.1:"$1" >"$out" 2>&1; then
+    echo "smtp-source to port $1 failed: $(tail -3 "$out")" >&2
+    return 1
+  fi
+  t1=$(now)
+  echo "$t0 $t1"
+}
+
+read -r sink_port mailtee_port < <(free_ports 2)
+smtp-sink -u nobody 127.0.0.1:"$sink_port" 1024 >"$work/sink.log" 2>&1 &
+pids+=($!)
+wait_port "$sink_port" "${pids[-1]}" || { echo "smtp-sink did not start"; cat "$work/sink.log"; exit 1; }
+
+have_mailtee=0
+mailtee_pid=
+if [[ -x $MAILTEE_BIN ]]; then
+  mkdir -p "$work/mailtee"
+  cat >"$work/mailtee/mailtee.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<mailtee>
+  <storage dir="$work/mailtee/storage"/>
+  <listener name="bench" protocol="smtp" address="127.0.0.1" port="$mailtee_port" tls="none">
+    <upstream host="127.0.0.1" port="$sink_port" tls="none" verify="false"/>
+    <auth mode="account" user="bench" password="bench-password"/>
+    <allow network="127.0.0.1/32"/>
+  </listener>
+</mailtee>
+XML
+  "$MAILTEE_BIN" run --config "$work/mailtee/mailtee.xml" >"$work/mailtee/mailtee.log" 2>&1 &
+  mailtee_pid=$!
+  pids+=("$mailtee_pid")
+  if wait_port "$mailtee_port" "$mailtee_pid"; then
+    have_mailtee=1
+  else
+    echo "mailtee did not start:"; tail -20 "$work/mailtee/mailtee.log"; exit 1
+  fi
+else
+  echo "note: $MAILTEE_BIN not built: measuring the direct half only"
+fi
+
+status=0
+printf '%-22s %12s %12s %8s\n' "smtp (${sessions} sessions)" "direct/s" "mailtee/s" "ratio"
+for size in "${sizes[@]}"; do
+  read -r a b < <(send "$sink_port" "$count" "$size" "$sessions") || { status=1; continue; }
+  direct=$(rate "$count" "$a" "$b")
+  via="-"; r="-"
+  if [[ $have_mailtee == 1 ]]; then
+    if read -r a b < <(send "$mailtee_port" "$count" "$size" "$sessions"); then
+      via=$(rate "$count" "$a" "$b"); r=$(ratio "$via" "$direct")
+    else
+      via="FAILED"; status=1
+    fi
+  fi
+  printf '%-22s %12s %12s %8s\n' "$count x $((size / 1024)) KB" "$direct" "$via" "$r"
+done
+
+read -r a b < <(send "$sink_port" 1 "$big" 1) || status=1
+direct_big=$(secs "$a" "$b")
+line="1 x $((big / 1048576)) MB: direct ${direct_big}s"
+if [[ $have_mailtee == 1 ]]; then
+  hwm() { awk '/^VmHWM:/ { print $2 }' /proc/"$mailtee_pid"/status; }
+  before=$(hwm)
+  if read -r a b < <(send "$mailtee_port" 1 "$big" 1); then
+    after=$(hwm)
+    line+=", mailtee $(secs "$a" "$b")s; mailtee VmHWM ${before} kB -> ${after} kB (+$((after - before)) kB)"
+  else
+    line+=", mailtee FAILED"; status=1
+  fi
+fi
+echo "$line"
+if [[ $have_mailtee == 1 ]] && ! kill -0 "$mailtee_pid" 2>/dev/null; then
+  echo "mailtee died during the run:"; tail -20 "$work/mailtee/mailtee.log"; status=1
+fi
+[[ $status == 0 ]] || { echo "mailtee log tail:"; tail -20 "$work/mailtee/mailtee.log" 2>/dev/null; }
+exit $status
