@@ -1,0 +1,77 @@
+#include "proxy/smtp/smtp_proxy.h"
+
+#include "proxy/smtp/smtp_session.h"
+
+namespace mailtee::smtp {
+
+SmtpProxy::SmtpProxy(ProxyEnvironment env) : env_(env), reaper_(env.loop) {}
+
+SmtpProxy::~SmtpProxy() = default;
+
+void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
+  if (draining_) {
+    RejectBusy(std::move(client), "service shutting down");
+    return;
+  }
+  auto session = std::make_unique<SmtpSession>(this, env_, std::move(client), next_serial_++);
+  SmtpSession* raw = session.get();
+  sessions_.emplace(raw, std::move(session));
+  raw->Start();
+}
+
+void SmtpProxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
+  auto entry = std::make_unique<Rejected>();
+  Rejected* raw = entry.get();
+  entry->stream = std::move(client);
+  net::Stream::Callbacks cb;
+  cb.on_data = [](std::string_view) {};
+  cb.on_closed = [this, raw] {
+    raw->closed = true;
+    reaper_.Start(0, [this] { Reap(); });
+  };
+  entry->stream->SetCallbacks(std::move(cb));
+  if (env_.log) {
+    env_.log->Write(archive::LogKind::kConnections, "smtp/" + env_.listener->name + " reject client=" +
+                                                        entry->stream->peer().text + " reason=" + reason);
+  }
+  entry->stream->Write("421 4.7.0 " + reason + "\r\n");
+  entry->stream->Close();
+  rejected_.push_back(std::move(entry));
+}
+
+void SmtpProxy::Drain(std::function<void()> done) {
+  draining_ = true;
+  drain_done_ = std::move(done);
+  // Copy: Drain may finish sessions (they are only deleted later, by Reap).
+  std::vector<SmtpSession*> live;
+  for (auto& [raw, owned] : sessions_) live.push_back(raw);
+  for (SmtpSession* s : live) s->Drain();
+  reaper_.Start(0, [this] { Reap(); });
+}
+
+void SmtpProxy::SessionFinished(SmtpSession* session) {
+  finished_.push_back(session);
+  // Deleting from inside the stream's close callback would pull the stream out
+  // from under its own caller: delete on the next loop turn instead.
+  reaper_.Start(0, [this] { Reap(); });
+}
+
+void SmtpProxy::Reap() {
+  std::vector<SmtpSession*> finished;
+  finished.swap(finished_);
+  for (SmtpSession* s : finished) sessions_.erase(s);
+  for (size_t i = 0; i < rejected_.size();) {
+    if (rejected_[i]->closed) {
+      rejected_.erase(rejected_.begin() + i);
+    } else {
+      ++i;
+    }
+  }
+  if (draining_ && sessions_.empty() && drain_done_) {
+    auto done = std::move(drain_done_);
+    drain_done_ = nullptr;
+    done();
+  }
+}
+
+}  // namespace mailtee::smtp

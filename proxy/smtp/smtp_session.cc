@@ -1,0 +1,1091 @@
+#include "proxy/smtp/smtp_session.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstring>
+
+#include "proxy/smtp/sasl.h"
+
+namespace mailtee::smtp {
+namespace {
+
+constexpr size_t kMaxInbox = 256 << 10;      // unparsed client bytes before we stop reading
+constexpr size_t kDecodeSlice = 64 << 10;    // DATA bytes decoded per step (bounds the output buffers)
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "mailtee";
+  return buf;
+}
+
+bool IsBase64Line(std::string_view s) {
+  if (s == "*" || s == "=") return true;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
+  return true;
+}
+
+std::string JoinRecipients(const std::vector<std::string>& rcpts) {
+  std::string out;
+  for (const auto& r : rcpts) {
+    if (!out.empty()) out += ',';
+    out += r;
+  }
+  return out;
+}
+
+// One line of the provider's reply for log files.
+std::string OneLine(const Reply& reply) {
+  std::string t = reply.Text();
+  for (char& c : t)
+    if (c == '\n' || c == '\r') c = ' ';
+  return t;
+}
+
+}  // namespace
+
+SmtpSession::SmtpSession(SmtpProxy* owner, const ProxyEnvironment& env, std::unique_ptr<net::Stream> client,
+                         uint64_t serial)
+    : owner_(owner),
+      env_(env),
+      listener_(*env.listener),
+      session_tag_("smtp/" + env.listener->name + "#" + std::to_string(serial)),
+      local_name_(HostName()),
+      client_(std::move(client)),
+      client_timer_(env.loop),
+      upstream_timer_(env.loop) {}
+
+SmtpSession::~SmtpSession() {
+  WipeString(&login_candidate_);
+}
+
+void SmtpSession::Log(archive::LogKind kind, const std::string& line) {
+  if (env_.log) env_.log->Write(kind, session_tag_ + " " + line);
+}
+
+std::string SmtpSession::UpstreamName() const {
+  if (!listener_.upstream) return "(none)";
+  return listener_.upstream->host + ":" + std::to_string(listener_.upstream->port);
+}
+
+bool SmtpSession::ClientIsLoopback() const {
+  const net::PeerAddress& p = client_->peer();
+  if (p.family == AF_INET) return p.bytes[0] == 127;
+  if (p.family == AF_INET6) {
+    static const uint8_t kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(p.bytes, kLoopback6, 16) == 0) return true;
+    return memcmp(p.bytes, kMapped, 12) == 0 && p.bytes[12] == 127;
+  }
+  return false;
+}
+
+bool SmtpSession::AuthAllowedNow() const {
+  if (listener_.auth.mode != config::AuthMode::kPassthrough) return false;
+  if (client_->is_tls()) return true;
+  return listener_.tls == config::TlsMode::kNone && ClientIsLoopback();
+}
+
+// ---------------------------------------------------------------- start-up
+
+void SmtpSession::Start() {
+  upstream_parser_.Reset();
+  net::Stream::Callbacks cb;
+  cb.on_data = [this](std::string_view b) { OnClientData(b); };
+  cb.on_drained = [this] { UpdateClientReading(); Pump(); };
+  cb.on_error = [this](const Status& s) { OnClientGone("client error: " + s.message()); };
+  cb.on_eof = [this] { OnClientGone("client closed the connection"); };
+  cb.on_closed = [this] {
+    client_closed_ = true;
+    MaybeFinish();
+  };
+  client_->SetCallbacks(std::move(cb));
+  const net::PeerAddress& peer = client_->peer();
+  Log(archive::LogKind::kConnections, "accept client=" + peer.text + ":" + std::to_string(peer.port) +
+                                          " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls));
+
+  // Never an open relay: account mode needs an allow-list, and an allow-list is always enforced.
+  bool account = listener_.auth.mode == config::AuthMode::kAccount;
+  bool allowed = listener_.allow.empty() ? !account : false;
+  for (const auto& net : listener_.allow) {
+    if (net.Contains(peer.family, peer.bytes)) allowed = true;
+  }
+  if (!allowed) {
+    phase_ = Phase::kClosing;
+    WriteClient(MakeReply("554 5.7.1 relay not permitted from " + peer.text));
+    Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list");
+    CloseAll("client not in allow list");
+    return;
+  }
+  if (!listener_.upstream) {
+    phase_ = Phase::kClosing;
+    WriteClient(MakeReply("421 4.3.5 no provider configured for listener " + listener_.name));
+    CloseAll("no upstream configured");
+    return;
+  }
+  if (listener_.tls == config::TlsMode::kImplicit) {
+    if (!env_.server_tls) {
+      phase_ = Phase::kClosing;
+      CloseAll("implicit TLS listener without a server certificate");
+      return;
+    }
+    phase_ = Phase::kClientHandshake;
+    client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
+      if (phase_ == Phase::kClosing) return;
+      if (!s.ok()) {
+        Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message());
+        phase_ = Phase::kClosing;
+        CloseAll("client TLS handshake failed");
+        return;
+      }
+      ConnectUpstream();
+    });
+    return;
+  }
+  ConnectUpstream();
+}
+
+void SmtpSession::ConnectUpstream() {
+  phase_ = Phase::kUpstreamSetup;
+  setup_ = SetupStep::kConnect;
+  const config::Upstream& up = *listener_.upstream;
+  ArmClientTimer();
+  ++pending_work_;  // the connect callback must find us alive
+  net::Connect(env_.loop, up.host, up.port, listener_.timeouts.greeting,
+               [this](Status s, std::unique_ptr<net::Stream> stream) { OnUpstreamConnected(std::move(s), std::move(stream)); });
+}
+
+void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream> stream) {
+  --pending_work_;
+  if (phase_ == Phase::kClosing) {
+    if (stream) {
+      // We no longer need it: close it and let its on_closed finish us.
+      upstream_ = std::move(stream);
+      upstream_closed_ = false;
+      net::Stream::Callbacks cb;
+      cb.on_closed = [this] {
+        upstream_closed_ = true;
+        MaybeFinish();
+      };
+      upstream_->SetCallbacks(std::move(cb));
+      upstream_->Close();
+    }
+    MaybeFinish();
+    return;
+  }
+  if (!status.ok()) {
+    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + status.message());
+    return;
+  }
+  upstream_ = std::move(stream);
+  upstream_closed_ = false;
+  net::Stream::Callbacks cb;
+  cb.on_data = [this](std::string_view b) { OnUpstreamData(b); };
+  cb.on_drained = [this] {
+    if (paused_for_upstream_) {
+      paused_for_upstream_ = false;
+      UpdateClientReading();
+      Pump();
+    }
+  };
+  cb.on_error = [this](const Status& s) { OnUpstreamGone(s.message()); };
+  cb.on_eof = [this] { OnUpstreamGone("provider " + UpstreamName() + " closed the connection"); };
+  cb.on_closed = [this] {
+    upstream_closed_ = true;
+    MaybeFinish();
+  };
+  upstream_->SetCallbacks(std::move(cb));
+  const config::Upstream& up = *listener_.upstream;
+  if (up.tls == config::TlsMode::kImplicit) {
+    setup_ = SetupStep::kTlsHandshake;
+    ArmUpstreamTimer(listener_.timeouts.greeting);
+    upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this](const Status& s) {
+      if (phase_ == Phase::kClosing) return;
+      if (!s.ok()) {
+        SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
+        return;
+      }
+      setup_ = SetupStep::kGreeting;
+    });
+    return;
+  }
+  setup_ = SetupStep::kGreeting;
+  ArmUpstreamTimer(listener_.timeouts.greeting);
+}
+
+void SmtpSession::SetupFailed(const std::string& reply_line) {
+  if (phase_ == Phase::kClosing) return;
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reply_line);
+  WriteClient(MakeReply(reply_line));
+  CloseAll(reply_line);
+}
+
+void SmtpSession::SendUpstream(std::string_view bytes, int timeout_seconds) {
+  upstream_->Write(bytes);
+  ArmUpstreamTimer(timeout_seconds);
+}
+
+void SmtpSession::ArmUpstreamTimer(int seconds) {
+  upstream_timer_.Start(static_cast<uint64_t>(seconds) * 1000, [this] {
+    if (phase_ == Phase::kClosing) return;
+    bool before_greeting = phase_ == Phase::kUpstreamSetup;
+    std::string line = before_greeting ? "421 4.4.2 provider " + UpstreamName() + " did not answer"
+                                       : "451 4.4.2 provider did not answer";
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout");
+    if (capture_ && pending_work_ == 0) {
+      capture_->Abort("provider did not answer");
+      capture_.reset();
+    }
+    WriteClient(MakeReply(line));
+    CloseAll("provider timeout");
+  });
+}
+
+void SmtpSession::ArmClientTimer() {
+  int seconds = phase_ == Phase::kData ? listener_.timeouts.data_block : listener_.timeouts.command;
+  client_timer_.Start(static_cast<uint64_t>(seconds) * 1000, [this] {
+    if (phase_ != Phase::kCommands && phase_ != Phase::kAuthContinuation && phase_ != Phase::kData) {
+      ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
+      return;
+    }
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout");
+    if (capture_) {
+      capture_->Abort("client timed out");
+      capture_.reset();
+    }
+    WriteClient(MakeReply("421 4.4.2 " + local_name_ + " timeout, closing connection"));
+    CloseAll("client timeout");
+  });
+}
+
+// ---------------------------------------------------------------- upstream replies
+
+void SmtpSession::OnUpstreamData(std::string_view bytes) {
+  while (!bytes.empty() && phase_ != Phase::kClosing) {
+    size_t used = 0;
+    bool complete = false;
+    Reply reply;
+    Status s = upstream_parser_.Feed(bytes, &used, &complete, &reply);
+    bytes.remove_prefix(used);
+    if (!s.ok()) {
+      OnUpstreamGone(s.message());
+      return;
+    }
+    if (complete && !OnUpstreamReply(std::move(reply))) return;
+  }
+}
+
+bool SmtpSession::OnUpstreamReply(Reply reply) {
+  if (phase_ == Phase::kUpstreamSetup) return OnSetupReply(reply);
+  if (phase_ == Phase::kAwaitDataReply) {
+    upstream_timer_.Stop();
+    OnDataReply(reply);
+    return phase_ != Phase::kClosing;
+  }
+  if (pending_.empty() || pending_.front().expect == Expect::kLocal || pending_.front().expect == Expect::kStartTls) {
+    // Unsolicited: a 421 before the provider hangs up, or a broken provider.
+    std::string line = reply.code == 421 ? reply.ToWire() : "421 4.4.0 provider sent an unexpected reply\r\n";
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
+    if (capture_ && pending_work_ == 0) {
+      capture_->Abort("provider sent an unsolicited reply");
+      capture_.reset();
+    }
+    client_->Write(line);
+    CloseAll("unsolicited provider reply");
+    return false;
+  }
+  Pending head = std::move(pending_.front());
+  pending_.pop_front();
+  bool more_expected = false;
+  for (const Pending& p : pending_)
+    if (p.expect != Expect::kLocal && p.expect != Expect::kStartTls) more_expected = true;
+  if (more_expected) ArmUpstreamTimer(listener_.timeouts.command);
+  else upstream_timer_.Stop();
+  switch (head.expect) {
+    case Expect::kEhlo:
+      if (reply.klass() == 2) {
+        caps_ = ParseEhloReply(reply);
+        client_ehlo_done_ = true;
+        ResetTransaction();
+        ClientOffer offer;
+        offer.offer_starttls = listener_.tls == config::TlsMode::kStartTls && !client_->is_tls() && env_.server_tls;
+        offer.offer_auth = AuthAllowedNow() && !authenticated_;
+        offer.allow_chunking = false;  // BDAT is not relayed yet (docs/smtp.md)
+        WriteClient(FilterEhloReply(reply, offer));
+      } else {
+        WriteClient(reply);
+      }
+      break;
+    case Expect::kHelo:
+      if (reply.klass() == 2) {
+        client_ehlo_done_ = true;
+        ResetTransaction();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kMail:
+      if (reply.klass() == 2) {
+        in_transaction_ = true;
+        mail_from_ = head.path;
+        recipients_.clear();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kRcpt:
+      if (reply.klass() == 2) recipients_.push_back(head.path);
+      WriteClient(reply);
+      break;
+    case Expect::kRset:
+      if (reply.klass() == 2) ResetTransaction();
+      WriteClient(reply);
+      break;
+    case Expect::kData:
+      if (reply.code == 354) {
+        WriteClient(reply);
+        BeginData();
+        Pump();
+        return phase_ != Phase::kClosing;
+      }
+      if (capture_) {
+        capture_->Abort("provider refused DATA: " + OneLine(reply));
+        capture_.reset();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kQuit:
+      WriteClient(reply);
+      Log(archive::LogKind::kConnections, "ok client=" + client_->peer().text + " tls=" +
+                                              (client_->is_tls() ? client_->tls_description() : "none") +
+                                              " user=" + login_ + " messages=" + std::to_string(messages_relayed_));
+      CloseAll("client quit");
+      return false;
+    case Expect::kAuth:
+      if (reply.code == 334) {
+        WriteClient(reply);
+        phase_ = Phase::kAuthContinuation;
+        Pump();
+        return phase_ != Phase::kClosing;
+      }
+      if (reply.code == 235) {
+        authenticated_ = true;
+        login_ = login_candidate_;
+        Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_ +
+                                                " mechanism=" + auth_mechanism_ + " result=ok");
+      } else {
+        Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_candidate_ +
+                                                " mechanism=" + auth_mechanism_ + " result=" + OneLine(reply));
+      }
+      WipeString(&login_candidate_);
+      WriteClient(reply);
+      break;
+    case Expect::kVerbatim:
+      WriteClient(reply);
+      break;
+    case Expect::kSilent:
+      break;
+    case Expect::kLocal:
+    case Expect::kStartTls:
+      break;
+  }
+  Pump();
+  return phase_ != Phase::kClosing;
+}
+
+bool SmtpSession::OnSetupReply(const Reply& reply) {
+  upstream_timer_.Stop();
+  const config::Upstream& up = *listener_.upstream;
+  const std::string refused = "421 4.4.1 provider " + UpstreamName() + " refused the session: " + OneLine(reply);
+  switch (setup_) {
+    case SetupStep::kConnect:
+    case SetupStep::kTlsHandshake:
+      SetupFailed("421 4.4.1 provider " + UpstreamName() + " spoke before TLS was up");
+      return false;
+    case SetupStep::kGreeting:
+      if (reply.code != 220) {
+        SetupFailed(refused);
+        return false;
+      }
+      setup_ = SetupStep::kEhlo;
+      SendUpstream("EHLO " + local_name_ + "\r\n", listener_.timeouts.command);
+      return true;
+    case SetupStep::kEhlo:
+    case SetupStep::kEhloAfterTls:
+      if (reply.klass() != 2) {
+        SetupFailed(refused);
+        return false;
+      }
+      caps_ = ParseEhloReply(reply);
+      if (up.tls == config::TlsMode::kStartTls && !upstream_->is_tls()) {
+        if (!caps_.starttls) {
+          SetupFailed("421 4.4.1 provider " + UpstreamName() + " does not offer STARTTLS");
+          return false;
+        }
+        setup_ = SetupStep::kStartTls;
+        SendUpstream("STARTTLS\r\n", listener_.timeouts.command);
+        return true;
+      }
+      AfterUpstreamEhlo(reply);
+      return phase_ != Phase::kClosing;
+    case SetupStep::kStartTls:
+      if (reply.code != 220) {
+        SetupFailed(refused);
+        return false;
+      }
+      // Whatever else this read carried is plaintext the provider must not
+      // inject into the TLS session: drop it with the parser state.
+      upstream_parser_.Reset();
+      setup_ = SetupStep::kTlsHandshake;
+      ArmUpstreamTimer(listener_.timeouts.greeting);
+      upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this](const Status& s) {
+        if (phase_ == Phase::kClosing) return;
+        if (!s.ok()) {
+          SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
+          return;
+        }
+        setup_ = SetupStep::kEhloAfterTls;
+        SendUpstream("EHLO " + local_name_ + "\r\n", listener_.timeouts.command);
+      });
+      return false;
+    case SetupStep::kAuthPlain:
+    case SetupStep::kAuthLoginDone:
+      if (reply.code != 235) {
+        SetupFailed("421 4.7.0 provider " + UpstreamName() + " refused mailtee's account login: " + OneLine(reply));
+        return false;
+      }
+      UpstreamReady();
+      return phase_ != Phase::kClosing;
+    case SetupStep::kAuthLoginUser:
+    case SetupStep::kAuthLoginPassword: {
+      if (reply.code != 334) {
+        SetupFailed("421 4.7.0 provider " + UpstreamName() + " refused mailtee's account login: " + OneLine(reply));
+        return false;
+      }
+      bool user = setup_ == SetupStep::kAuthLoginUser;
+      std::string line = Base64Encode(user ? listener_.auth.user : listener_.auth.password) + "\r\n";
+      setup_ = user ? SetupStep::kAuthLoginPassword : SetupStep::kAuthLoginDone;
+      SendUpstream(line, listener_.timeouts.command);
+      WipeString(&line);
+      return true;
+    }
+  }
+  return true;
+}
+
+void SmtpSession::AfterUpstreamEhlo(const Reply& reply) {
+  if (listener_.auth.mode != config::AuthMode::kAccount) {
+    UpstreamReady();
+    return;
+  }
+  if (caps_.OffersAuth("PLAIN")) {
+    std::string line = "AUTH PLAIN " + PlainInitialResponse(listener_.auth.user, listener_.auth.password) + "\r\n";
+    setup_ = SetupStep::kAuthPlain;
+    SendUpstream(line, listener_.timeouts.command);
+    WipeString(&line);
+  } else if (caps_.OffersAuth("LOGIN")) {
+    setup_ = SetupStep::kAuthLoginUser;
+    SendUpstream("AUTH LOGIN\r\n", listener_.timeouts.command);
+  } else {
+    SetupFailed("421 4.7.0 provider " + UpstreamName() + " offers neither AUTH PLAIN nor LOGIN for the configured account");
+  }
+}
+
+void SmtpSession::UpstreamReady() {
+  phase_ = Phase::kCommands;
+  authenticated_ = listener_.auth.mode == config::AuthMode::kAccount;
+  // The archive key in account mode is the envelope sender (many devices share one account).
+  if (owner_->draining()) {
+    WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
+    CloseAll("draining");
+    return;
+  }
+  WriteClient(MakeReply("220 " + local_name_ + " ESMTP mailtee"));
+  ArmClientTimer();
+  Pump();
+}
+
+void SmtpSession::OnUpstreamGone(const std::string& reason) {
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kUpstreamSetup) {
+    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + reason);
+    return;
+  }
+  if (phase_ == Phase::kCommitting) {
+    // The verdict is in hand: finish recording it and answer the client first.
+    upstream_lost_ = true;
+    return;
+  }
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  if (capture_ && pending_work_ == 0) {
+    capture_->Abort("provider connection lost: " + reason);
+    capture_.reset();
+  }
+  if (!client_gone_) WriteClient(MakeReply("421 4.4.1 provider connection lost: " + reason));
+  CloseAll(reason);
+}
+
+// ---------------------------------------------------------------- client input
+
+void SmtpSession::OnClientData(std::string_view bytes) {
+  if (phase_ == Phase::kClosing || client_gone_) return;
+  ArmClientTimer();
+  if (inbox_offset_ == inbox_.size()) {
+    inbox_.clear();
+    inbox_offset_ = 0;
+  } else if (inbox_offset_ > (64 << 10)) {
+    inbox_.erase(0, inbox_offset_);
+    inbox_offset_ = 0;
+  }
+  inbox_.append(bytes);
+  UpdateClientReading();
+  Pump();
+}
+
+void SmtpSession::UpdateClientReading() {
+  if (phase_ == Phase::kClosing || client_gone_ || !client_) return;
+  bool pause = paused_for_upstream_ || inbox_.size() - inbox_offset_ >= kMaxInbox ||
+               client_->pending_write_bytes() > net::kHighWatermark;
+  if (pause != reading_paused_) {
+    reading_paused_ = pause;
+    if (pause) client_->PauseReading();
+    else client_->ResumeReading();
+  }
+}
+
+void SmtpSession::OnClientGone(const std::string& reason) {
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kSealing || phase_ == Phase::kAwaitDataReply || phase_ == Phase::kCommitting) {
+    // The end of data was received: keep the upstream until the provider's
+    // verdict is recorded, so the archive matches what was relayed.
+    client_gone_ = true;
+    if (!client_->closing()) client_->Close();
+    return;
+  }
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  if (capture_) {
+    capture_->Abort(reason);  // the final dot was never sent: the provider discards the message
+    capture_.reset();
+  }
+  CloseAll(reason);
+}
+
+void SmtpSession::Pump() {
+  while (true) {
+    FlushReadyReplies();
+    if (phase_ == Phase::kData) {
+      FeedData();
+      if (phase_ == Phase::kData) break;
+      continue;
+    }
+    if (phase_ != Phase::kCommands && phase_ != Phase::kAuthContinuation) break;
+    if (barrier_) {
+      if (!pending_.empty()) break;
+      barrier_ = false;
+    }
+    if (client_->pending_write_bytes() > net::kHighWatermark) break;  // client not reading its replies
+    if (inbox_offset_ >= inbox_.size()) break;
+    LineReader::Event ev;
+    size_t used = reader_.Feed(std::string_view(inbox_).substr(inbox_offset_), &ev);
+    inbox_offset_ += used;
+    if (ev.kind == LineReader::Kind::kNeedMore) break;
+    if (phase_ == Phase::kAuthContinuation) HandleSaslResponse(ev);
+    else HandleLine(ev);
+  }
+  UpdateClientReading();
+  if (draining_ && Idle()) {
+    WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
+    CloseAll("draining");
+  }
+}
+
+bool SmtpSession::Idle() const {
+  return phase_ == Phase::kCommands && pending_.empty() && !in_transaction_ && !capture_ &&
+         inbox_offset_ >= inbox_.size() && !reader_.has_partial_line();
+}
+
+void SmtpSession::Drain() {
+  draining_ = true;
+  if (phase_ == Phase::kUpstreamSetup || phase_ == Phase::kClientHandshake) {
+    if (phase_ == Phase::kUpstreamSetup) WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
+    CloseAll("draining");
+    return;
+  }
+  if (Idle()) Pump();
+}
+
+void SmtpSession::QueueLocal(std::string reply_line, bool close_after) {
+  Pending p;
+  p.expect = Expect::kLocal;
+  p.local = MakeReply(reply_line);
+  p.close_after = close_after;
+  pending_.push_back(std::move(p));
+  if (close_after) barrier_ = true;
+}
+
+void SmtpSession::Relay(const Command& command, Expect expect, std::string path) {
+  Pending p;
+  p.expect = expect;
+  p.path = std::move(path);
+  bool arm = pending_.empty() || !upstream_timer_.active();
+  pending_.push_back(std::move(p));
+  upstream_->Write(command.ToWire());
+  if (arm) ArmUpstreamTimer(listener_.timeouts.command);
+  // Without PIPELINING at the provider, one command at a time.
+  if (!caps_.pipelining) barrier_ = true;
+}
+
+void SmtpSession::FlushReadyReplies() {
+  while (!pending_.empty() && phase_ != Phase::kClosing) {
+    Pending& head = pending_.front();
+    if (head.expect == Expect::kLocal) {
+      Pending p = std::move(head);
+      pending_.pop_front();
+      WriteClient(p.local);
+      if (p.close_after) {
+        CloseAll("closed after local reply " + std::to_string(p.local.code));
+        return;
+      }
+      continue;
+    }
+    if (head.expect == Expect::kStartTls) {
+      pending_.pop_front();
+      DoClientStartTls();
+      return;
+    }
+    return;
+  }
+}
+
+void SmtpSession::WriteClient(const Reply& reply) {
+  if (client_gone_ || !client_ || client_->closing()) return;
+  client_->Write(reply.ToWire());
+}
+
+void SmtpSession::HandleLine(const LineReader::Event& ev) {
+  if (ev.kind == LineReader::Kind::kTooLong) {
+    QueueLocal("500 5.5.2 line too long");
+    return;
+  }
+  if (ev.bare_cr) {
+    QueueLocal("500 5.5.2 bare CR in command; use CRLF line endings");
+    return;
+  }
+  if (ev.bare_lf && listener_.bare_newline == config::BareNewline::kReject) {
+    QueueLocal("500 5.5.2 bare LF in command; use CRLF line endings");
+    return;
+  }
+  ParsedCommand parsed = ParseCommand(ev.line);
+  if (!parsed.ok) {
+    QueueLocal(parsed.error);
+    return;
+  }
+  HandleCommand(std::move(parsed.command));
+}
+
+void SmtpSession::HandleCommand(Command c) {
+  switch (c.verb) {
+    case Verb::kEhlo:
+      Relay(c, Expect::kEhlo);
+      barrier_ = true;
+      return;
+    case Verb::kHelo:
+      Relay(c, Expect::kHelo);
+      barrier_ = true;
+      return;
+    case Verb::kStartTls:
+      if (listener_.tls != config::TlsMode::kStartTls || !env_.server_tls) {
+        QueueLocal("454 4.7.0 TLS not available");
+      } else if (client_->is_tls()) {
+        QueueLocal("503 5.5.1 TLS already active");
+      } else {
+        Pending p;
+        p.expect = Expect::kStartTls;
+        pending_.push_back(std::move(p));
+        barrier_ = true;
+      }
+      return;
+    case Verb::kAuth: {
+      if (listener_.auth.mode == config::AuthMode::kAccount) {
+        QueueLocal("503 5.5.1 authentication is not offered here");
+        return;
+      }
+      if (!AuthAllowedNow()) {
+        QueueLocal("538 5.7.11 encryption required for requested authentication mechanism");
+        return;
+      }
+      if (authenticated_) {
+        QueueLocal("503 5.5.1 already authenticated");
+        return;
+      }
+      if (in_transaction_) {
+        QueueLocal("503 5.5.1 AUTH not permitted during a mail transaction");
+        return;
+      }
+      bool relayable = false;
+      for (const char* m : kRelayableMechanisms)
+        if (c.argument == m) relayable = true;
+      if (!relayable || !caps_.OffersAuth(c.argument)) {
+        QueueLocal("504 5.5.4 unrecognized authentication mechanism");
+        return;
+      }
+      auth_mechanism_ = c.argument;
+      auth_step_ = 0;
+      WipeString(&login_candidate_);
+      if (c.initial_response && *c.initial_response != "=") {
+        std::optional<std::string> login;
+        if (c.argument == "PLAIN") login = LoginFromPlain(*c.initial_response);
+        else if (c.argument == "LOGIN") login = LoginFromLoginUsername(*c.initial_response);
+        if (login) login_candidate_ = *login;
+        auth_step_ = 1;
+      }
+      Relay(c, Expect::kAuth);
+      barrier_ = true;
+      return;
+    }
+    case Verb::kMail: {
+      if (draining_) {
+        QueueLocal("421 4.3.2 " + local_name_ + " service shutting down", /*close_after=*/true);
+        return;
+      }
+      if (!authenticated_) {
+        QueueLocal("530 5.7.0 authentication required");
+        return;
+      }
+      std::string path = c.path;
+      Relay(c, Expect::kMail, path);
+      return;
+    }
+    case Verb::kRcpt: {
+      std::string path = c.path;
+      Relay(c, Expect::kRcpt, path);
+      return;
+    }
+    case Verb::kData: {
+      if (!in_transaction_ || recipients_.empty()) {
+        // Let the provider give its own 503/554, but never open a capture for it.
+        Relay(c, Expect::kData);
+        barrier_ = true;
+        return;
+      }
+      archive::MessageContext ctx;
+      ctx.direction = archive::Direction::kSent;
+      ctx.protocol = "smtp";
+      ctx.listener = listener_.name;
+      ctx.user = login_;
+      ctx.client_ip = client_->peer().text;
+      ctx.received_at = std::chrono::system_clock::now();
+      ctx.envelope_from = mail_from_;
+      ctx.envelope_to = recipients_;
+      ctx.upstream = UpstreamName();
+      Status s = env_.sink->Begin(ctx, &capture_);
+      if (!s.ok()) {
+        capture_.reset();
+        Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
+        QueueLocal("452 4.3.1 archive storage unavailable, try again later");
+        return;
+      }
+      Relay(c, Expect::kData);
+      barrier_ = true;
+      return;
+    }
+    case Verb::kBdat:
+      QueueLocal("502 5.5.1 BDAT not offered; use DATA");
+      return;
+    case Verb::kRset:
+      Relay(c, Expect::kRset);
+      return;
+    case Verb::kQuit:
+      Relay(c, Expect::kQuit);
+      barrier_ = true;
+      return;
+    case Verb::kNoop:
+    case Verb::kVrfy:
+    case Verb::kHelp:
+      Relay(c, Expect::kVerbatim);
+      return;
+  }
+}
+
+void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {
+  phase_ = Phase::kCommands;
+  std::string line(ev.line);
+  if (ev.kind == LineReader::Kind::kTooLong || !IsBase64Line(line)) {
+    WipeString(&line);
+    line = "*";  // cancel the exchange; the provider answers 501
+  }
+  if (auth_step_ == 0 && line != "*") {
+    std::optional<std::string> login;
+    if (auth_mechanism_ == "PLAIN") login = LoginFromPlain(line);
+    else if (auth_mechanism_ == "LOGIN") login = LoginFromLoginUsername(line);
+    else if (auth_mechanism_ == "CRAM-MD5") login = LoginFromCramMd5(line);
+    if (login) login_candidate_ = *login;
+  }
+  ++auth_step_;
+  Pending p;
+  p.expect = Expect::kAuth;
+  pending_.push_back(std::move(p));
+  barrier_ = true;
+  line += "\r\n";
+  upstream_->Write(line);
+  WipeString(&line);
+  ArmUpstreamTimer(listener_.timeouts.command);
+}
+
+void SmtpSession::DoClientStartTls() {
+  // RFC 3207: everything the client pipelined after STARTTLS is discarded.
+  WriteClient(MakeReply("220 2.0.0 ready to start TLS"));
+  inbox_.clear();
+  inbox_offset_ = 0;
+  reader_.Reset();
+  phase_ = Phase::kClientStartTls;
+  if (in_transaction_) {
+    Pending p;
+    p.expect = Expect::kSilent;
+    pending_.push_back(std::move(p));
+    upstream_->Write("RSET\r\n");
+    ArmUpstreamTimer(listener_.timeouts.command);
+  }
+  ResetTransaction();
+  client_ehlo_done_ = false;
+  client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
+    if (phase_ == Phase::kClosing) return;
+    if (!s.ok()) {
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message());
+      CloseAll("client STARTTLS handshake failed");
+      return;
+    }
+    phase_ = Phase::kCommands;
+    ArmClientTimer();
+    Pump();
+  });
+}
+
+// ---------------------------------------------------------------- the message
+
+void SmtpSession::BeginData() {
+  phase_ = Phase::kData;
+  decoder_ = std::make_unique<DataDecoder>(listener_.bare_newline);
+  data_failure_ = DataFailure::kNone;
+  data_failure_detail_.clear();
+  message_bytes_ = 0;
+  ArmClientTimer();
+}
+
+void SmtpSession::FeedData() {
+  while (phase_ == Phase::kData && inbox_offset_ < inbox_.size() && !decoder_->done()) {
+    if (upstream_->pending_write_bytes() > net::kHighWatermark) {
+      paused_for_upstream_ = true;  // on_drained resumes us
+      UpdateClientReading();
+      return;
+    }
+    std::string_view slice = std::string_view(inbox_).substr(inbox_offset_, kDecodeSlice);
+    archive_chunk_.clear();
+    upstream_chunk_.clear();
+    size_t used = decoder_->Decode(slice, &archive_chunk_, &upstream_chunk_);
+    inbox_offset_ += used;
+    message_bytes_ += archive_chunk_.size();
+    if (decoder_->rejected() && data_failure_ == DataFailure::kNone) data_failure_ = DataFailure::kBareNewline;
+    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
+        data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kTooBig;
+    if (data_failure_ != DataFailure::kNone) continue;  // keep consuming to the real end of data
+    if (!archive_chunk_.empty()) {
+      Status s = capture_->Append(archive_chunk_);
+      if (!s.ok()) {
+        data_failure_ = DataFailure::kArchive;
+        data_failure_detail_ = s.message();
+        continue;
+      }
+    }
+    if (!upstream_chunk_.empty()) upstream_->Write(upstream_chunk_);
+  }
+  if (phase_ == Phase::kData && decoder_->done()) OnDataEnd();
+}
+
+void SmtpSession::OnDataEnd() {
+  client_timer_.Stop();
+  switch (data_failure_) {
+    case DataFailure::kBareNewline:
+      AbortTransaction("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
+      return;
+    case DataFailure::kTooBig:
+      AbortTransaction("552 5.3.4 message exceeds " + std::to_string(listener_.max_message_bytes) + " bytes",
+                       "message too big");
+      return;
+    case DataFailure::kArchive:
+      Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_);
+      AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive write failed");
+      return;
+    case DataFailure::kNone:
+      break;
+  }
+  phase_ = Phase::kSealing;
+  Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + login_ +
+                                       " from=<" + mail_from_ + "> to=" + JoinRecipients(recipients_) +
+                                       " size=" + std::to_string(message_bytes_));
+  archive::Capture* capture = capture_.get();
+  RunOnWorker([capture] { return capture->SealForRelay(); }, [this](const Status& s) { OnSealed(s); });
+}
+
+// The provider is inside DATA and only the final dot could end it, which would
+// deliver the message: the only safe abort is cutting the upstream connection.
+// A new upstream would need the client's AUTH again (we keep no password), so
+// the session ends after the reply (docs/smtp.md).
+void SmtpSession::AbortTransaction(const std::string& client_reply, const std::string& reason) {
+  Log(archive::LogKind::kFailed, "id=" + (capture_ ? capture_->id() : std::string("-")) + " client=" +
+                                     client_->peer().text + " from=<" + mail_from_ + "> reply=" + client_reply +
+                                     " (not relayed: " + reason + ")");
+  if (capture_) {
+    capture_->Abort(reason);
+    capture_.reset();
+  }
+  upstream_aborted_ = true;
+  if (upstream_ && !upstream_->closing()) upstream_->Close();
+  WriteClient(MakeReply(client_reply));
+  WriteClient(MakeReply("421 4.3.0 transaction aborted; please reconnect"));
+  CloseAll(reason);
+}
+
+void SmtpSession::OnSealed(const Status& status) {
+  if (phase_ == Phase::kClosing || client_gone_) {
+    // Nobody will hear the verdict and the dot was not sent: drop the message.
+    if (capture_) {
+      capture_->Abort(client_gone_ ? "client disconnected before the end of data was relayed" : "session closed");
+      capture_.reset();
+    }
+    if (phase_ != Phase::kClosing) CloseAll("client gone during seal");
+    return;
+  }
+  if (!status.ok()) {
+    Log(archive::LogKind::kSystem, "archive seal failed: " + status.message());
+    AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive seal failed");
+    return;
+  }
+  phase_ = Phase::kAwaitDataReply;
+  upstream_parser_.Reset();
+  SendUpstream(kEndOfData, listener_.timeouts.data_end);
+}
+
+void SmtpSession::OnDataReply(const Reply& reply) {
+  phase_ = Phase::kCommitting;
+  archive::Outcome outcome;
+  bool relayed = reply.klass() == 2;
+  outcome.kind = relayed ? archive::Outcome::Kind::kRelayed : archive::Outcome::Kind::kRefused;
+  outcome.code = reply.code;
+  outcome.reply = reply.Text();
+  outcome.relayed_at = std::chrono::system_clock::now();
+  archive::Capture* capture = capture_.get();
+  RunOnWorker([capture, outcome] { return capture->Commit(outcome); },
+              [this, reply, relayed](const Status& s) { OnCommitted(s, reply, relayed); });
+}
+
+// Commit failure: the provider already has the message and it cannot be
+// recalled, so the client still gets the provider's reply (telling it to resend
+// would duplicate the mail). The sealed spool stays on disk for Recover(), and
+// the failure goes to the system log (docs/smtp.md).
+void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool relayed) {
+  std::string id = capture_ ? capture_->id() : "-";
+  if (!status.ok()) {
+    Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " after the provider answered " +
+                                       std::to_string(reply.code) + ": " + status.message() +
+                                       "; the spool is kept for recovery at the next start");
+  }
+  capture_.reset();  // committed, or left sealed for Recover() (never Abort after the dot)
+  if (phase_ == Phase::kClosing) return;
+  if (relayed) {
+    ++messages_relayed_;
+    Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + login_ + " from=<" +
+                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+  } else {
+    Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + login_ + " from=<" +
+                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+  }
+  ResetTransaction();
+  if (client_gone_) {
+    CloseAll("client gone after end of data");
+    return;
+  }
+  WriteClient(reply);
+  phase_ = Phase::kCommands;
+  if (upstream_lost_) {
+    WriteClient(MakeReply("421 4.4.1 provider connection lost"));
+    CloseAll("provider closed the connection after the end of data");
+    return;
+  }
+  ArmClientTimer();
+  Pump();
+}
+
+void SmtpSession::ResetTransaction() {
+  in_transaction_ = false;
+  mail_from_.clear();
+  recipients_.clear();
+  decoder_.reset();
+}
+
+// ---------------------------------------------------------------- lifetime
+
+namespace {
+struct WorkItem {
+  uv_work_t request;
+  std::function<Status()> job;
+  std::function<void(const Status&)> done;
+  Status result;
+};
+}  // namespace
+
+void SmtpSession::RunOnWorker(std::function<Status()> job, std::function<void(const Status&)> done) {
+  auto* item = new WorkItem{};
+  item->request.data = item;
+  item->job = std::move(job);
+  // The session stays alive while work is queued (MaybeFinish waits for pending_work_ == 0).
+  item->done = [this, done = std::move(done)](const Status& s) {
+    --pending_work_;
+    done(s);
+    MaybeFinish();
+  };
+  ++pending_work_;
+  int rc = uv_queue_work(
+      env_.loop, &item->request, [](uv_work_t* req) {
+        auto* w = static_cast<WorkItem*>(req->data);
+        w->result = w->job();
+      },
+      [](uv_work_t* req, int status) {
+        std::unique_ptr<WorkItem> w(static_cast<WorkItem*>(req->data));
+        if (status != 0) w->result = Status::Error(std::string("worker cancelled: ") + uv_strerror(status));
+        w->done(w->result);
+      });
+  if (rc != 0) {
+    std::unique_ptr<WorkItem> w(item);
+    w->done(Status::Error(std::string("cannot queue archive work: ") + uv_strerror(rc)));
+  }
+}
+
+void SmtpSession::CloseAll(const std::string& why) {
+  phase_ = Phase::kClosing;
+  client_timer_.Stop();
+  upstream_timer_.Stop();
+  if (capture_ && pending_work_ == 0) {
+    capture_->Abort(why);
+    capture_.reset();
+  }
+  if (client_ && !client_->closing()) client_->Close();
+  if (upstream_ && !upstream_->closing()) upstream_->Close();
+  MaybeFinish();
+}
+
+void SmtpSession::MaybeFinish() {
+  if (phase_ != Phase::kClosing) return;
+  if (!client_closed_ || !upstream_closed_ || pending_work_ > 0 || finished_reported_) return;
+  if (capture_) {
+    capture_->Abort("session ended");
+    capture_.reset();
+  }
+  finished_reported_ = true;
+  owner_->SessionFinished(this);
+}
+
+}  // namespace mailtee::smtp

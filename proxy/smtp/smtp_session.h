@@ -1,0 +1,172 @@
+// SmtpSession: one client connection and its upstream connection to the
+// provider. An explicit state machine (Phase) plus an ordered queue of commands
+// awaiting the provider's replies (PIPELINING: replies go back in order, local
+// replies included). The DATA body is decoded by DataDecoder and teed to the
+// archive Capture and the provider; durability ordering is in docs/smtp.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archive/message_sink.h"
+#include "proxy/net/stream.h"
+#include "proxy/net/timer.h"
+#include "proxy/smtp/capabilities.h"
+#include "proxy/smtp/command.h"
+#include "proxy/smtp/data_decoder.h"
+#include "proxy/smtp/line_reader.h"
+#include "proxy/smtp/reply.h"
+#include "proxy/smtp/smtp_proxy.h"
+
+namespace mailtee::smtp {
+
+class SmtpSession {
+ public:
+  SmtpSession(SmtpProxy* owner, const ProxyEnvironment& env, std::unique_ptr<net::Stream> client,
+              uint64_t serial);
+  ~SmtpSession();
+  SmtpSession(const SmtpSession&) = delete;
+  SmtpSession& operator=(const SmtpSession&) = delete;
+
+  void Start();
+  // The proxy is draining: idle sessions close with 421 now, busy ones after their transaction.
+  void Drain();
+
+ private:
+  enum class Phase {
+    kClientHandshake,   // implicit TLS towards the client
+    kUpstreamSetup,     // connect, greeting, EHLO, STARTTLS, EHLO, account AUTH
+    kCommands,          // reading commands; replies may be pending
+    kAuthContinuation,  // the next client line is a SASL response for the provider
+    kClientStartTls,    // TLS handshake with the client after our 220
+    kData,              // streaming the DATA body
+    kSealing,           // worker thread: capture->SealForRelay()
+    kAwaitDataReply,    // final dot sent, waiting for the provider's verdict
+    kCommitting,        // worker thread: capture->Commit()
+    kClosing,
+  };
+  enum class SetupStep {
+    kConnect, kTlsHandshake, kGreeting, kEhlo, kStartTls, kEhloAfterTls,
+    kAuthPlain, kAuthLoginUser, kAuthLoginPassword, kAuthLoginDone,
+  };
+  // What a queued command's reply means to us.
+  enum class Expect { kLocal, kStartTls, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
+  struct Pending {
+    Expect expect;
+    Reply local;             // kLocal: the reply to write
+    bool close_after = false;  // kLocal: close the session after writing
+    std::string path;        // kMail / kRcpt
+  };
+  enum class DataFailure { kNone, kBareNewline, kArchive, kTooBig };
+
+  // --- client side
+  void OnClientData(std::string_view bytes);
+  void OnClientGone(const std::string& reason);
+  void Pump();
+  void FeedData();
+  void HandleLine(const LineReader::Event& ev);
+  void HandleCommand(Command command);
+  void HandleSaslResponse(const LineReader::Event& ev);
+  void QueueLocal(std::string reply_line, bool close_after = false);
+  void Relay(const Command& command, Expect expect, std::string path = "");
+  void FlushReadyReplies();
+  void DoClientStartTls();
+  void WriteClient(const Reply& reply);
+  void UpdateClientReading();
+  void ArmClientTimer();
+  bool AuthAllowedNow() const;
+  bool ClientIsLoopback() const;
+  bool Idle() const;
+
+  // --- upstream side
+  void ConnectUpstream();
+  void OnUpstreamConnected(Status status, std::unique_ptr<net::Stream> stream);
+  void OnUpstreamData(std::string_view bytes);
+  void OnUpstreamGone(const std::string& reason);
+  // Returns false when the rest of the chunk must be dropped (TLS switch, closing).
+  bool OnUpstreamReply(Reply reply);
+  bool OnSetupReply(const Reply& reply);
+  void AfterUpstreamEhlo(const Reply& reply);
+  void UpstreamReady();
+  void SetupFailed(const std::string& reply_line);
+  void SendUpstream(std::string_view bytes, int timeout_seconds);
+  void ArmUpstreamTimer(int seconds);
+
+  // --- message transaction
+  void BeginData();
+  void OnDataEnd();
+  void AbortTransaction(const std::string& client_reply, const std::string& reason);
+  void OnSealed(const Status& status);
+  void OnDataReply(const Reply& reply);
+  void OnCommitted(const Status& status, const Reply& reply, bool relayed);
+  void ResetTransaction();
+
+  // --- lifetime
+  void RunOnWorker(std::function<Status()> job, std::function<void(const Status&)> done);
+  void CloseAll(const std::string& why);
+  void MaybeFinish();
+  void Log(archive::LogKind kind, const std::string& line);
+  std::string UpstreamName() const;
+
+  SmtpProxy* owner_;
+  ProxyEnvironment env_;
+  const config::Listener& listener_;
+  std::string session_tag_;        // "smtp/<listener>#<serial>" for logs
+  std::string local_name_;         // our host name for greetings and EHLO
+
+  Phase phase_ = Phase::kClientHandshake;
+  SetupStep setup_ = SetupStep::kConnect;
+
+  std::unique_ptr<net::Stream> client_;
+  std::unique_ptr<net::Stream> upstream_;
+  bool client_closed_ = false;
+  bool upstream_closed_ = true;     // no upstream yet counts as closed
+  bool client_gone_ = false;        // client left while the provider's verdict was outstanding
+  bool upstream_aborted_ = false;   // we cut the upstream on purpose
+  bool upstream_lost_ = false;      // provider hung up while we were committing its verdict
+  bool finished_reported_ = false;
+  int pending_work_ = 0;
+
+  net::Timer client_timer_;
+  net::Timer upstream_timer_;
+
+  // client input not yet parsed (bounded: reading pauses at kMaxInbox)
+  std::string inbox_;
+  size_t inbox_offset_ = 0;
+  bool paused_for_upstream_ = false;
+  bool reading_paused_ = false;
+  LineReader reader_;
+  std::deque<Pending> pending_;
+  bool barrier_ = false;            // stop parsing until pending_ drains
+
+  ReplyParser upstream_parser_;
+  ProviderCapabilities caps_;
+  bool client_ehlo_done_ = false;
+
+  // AUTH (passthrough): the login is kept only after the provider's 235.
+  bool authenticated_ = false;
+  std::string login_;
+  std::string login_candidate_;
+  std::string auth_mechanism_;
+  int auth_step_ = 0;
+
+  // transaction
+  bool in_transaction_ = false;
+  std::string mail_from_;
+  std::vector<std::string> recipients_;
+  std::unique_ptr<archive::Capture> capture_;
+  std::unique_ptr<DataDecoder> decoder_;
+  DataFailure data_failure_ = DataFailure::kNone;
+  std::string data_failure_detail_;
+  std::string archive_chunk_, upstream_chunk_;
+  uint64_t message_bytes_ = 0;
+  int messages_relayed_ = 0;
+
+  bool draining_ = false;
+};
+
+}  // namespace mailtee::smtp
