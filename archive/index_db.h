@@ -1,0 +1,63 @@
+// ArchiveIndex: the search index of the archive, a LevelDB database at
+// <storage>/index/search (separate from the store's index/state). It is a
+// cache of the report files: `mailtee archive reindex` rebuilds it from the
+// folder. Key layout and query plan: index_keys.h. Thread-safe (LevelDB is).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "archive/index_query.h"
+#include "archive/index_record.h"
+#include "archive/report.h"
+#include "config/status.h"
+
+namespace leveldb {
+class DB;
+}
+
+namespace mailtee::archive {
+
+class ArchiveIndex {
+ public:
+  struct Options {
+    bool create_if_missing = true;
+    size_t block_cache_bytes = 32 << 20;
+  };
+  // A database locked by another process (the daemon) fails with a message
+  // containing "locked" — IsLockError() tells the CLI to explain that.
+  static Status Open(const std::string& db_dir, const Options& options, std::unique_ptr<ArchiveIndex>* out);
+  static bool IsLockError(const Status& status);
+  ~ArchiveIndex();
+
+  // Adds (or replaces) one message: record and every posting key in one
+  // WriteBatch, synced before it returns. Paths are relative to the storage dir.
+  Status Add(const Report& report, const std::string& relative_eml_path,
+             const std::string& relative_report_path, const std::string& report_sha256_hex = "");
+  // The same from a ready record; sync=false for bulk loads (reindex, benchmarks):
+  // call Flush() at the end to make them durable.
+  Status AddRecord(const IndexRecord& record, bool sync);
+  Status Flush();
+  // Removing an id that is not indexed is ok.
+  Status Remove(const std::string& id);
+
+  Status Get(const std::string& id, IndexRecord* record, bool* found);
+  Status Search(const Query& query, ResultPage* page);
+  // Every record, in id order; stop early by returning false from fn.
+  Status ForEach(const std::function<bool(const IndexRecord&)>& fn);
+
+  // The ledger entry the index last saw ("" when none): verify detects a
+  // ledger cut short at its end by comparing with it.
+  Status SetLedgerHead(const std::string& head);
+  Status GetLedgerHead(std::string* head);
+
+ private:
+  explicit ArchiveIndex(leveldb::DB* db, void* cache);
+  Status RecordKeysToDelete(const std::string& id, std::vector<std::string>* keys, bool* found);
+
+  std::unique_ptr<leveldb::DB> db_;
+  void* cache_;  // leveldb::Cache*, owned
+};
+
+}  // namespace mailtee::archive
