@@ -2,7 +2,9 @@
 
 #include <uv.h>
 
+#include <csignal>
 #include <cassert>
+#include <mutex>
 #include <vector>
 
 #include "proxy/net/peer_address.h"
@@ -64,6 +66,11 @@ struct TcpStream::Handles {
 };
 
 TcpStream::TcpStream(uv_loop_t* loop) : loop_(loop) {
+  // libuv writes with writev(), so a peer reset would raise SIGPIPE and kill the
+  // whole proxy. Every network program ignores it; doing it here means no
+  // caller (daemon, tests, benches) can forget.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
   handles_ = new Handles;
   handles_->owner = this;
   uv_tcp_init(loop, &handles_->tcp);
@@ -382,14 +389,17 @@ void TcpStream::StartWrite() {
     return;
   }
   Handles* h = handles_;
-  std::vector<uv_buf_t> bufs;
-  while (!socket_queue_.empty() && bufs.size() < kMaxBuffersPerWrite) {
+  while (!socket_queue_.empty() && h->in_flight.size() < kMaxBuffersPerWrite) {
     h->in_flight.push_back(std::move(socket_queue_.front()));
     socket_queue_.pop_front();
-    std::string& chunk = h->in_flight.back();
+    h->in_flight_bytes += h->in_flight.back().size();
+    socket_queue_bytes_ -= h->in_flight.back().size();
+  }
+  // Pointers only once the vector is final: moving a short (SSO) string moves its bytes.
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(h->in_flight.size());
+  for (std::string& chunk : h->in_flight) {
     bufs.push_back(uv_buf_init(chunk.data(), static_cast<unsigned>(chunk.size())));
-    h->in_flight_bytes += chunk.size();
-    socket_queue_bytes_ -= chunk.size();
   }
   h->writing = true;
   int rc = uv_write(&h->write_req, reinterpret_cast<uv_stream_t*>(&h->tcp), bufs.data(),
