@@ -1,0 +1,682 @@
+#include "proxy/pop3/pop3_session.h"
+
+#include <arpa/inet.h>
+#include <uv.h>
+
+#include <chrono>
+
+#include "proxy/pop3/capa_filter.h"
+
+namespace mailtee::pop3 {
+namespace {
+
+bool IsLoopbackAddress(const std::string& address) {
+  if (address == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
+// What the POP3 log shows of a command: never PASS's argument, never AUTH data.
+std::string Describe(const Command& c) {
+  std::string out = VerbName(c.verb);
+  switch (c.verb) {
+    case Verb::kUser: case Verb::kApop: return out + " " + c.name;
+    case Verb::kAuth: return out + " " + c.name;
+    case Verb::kTop: return out + " " + std::to_string(c.number) + " " + std::to_string(c.lines);
+    default: break;
+  }
+  if (c.has_number) out += " " + std::to_string(c.number);
+  return out;
+}
+
+ResponseShape ShapeOf(const Command& c) {
+  switch (c.verb) {
+    case Verb::kCapa: case Verb::kRetr: case Verb::kTop: return ResponseShape::kMultiLineIfOk;
+    case Verb::kList: case Verb::kUidl:
+      return c.has_number ? ResponseShape::kSingleLine : ResponseShape::kMultiLineIfOk;
+    case Verb::kAuth: return ResponseShape::kSasl;
+    default: return ResponseShape::kSingleLine;
+  }
+}
+
+}  // namespace
+
+struct Pop3Session::CommitJob {
+  uv_work_t request;
+  Pop3Session* session;
+  std::unique_ptr<archive::Capture> capture;
+  archive::Outcome outcome;
+  Status result;
+  std::string what;  // "RETR 3"
+  uint64_t size = 0;
+};
+
+Pop3Session::Pop3Session(Pop3Proxy* proxy, std::unique_ptr<net::Stream> client)
+    : proxy_(proxy), env_(proxy->env()), client_(std::move(client)), timer_(proxy->env().loop) {
+  client_ip_ = client_->peer().text;
+  const config::Upstream& up = *env_.listener->upstream;
+  upstream_name_ = up.host + ":" + std::to_string(up.port);
+}
+
+Pop3Session::~Pop3Session() = default;
+
+// ---- setup ---------------------------------------------------------------------
+
+void Pop3Session::Start() {
+  Log(archive::LogKind::kConnections, "accept");
+  net::Stream::Callbacks cb;
+  cb.on_data = [this](std::string_view data) { OnClientData(data); };
+  cb.on_drained = [this] {
+    if (upstream_paused_ && upstream_ && !upstream_->closing()) {
+      upstream_paused_ = false;
+      upstream_->ResumeReading();
+    }
+  };
+  cb.on_error = [this](const Status& s) { CloseAll("client error: " + s.message(), ""); };
+  cb.on_eof = [this] { CloseAll("client closed the connection", ""); };
+  cb.on_closed = [this] {
+    client_closed_ = true;
+    MaybeFinish();
+  };
+  client_->SetCallbacks(std::move(cb));
+  ArmTimer();
+  if (env_.listener->tls != config::TlsMode::kImplicit) {
+    ConnectUpstream();
+    return;
+  }
+  if (!env_.server_tls) {
+    CloseAll("implicit TLS listener without a server TLS context", "");
+    return;
+  }
+  phase_ = Phase::kClientHandshake;
+  client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
+    if (phase_ == Phase::kClosing) return;
+    if (!s.ok()) {
+      CloseAll("client TLS handshake failed: " + s.message(), "");
+      return;
+    }
+    ConnectUpstream();
+  });
+}
+
+void Pop3Session::ConnectUpstream() {
+  phase_ = Phase::kConnecting;
+  const config::Upstream& up = *env_.listener->upstream;
+  ++pending_ops_;
+  net::Connect(env_.loop, up.host, up.port, env_.listener->timeouts.greeting,
+               [this](Status s, std::unique_ptr<net::Stream> stream) {
+                 --pending_ops_;
+                 OnUpstreamConnected(std::move(s), std::move(stream));
+               });
+}
+
+void Pop3Session::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream> stream) {
+  if (stream) {
+    upstream_ = std::move(stream);
+    upstream_closed_ = false;
+    net::Stream::Callbacks cb;
+    cb.on_data = [this](std::string_view data) { OnUpstreamData(data); };
+    cb.on_drained = [] {};
+    cb.on_error = [this](const Status& s) { OnUpstreamLost("provider error: " + s.message()); };
+    cb.on_eof = [this] { OnUpstreamLost("provider closed the connection"); };
+    cb.on_closed = [this] {
+      upstream_closed_ = true;
+      MaybeFinish();
+    };
+    upstream_->SetCallbacks(std::move(cb));
+  }
+  if (phase_ == Phase::kClosing) {  // the client went away while we connected
+    if (upstream_) upstream_->Close();
+    MaybeFinish();
+    return;
+  }
+  if (!status.ok() || !upstream_) {
+    std::string reason = status.ok() ? "no stream" : status.message();
+    CloseAll("provider " + upstream_name_ + " unreachable: " + reason,
+             "-ERR [SYS/TEMP] provider " + upstream_name_ + " unreachable: " + reason);
+    return;
+  }
+  const config::Upstream& up = *env_.listener->upstream;
+  if (up.tls == config::TlsMode::kImplicit) {
+    StartUpstreamTls();
+    return;
+  }
+  phase_ = Phase::kUpstreamGreeting;
+  framer_.Expect(ResponseShape::kSingleLine);
+}
+
+void Pop3Session::StartUpstreamTls() {
+  const config::Upstream& up = *env_.listener->upstream;
+  if (!env_.upstream_tls) {
+    CloseAll("no TLS client context for provider " + upstream_name_,
+             "-ERR [SYS/TEMP] provider " + upstream_name_ + " unreachable: TLS not configured");
+    return;
+  }
+  bool greeted = phase_ == Phase::kUpstreamStls;
+  phase_ = Phase::kUpstreamHandshake;
+  upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this, greeted](const Status& s) {
+    if (phase_ == Phase::kClosing) return;
+    if (!s.ok()) {
+      CloseAll("provider TLS failed: " + s.message(),
+               "-ERR [SYS/TEMP] provider " + upstream_name_ + " unreachable: " + s.message());
+      return;
+    }
+    if (greeted) {
+      EnterRelaying();  // POP3 sends no second greeting after STLS
+    } else {
+      phase_ = Phase::kUpstreamGreeting;
+      framer_.Expect(ResponseShape::kSingleLine);
+    }
+  });
+}
+
+void Pop3Session::EnterRelaying() {
+  phase_ = Phase::kRelaying;
+  Log(archive::LogKind::kConnections, "relaying to " + upstream_name_ +
+                                          (upstream_->is_tls() ? " (" + upstream_->tls_description() + ")" : ""));
+  // Verbatim: the banner carries the APOP timestamp the client's digest needs.
+  WriteClient(greeting_);
+  ArmTimer();
+  ProcessClientInput();
+}
+
+// ---- client side -----------------------------------------------------------------
+
+void Pop3Session::OnClientData(std::string_view data) {
+  if (phase_ == Phase::kClosing || drop_client_plaintext_) return;
+  ArmTimer();
+  if (client_input_.size() + data.size() > kMaxHeldClientInput) {
+    CloseAll("client sent too much without waiting for replies", "-ERR [SYS/TEMP] too many pipelined commands");
+    return;
+  }
+  client_input_.append(data);
+  ProcessClientInput();
+}
+
+bool Pop3Session::ParsingBlocked() const {
+  return phase_ != Phase::kRelaying || stls_pending_ || quit_requested_ ||
+         (auth_active_ && !sasl_line_expected_) || slots_.size() >= kMaxCommandsInFlight;
+}
+
+void Pop3Session::ProcessClientInput() {
+  size_t pos = 0;
+  while (pos < client_input_.size() && !ParsingBlocked()) {
+    size_t used = 0;
+    size_t limit = sasl_line_expected_ ? kMaxSaslLine : kMaxCommandLine;
+    LineReader::Result r = reader_.Next(std::string_view(client_input_).substr(pos), limit, &used);
+    pos += used;
+    if (r == LineReader::Result::kNeedMore) break;
+    if (r == LineReader::Result::kTooLong) {
+      if (sasl_line_expected_) {  // cancel the exchange; the provider answers -ERR
+        sasl_line_expected_ = false;
+        sasl_.OnClientLine("*");
+        WriteUpstream("*\r\n");
+      } else {
+        AnswerLocally("-ERR line too long");
+      }
+      continue;
+    }
+    HandleLine(reader_.line());
+    if (client_input_.empty()) return;  // STLS dropped the rest
+  }
+  if (phase_ == Phase::kClosing) return;
+  client_input_.erase(0, pos);
+  bool held = !client_input_.empty() && ParsingBlocked();
+  if (held && !client_paused_) {
+    client_paused_ = true;
+    client_->PauseReading();
+  } else if (!held && client_paused_) {
+    client_paused_ = false;
+    client_->ResumeReading();
+  }
+}
+
+void Pop3Session::HandleLine(const std::string& line) {
+  if (sasl_line_expected_) {
+    sasl_line_expected_ = false;
+    sasl_.OnClientLine(line);
+    WriteUpstream(line + "\r\n");
+    return;
+  }
+  Command command;
+  Status parsed = ParseCommand(line, &command);
+  if (!parsed.ok()) {
+    Log(archive::LogKind::kPop3, "refused \"" + std::string(VerbName(command.verb)) + "\": " + parsed.message());
+    AnswerLocally("-ERR " + parsed.message());
+    return;
+  }
+  Log(archive::LogKind::kPop3, Describe(command));
+  switch (command.verb) {
+    case Verb::kStls:
+      if (client_->is_tls()) {
+        AnswerLocally("-ERR already using TLS");
+      } else if (!StlsOffered()) {
+        AnswerLocally("-ERR STLS not available");
+      } else if (!login_.empty()) {
+        AnswerLocally("-ERR STLS only before login");
+      } else {
+        // Everything the client sent after STLS is plaintext that must not be
+        // obeyed once TLS is up (STARTTLS command injection).
+        stls_pending_ = true;
+        drop_client_plaintext_ = true;
+        client_input_.clear();
+        reader_.Reset();
+        Slot slot;
+        slot.kind = SlotKind::kLocalStls;
+        slots_.push_back(std::move(slot));
+        FlushLocalSlots();
+      }
+      return;
+    case Verb::kUser: case Verb::kPass: case Verb::kApop: case Verb::kAuth:
+      if (!LoginAllowed()) {
+        AnswerLocally("-ERR [AUTH] TLS required (use STLS)");
+        return;
+      }
+      if (command.verb == Verb::kAuth) {
+        auth_active_ = true;
+        sasl_.Start(command.name, command.digest.empty() ? std::nullopt
+                                                         : std::optional<std::string_view>(command.digest));
+      }
+      Relay(command, line, ShapeOf(command));
+      return;
+    case Verb::kQuit:
+      quit_requested_ = true;
+      TryQuit();
+      return;
+    default:
+      Relay(command, line, ShapeOf(command));
+      return;
+  }
+}
+
+void Pop3Session::Relay(const Command& command, const std::string& line, ResponseShape shape) {
+  Slot slot;
+  slot.kind = SlotKind::kRelayed;
+  slot.command = command;
+  slots_.push_back(std::move(slot));
+  framer_.Expect(shape);
+  WriteUpstream(line + "\r\n");
+}
+
+void Pop3Session::AnswerLocally(std::string reply) {
+  Slot slot;
+  slot.kind = SlotKind::kLocal;
+  slot.reply = std::move(reply);
+  slots_.push_back(std::move(slot));
+  FlushLocalSlots();
+}
+
+// Local answers wait behind the provider's answers to earlier commands.
+void Pop3Session::FlushLocalSlots() {
+  while (!slots_.empty() && slots_.front().kind != SlotKind::kRelayed && phase_ != Phase::kClosing) {
+    Slot slot = std::move(slots_.front());
+    slots_.pop_front();
+    if (slot.kind == SlotKind::kLocal) {
+      WriteClient(slot.reply + "\r\n");
+    } else {
+      StartClientTls();
+      return;
+    }
+  }
+}
+
+void Pop3Session::StartClientTls() {
+  WriteClient("+OK begin TLS negotiation\r\n");
+  drop_client_plaintext_ = false;  // from here on the stream delivers only decrypted bytes
+  client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
+    if (phase_ == Phase::kClosing) return;
+    if (!s.ok()) {
+      CloseAll("client TLS handshake failed: " + s.message(), "");
+      return;
+    }
+    Log(archive::LogKind::kConnections, "client TLS " + client_->tls_description());
+    stls_pending_ = false;
+    ProcessClientInput();
+  });
+}
+
+void Pop3Session::TryQuit() {
+  if (phase_ != Phase::kRelaying || !slots_.empty() || pending_commits_ > 0) return;  // called again later
+  if (commit_failed_) {
+    // Without the provider's QUIT the session never enters UPDATE: nothing the
+    // client DELEted is removed while its archive copy is missing.
+    CloseAll("archive commit failed; QUIT withheld so the provider deletes nothing",
+             "-ERR [SYS/TEMP] archive copy failed; no message was deleted, try again later");
+    return;
+  }
+  Command quit;
+  quit.verb = Verb::kQuit;
+  Relay(quit, "QUIT", ResponseShape::kSingleLine);
+}
+
+bool Pop3Session::LoginAllowed() const {
+  if (client_->is_tls()) return true;
+  return env_.listener->tls == config::TlsMode::kNone && IsLoopbackAddress(env_.listener->address);
+}
+
+bool Pop3Session::StlsOffered() const {
+  return env_.listener->tls == config::TlsMode::kStartTls && env_.server_tls && !client_->is_tls();
+}
+
+// ---- provider side ---------------------------------------------------------------
+
+void Pop3Session::OnUpstreamData(std::string_view data) {
+  if (phase_ == Phase::kClosing) return;
+  ArmTimer();
+  while (!data.empty() && phase_ != Phase::kClosing) {
+    size_t used = 0;
+    Status s = framer_.Feed(data, this, &used);
+    if (!s.ok()) {
+      CloseAll("provider protocol error: " + s.message(),
+               framer_.mid_response() ? "" : "-ERR [SYS/TEMP] provider protocol error");
+      return;
+    }
+    data.remove_prefix(used);
+    if (switch_upstream_tls_) {
+      // Whatever the provider sent after its +OK to STLS is plaintext that
+      // must not be taken as part of the TLS session: dropped.
+      switch_upstream_tls_ = false;
+      StartUpstreamTls();
+      return;
+    }
+  }
+  if (phase_ == Phase::kRelaying) {
+    ProcessClientInput();
+    if (quit_requested_) TryQuit();
+  }
+}
+
+void Pop3Session::OnUpstreamLost(const std::string& reason) {
+  if (phase_ == Phase::kClosing) return;
+  bool quiet = framer_.mid_response();
+  CloseAll(reason, quiet ? "" : "-ERR [SYS/TEMP] provider " + upstream_name_ + " closed the connection");
+}
+
+void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multiline) {
+  if (phase_ == Phase::kClosing) return;
+  current_kind_ = kind;
+  forwarding_ = true;
+  if (phase_ == Phase::kUpstreamGreeting) {
+    forwarding_ = false;
+    if (kind != StatusKind::kOk) {
+      CloseAll("provider greeting refused: " + std::string(line), std::string(line));
+    }
+    return;
+  }
+  if (phase_ == Phase::kUpstreamStls) {
+    forwarding_ = false;
+    if (kind != StatusKind::kOk) {
+      CloseAll("provider refused STLS: " + std::string(line),
+               "-ERR [SYS/TEMP] provider " + upstream_name_ + " refused STLS");
+    }
+    return;
+  }
+  if (slots_.empty()) return;  // not reached: the framer had an expectation
+  const Command& command = slots_.front().command;
+  switch (command.verb) {
+    case Verb::kCapa:
+      forwarding_ = false;
+      capa_status_ = std::string(line);
+      capa_body_.clear();
+      break;
+    case Verb::kRetr: case Verb::kTop:
+      if (multiline) BeginTee(command);
+      break;
+    case Verb::kList: case Verb::kUidl: {
+      auto listing = command.verb == Verb::kList ? MailboxListing::Kind::kSizes : MailboxListing::Kind::kUids;
+      listing_body_ = multiline;
+      if (!multiline && kind == StatusKind::kOk && line.size() > 4) listing_.AddLine(listing, line.substr(4));
+      break;
+    }
+    case Verb::kUser:
+      if (kind == StatusKind::kOk) pending_user_ = command.name;
+      break;
+    case Verb::kPass:
+      if (kind == StatusKind::kOk) SetLogin(pending_user_);
+      break;
+    case Verb::kApop:
+      if (kind == StatusKind::kOk) SetLogin(command.name);
+      break;
+    case Verb::kAuth:
+      if (kind == StatusKind::kContinuation) sasl_line_expected_ = true;
+      if (kind == StatusKind::kOk) SetLogin(sasl_.login());
+      if (kind != StatusKind::kContinuation) {
+        auth_active_ = false;
+        sasl_line_expected_ = false;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Pop3Session::OnRaw(std::string_view raw) {
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kUpstreamGreeting) {
+    greeting_.append(raw);
+    return;
+  }
+  if (forwarding_) WriteClient(raw);
+}
+
+void Pop3Session::OnBody(std::string_view data) {
+  if (phase_ != Phase::kRelaying || slots_.empty()) return;
+  const Command& command = slots_.front().command;
+  if (tee_) {
+    Status s = tee_->Append(data);
+    if (!s.ok()) {
+      // The client must not see the end of a message the archive lost: cut it off.
+      Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message());
+      tee_.reset();
+      CloseAll("archive failed during " + Describe(command) + ": " + s.message(), "");
+    }
+    return;
+  }
+  if (command.verb == Verb::kCapa) {
+    if (capa_body_.size() + data.size() <= kMaxCapaBody) capa_body_.append(data);
+    return;
+  }
+  if (listing_body_) {
+    listing_.FeedBody(command.verb == Verb::kList ? MailboxListing::Kind::kSizes : MailboxListing::Kind::kUids,
+                      data);
+  }
+}
+
+void Pop3Session::OnComplete(StatusKind kind) {
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kUpstreamGreeting) {
+    const config::Upstream& up = *env_.listener->upstream;
+    if (up.tls == config::TlsMode::kStartTls && !upstream_->is_tls()) {
+      phase_ = Phase::kUpstreamStls;
+      framer_.Expect(ResponseShape::kSingleLine);
+      WriteUpstream("STLS\r\n");
+    } else {
+      EnterRelaying();
+    }
+    return;
+  }
+  if (phase_ == Phase::kUpstreamStls) {
+    switch_upstream_tls_ = true;
+    return;
+  }
+  if (kind == StatusKind::kContinuation || slots_.empty()) return;  // AUTH goes on
+  Slot slot = std::move(slots_.front());
+  slots_.pop_front();
+  const Command& command = slot.command;
+  switch (command.verb) {
+    case Verb::kCapa: {
+      CapaPolicy policy{StlsOffered() && login_.empty(), LoginAllowed()};
+      bool ok = current_kind_ == StatusKind::kOk;
+      WriteClient(FormatMultiLine(ok ? capa_status_ : "+OK Capability list follows",
+                                  ok ? FilterCapabilities(capa_body_, policy) : FallbackCapabilities(policy)));
+      capa_body_.clear();
+      break;
+    }
+    case Verb::kRetr: case Verb::kTop:
+      if (tee_) FinishTee(command);
+      break;
+    case Verb::kList: case Verb::kUidl:
+      if (listing_body_) {
+        listing_.EndBody(command.verb == Verb::kList ? MailboxListing::Kind::kSizes : MailboxListing::Kind::kUids);
+        listing_body_ = false;
+      }
+      break;
+    case Verb::kQuit:
+      CloseAll("ok", "");
+      return;
+    default:
+      break;
+  }
+  FlushLocalSlots();
+  if (draining_ && slots_.empty() && phase_ == Phase::kRelaying) {
+    CloseAll("mailtee is shutting down", "-ERR [SYS/TEMP] mailtee is shutting down");
+  }
+}
+
+void Pop3Session::BeginTee(const Command& command) {
+  archive::MessageContext context;
+  context.direction = archive::Direction::kReceived;
+  context.protocol = "pop3";
+  context.listener = env_.listener->name;
+  context.user = login_.empty() ? "unknown" : login_;
+  context.client_ip = client_ip_;
+  context.received_at = std::chrono::system_clock::now();
+  context.uidl = listing_.uid(command.number).value_or("");
+  context.upstream = upstream_name_;
+  if (command.verb == Verb::kRetr) {
+    tee_ = RetrievalTee::ForRetr(env_.sink, std::move(context));
+  } else {
+    tee_ = RetrievalTee::ForTop(env_.sink, std::move(context), command.lines, listing_.size(command.number));
+  }
+}
+
+void Pop3Session::FinishTee(const Command& command) {
+  std::unique_ptr<RetrievalTee> tee = std::move(tee_);
+  std::unique_ptr<archive::Capture> capture;
+  std::string why;
+  Status s = tee->Finish(&capture, &why);
+  if (!s.ok()) {
+    // The client already has the whole message; hold back its QUIT instead.
+    commit_failed_ = true;
+    Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message());
+    return;
+  }
+  if (!capture) {
+    Log(archive::LogKind::kPop3, Describe(command) + " not archived: " + why);
+    return;
+  }
+  QueueCommit(std::move(capture), command, tee->size());
+}
+
+void Pop3Session::QueueCommit(std::unique_ptr<archive::Capture> capture, const Command& command, uint64_t size) {
+  auto* job = new CommitJob();
+  job->request.data = job;
+  job->session = this;
+  job->capture = std::move(capture);
+  job->outcome.kind = archive::Outcome::Kind::kRelayed;
+  job->outcome.code = 0;
+  job->outcome.reply = "+OK";
+  job->outcome.relayed_at = std::chrono::system_clock::now();
+  job->what = Describe(command);
+  job->size = size;
+  ++pending_ops_;
+  ++pending_commits_;
+  uv_queue_work(
+      env_.loop, &job->request,
+      [](uv_work_t* request) {
+        auto* j = static_cast<CommitJob*>(request->data);
+        j->result = j->capture->Commit(j->outcome);
+      },
+      [](uv_work_t* request, int) {
+        auto* j = static_cast<CommitJob*>(request->data);
+        j->session->OnCommitDone(j);
+      });
+}
+
+void Pop3Session::OnCommitDone(CommitJob* job) {
+  std::unique_ptr<CommitJob> owned(job);
+  --pending_ops_;
+  --pending_commits_;
+  if (job->result.ok()) {
+    ++retrieved_;
+    Log(archive::LogKind::kPop3, job->what + " archived as " + job->capture->id() + " (" +
+                                     std::to_string(job->size) + " bytes)");
+  } else {
+    commit_failed_ = true;
+    Log(archive::LogKind::kFailed, job->what + " not archived: " + job->result.message());
+  }
+  owned.reset();
+  if (quit_requested_) TryQuit();
+  MaybeFinish();
+}
+
+// ---- plumbing --------------------------------------------------------------------
+
+void Pop3Session::WriteClient(std::string_view bytes) {
+  if (!client_ || client_->closing()) return;
+  client_->Write(bytes);
+  if (client_->pending_write_bytes() > net::kHighWatermark && upstream_ && !upstream_paused_ &&
+      !upstream_->closing()) {
+    upstream_paused_ = true;
+    upstream_->PauseReading();
+  }
+}
+
+void Pop3Session::WriteUpstream(std::string_view bytes) {
+  if (upstream_ && !upstream_->closing()) upstream_->Write(bytes);
+}
+
+void Pop3Session::ArmTimer() {
+  int seconds = phase_ == Phase::kRelaying ? env_.listener->timeouts.idle : env_.listener->timeouts.greeting;
+  timer_.Start(static_cast<uint64_t>(seconds) * 1000, [this] {
+    CloseAll("timeout", "-ERR [SYS/TEMP] timeout");
+  });
+}
+
+void Pop3Session::SetLogin(const std::string& login) {
+  if (!IsUsableLogin(login)) return;
+  login_ = login;
+  Log(archive::LogKind::kPop3, "login ok");
+}
+
+void Pop3Session::Drain() {
+  draining_ = true;
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ != Phase::kRelaying || (slots_.empty() && !tee_)) {
+    CloseAll("mailtee is shutting down", "-ERR [SYS/TEMP] mailtee is shutting down");
+  }
+}
+
+void Pop3Session::CloseAll(const std::string& reason, const std::string& client_reply) {
+  if (phase_ == Phase::kClosing) return;
+  phase_ = Phase::kClosing;
+  timer_.Stop();
+  if (tee_) {
+    tee_->Abort("connection ended mid-retrieval: " + reason);
+    tee_.reset();
+    Log(archive::LogKind::kPop3, "retrieval cut off, nothing archived: " + reason);
+  }
+  Log(archive::LogKind::kConnections,
+      std::string(reason == "ok" ? "ok" : "abort") + " reason=\"" + reason + "\" retrieved=" +
+          std::to_string(retrieved_));
+  if (client_ && !client_->closing()) {
+    if (!client_reply.empty()) client_->Write(client_reply + "\r\n");
+    client_->Close();
+  }
+  if (upstream_ && !upstream_->closing()) upstream_->Close();
+}
+
+void Pop3Session::MaybeFinish() {
+  if (client_closed_ && upstream_closed_ && pending_ops_ == 0) proxy_->SessionFinished(this);
+}
+
+void Pop3Session::Log(archive::LogKind kind, const std::string& text) {
+  if (!env_.log) return;
+  env_.log->Write(kind, "pop3 listener=" + env_.listener->name + " client=" + client_ip_ +
+                            " user=" + (login_.empty() ? "-" : login_) + " " + text);
+}
+
+}  // namespace mailtee::pop3
