@@ -129,5 +129,11 @@ echo "$line"
 if [[ $have_mailtee == 1 ]] && ! kill -0 "$mailtee_pid" 2>/dev/null; then
   echo "mailtee died during the run:"; tail -20 "$work/mailtee/mailtee.log"; status=1
 fi
-[[ $status == 0 ]] || { echo "mailtee log tail:"; tail -20 "$work/mailtee/mailtee.log" 2>/dev/null; }
+if [[ $status != 0 && -f $work/mailtee/mailtee.log ]]; then
+  echo "mailtee log tail:"; tail -20 "$work/mailtee/mailtee.log"
+  if grep -q "refused mailtee's account login" "$work/mailtee/mailtee.log"; then
+    echo "note: smtp-sink answers AUTH with '250 2.0.0 Ok' (RFC 4954 says 235); mailtee's"
+    echo "      account login wants 235, so the mailtee half cannot run against smtp-sink."
+  fi
+fi
 exit $status
