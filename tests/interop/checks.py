@@ -54,6 +54,7 @@ def assert_received_report(a, user, retrievals: int, subject=None, attachments=N
     assert a.text("protocol") == "pop3"
     assert a.text("user") == user
     assert a.text("uidl"), "POP3 report without <uidl>"
+    assert a.text("outcome") == "fetched"
     got = list(a.report.iter("retrieval"))
     assert len(got) == retrievals, f"{len(got)} retrievals recorded, expected {retrievals}"
     for r in got:
