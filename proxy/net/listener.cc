@@ -36,6 +36,7 @@ class TcpListenerImpl final : public TcpListener {
   }
 
   ~TcpListenerImpl() override {
+    if (!handle_) return;  // Close() already finished
     handle_->owner = nullptr;
     StartClose(nullptr);
   }
@@ -76,7 +77,9 @@ class TcpListenerImpl final : public TcpListener {
     return it == counts_->end() ? 0 : it->second;
   }
 
-  void Close(std::function<void()> done) override { StartClose(std::move(done)); }
+  void Close(std::function<void()> done) override {
+    if (handle_) StartClose(std::move(done));
+  }
 
  private:
   void StartClose(std::function<void()> done) {
@@ -89,6 +92,7 @@ class TcpListenerImpl final : public TcpListener {
     uv_close(reinterpret_cast<uv_handle_t*>(&handle_->tcp), [](uv_handle_t* raw) {
       auto* h = static_cast<Handle*>(raw->data);
       std::function<void()> done_cb = std::move(h->close_done);
+      if (h->owner) h->owner->handle_ = nullptr;
       delete h;
       if (done_cb) done_cb();
     });

@@ -10,6 +10,7 @@ namespace mailtee::net {
 
 struct Timer::Handle {
   uv_timer_t timer;
+  Timer* owner = nullptr;  // cleared when the Timer dies first
   std::function<void()> cb;
   std::function<void()> close_done;
   bool repeating = false;
@@ -17,14 +18,19 @@ struct Timer::Handle {
 };
 
 Timer::Timer(uv_loop_t* loop) : handle_(new Handle) {
+  handle_->owner = this;
   uv_timer_init(loop, &handle_->timer);
   handle_->timer.data = handle_;
 }
 
-Timer::~Timer() { Close(nullptr); }
+Timer::~Timer() {
+  if (!handle_) return;  // already released by Close
+  handle_->owner = nullptr;
+  Close(nullptr);
+}
 
 void Timer::Start(uint64_t timeout_ms, std::function<void()> cb, uint64_t repeat_ms) {
-  if (handle_->closing) return;
+  if (!handle_ || handle_->closing) return;
   handle_->cb = std::move(cb);
   handle_->repeating = repeat_ms != 0;
   uv_timer_start(&handle_->timer, [](uv_timer_t* t) {
@@ -38,17 +44,18 @@ void Timer::Start(uint64_t timeout_ms, std::function<void()> cb, uint64_t repeat
 }
 
 void Timer::Stop() {
-  if (handle_->closing) return;
+  if (!handle_ || handle_->closing) return;
   uv_timer_stop(&handle_->timer);
   handle_->cb = nullptr;
 }
 
 bool Timer::active() const {
-  return !handle_->closing && uv_is_active(reinterpret_cast<const uv_handle_t*>(&handle_->timer));
+  return handle_ && !handle_->closing && uv_is_active(reinterpret_cast<const uv_handle_t*>(&handle_->timer));
 }
 
 void Timer::Close(std::function<void()> done) {
   Handle* h = handle_;
+  if (!h) return;  // released already
   if (h->closing) {
     if (done) h->close_done = std::move(done);
     return;
@@ -59,6 +66,7 @@ void Timer::Close(std::function<void()> done) {
   uv_close(reinterpret_cast<uv_handle_t*>(&h->timer), [](uv_handle_t* raw) {
     auto* handle = static_cast<Handle*>(raw->data);
     std::function<void()> done_cb = std::move(handle->close_done);
+    if (handle->owner) handle->owner->handle_ = nullptr;
     delete handle;
     if (done_cb) done_cb();
   });

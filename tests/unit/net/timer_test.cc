@@ -67,6 +67,17 @@ TEST_F(TimerTest, CloseReportsWhenReleasedAndIgnoresLaterStart) {
   EXPECT_FALSE(fired);
 }
 
+TEST_F(TimerTest, DestroyedAfterCloseFinishedIsSafe) {
+  auto timer = std::make_unique<Timer>(&loop_);
+  bool closed = false;
+  timer->Close([&] { closed = true; });
+  ASSERT_TRUE(RunUntil([&] { return closed; }));
+  timer->Stop();
+  timer->Start(1, [] {});
+  EXPECT_FALSE(timer->active());
+  timer.reset();  // must not touch the released handle (ASan)
+}
+
 TEST_F(TimerTest, DestroyedWhileArmedNeverFires) {
   bool fired = false;
   {
