@@ -8,6 +8,7 @@
     m.archived(user="tanaka") # [Archived(eml=bytes, report=Element, ...)]
     m.stop()                  # SIGTERM, graceful; m.kill9() for crash tests
 """
+import atexit
 import glob
 import os
 import signal
@@ -86,6 +87,7 @@ class Mailtee:
         self.log_file = os.path.join(workdir, "mailtee.log")
         self.listeners = []
         self.proc = None
+        self._atexit = False
         os.makedirs(workdir, exist_ok=True)
 
     # -- configuration -----------------------------------------------------
@@ -144,6 +146,9 @@ class Mailtee:
                                      stdout=log, stderr=log, cwd=self.dir,
                                      start_new_session=True)
         log.close()
+        if not self._atexit:   # last resort if the test process dies without teardown
+            atexit.register(self.kill9)
+            self._atexit = True
         try:
             wait_for_ports([l.port for l in self.listeners], timeout=timeout,
                            alive=lambda: self.proc.poll() is None, what="mailtee")

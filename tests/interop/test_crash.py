@@ -59,6 +59,7 @@ def test_kill9_loses_nothing_acknowledged(peers, ca, mailtee, token):
         sender.stop.set()
         sender.join(timeout=60)
     assert not sender.is_alive()
+    print(f"{len(sender.accepted)} of {sender.attempts} sends acknowledged across {KILLS} kills")
     assert len(sender.accepted) >= KILLS, (
         f"only {len(sender.accepted)} of {sender.attempts} sends accepted")
     # a graceful stop and start: recovery of spools left by the kills has run
