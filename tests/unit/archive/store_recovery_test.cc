@@ -1,0 +1,275 @@
+// ArchiveStore crash and disk-fault paths: each spool phase left behind by a
+// "crash" (store destroyed without commit), faults injected with
+// FaultInjectionEnv, and a crash at every step of Commit.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "archive/archive_store.h"
+#include "archive/fault_injection_env.h"
+#include "archive/report.h"
+
+namespace mailtee::archive {
+namespace {
+
+namespace fs = std::filesystem;
+using Op = FaultInjectionEnv::Op;
+
+const std::string kMessage =
+    "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: crash test\r\n\r\nbody line\r\n";
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<fs::path> Files(const fs::path& root, const std::string& ext) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && (ext.empty() || e.path().extension() == ext)) out.push_back(e.path());
+  return out;
+}
+
+class StoreRecoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/store_recovery_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    storage_ = root_ + "/storage";
+    log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
+    ASSERT_TRUE(log_->Open().ok());
+    fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(root_);
+  }
+
+  static MessageContext Context(Direction direction = Direction::kSent) {
+    MessageContext c;
+    c.direction = direction;
+    c.protocol = direction == Direction::kSent ? "smtp" : "pop3";
+    c.listener = "l1";
+    c.user = "alice";
+    c.client_ip = "127.0.0.1";
+    c.received_at = std::chrono::system_clock::from_time_t(1795537224);
+    c.envelope_from = "alice@example.com";
+    c.envelope_to = {"bob@example.net"};
+    return c;
+  }
+
+  std::unique_ptr<Capture> Spool(const std::string& message = kMessage) {
+    std::unique_ptr<Capture> capture;
+    EXPECT_TRUE(store_->Begin(Context(), &capture).ok());
+    EXPECT_TRUE(capture->Append(message).ok());
+    return capture;
+  }
+
+  // The daemon stops (or dies) and starts again on a healthy disk.
+  RecoveryStats Restart() {
+    store_.reset();
+    Status s = ArchiveStore::Open(storage_, Env::Default(), log_.get(), &store_);
+    EXPECT_TRUE(s.ok()) << s.message();
+    RecoveryStats stats;
+    s = store_->Recover(&stats);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return stats;
+  }
+
+  Report OnlyReport() {
+    auto xmls = Files(storage_ + "/archive", ".xml");
+    EXPECT_EQ(xmls.size(), 1u);
+    Report r;
+    if (xmls.size() == 1) {
+      EXPECT_TRUE(ParseReportXml(Slurp(xmls[0]), &r).ok());
+    }
+    return r;
+  }
+
+  std::string root_, storage_;
+  std::unique_ptr<LogBook> log_;
+  std::unique_ptr<FaultInjectionEnv> fault_;
+  std::unique_ptr<ArchiveStore> store_;
+};
+
+TEST_F(StoreRecoveryTest, UnsealedMessageIsDropped) {
+  auto capture = Spool();
+  capture.reset();  // crash while receiving
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.dropped_unsealed, 1);
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+  EXPECT_NE(Slurp(Files(root_ + "/logs/system", "")[0]).find("never told it was accepted"), std::string::npos);
+}
+
+TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
+  auto capture = Spool();
+  const std::string id = capture->id();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  capture.reset();  // crash after the dot went upstream, before the reply
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.archived_unknown, 1);
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  auto emls = Files(storage_ + "/archive", ".eml");
+  ASSERT_EQ(emls.size(), 1u);
+  EXPECT_EQ(emls[0].stem(), id);
+  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  Report r = OnlyReport();
+  EXPECT_EQ(r.outcome, "unknown");
+  EXPECT_EQ(r.outcome_reply, kUnknownOutcomeReply);
+  EXPECT_EQ(r.summary.subject, "crash test");
+  EXPECT_EQ(r.summary.size, kMessage.size());
+  EXPECT_EQ(Restart().archived_unknown, 0);  // nothing left to do the second time
+}
+
+TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  // Commit renames twice: the meta (verdict) then the spool into the archive.
+  fault_->FailRename(2);
+  Status s = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("rename"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("while archiving message " + capture->id()), std::string::npos) << s.message();
+  capture->Abort("commit failed");  // must not throw away a message the provider accepted
+  capture.reset();
+
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.finished_commits, 1);
+  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  Report r = OnlyReport();
+  EXPECT_EQ(r.outcome, "relayed");
+  EXPECT_EQ(r.outcome_reply, "250 queued");
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  fault_->FailRename(2);
+  ASSERT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
+  ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
+  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(OnlyReport().outcome, "relayed");
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  // Files created in Commit: the meta temp (1), the report temp (2).
+  fault_->FailNth(Op::kCreateFile, 2, ENOSPC);
+  ASSERT_FALSE(capture->Commit({Outcome::Kind::kHeld, 250, "250 held for approval", {}}).ok());
+  capture.reset();
+  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_TRUE(Files(storage_ + "/archive", ".xml").empty());
+
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.finished_commits, 1);
+  EXPECT_EQ(Slurp(Files(storage_ + "/archive", ".eml")[0]), kMessage);
+  EXPECT_EQ(OnlyReport().outcome, "held");
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  fault_->FailNth(Op::kCreateFile, 2, ENOSPC);
+  ASSERT_FALSE(capture->Commit({Outcome::Kind::kRefused, 550, "550 no such user", {}}).ok());
+  capture.reset();
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.finished_commits, 1);
+  EXPECT_TRUE(Files(storage_ + "/archive", ".eml").empty());
+  Report r = OnlyReport();
+  EXPECT_EQ(r.outcome, "refused");
+  EXPECT_EQ(r.outcome_code, 550);
+  EXPECT_EQ(r.summary.size, kMessage.size());
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreRecoveryTest, OrphansTornMetaAndStaleTempsAreCleaned) {
+  const std::string spool = storage_ + "/spool/";
+  std::ofstream(spool + "20261124T162024Z-000000000001.eml.part") << "orphan";
+  std::ofstream(spool + "20261124T162024Z-000000000002.eml.part") << "torn";
+  std::ofstream(spool + "20261124T162024Z-000000000002.meta") << "mailtee-spool-meta 1\nid 2026";
+  std::ofstream(spool + "20261124T162024Z-000000000003.xml.tmp") << "<half";
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.orphans_removed, 1);
+  EXPECT_EQ(stats.dropped_unsealed, 1);
+  EXPECT_EQ(stats.temps_removed, 1);
+  EXPECT_EQ(stats.failed, 0);
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
+  std::unique_ptr<Capture> capture;
+  ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
+  fault_->FailWrite(2);
+  EXPECT_TRUE(capture->Append("first chunk\r\n").ok());
+  Status s = capture->Append("second chunk\r\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(capture->id() + ".eml.part"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("while spooling message"), std::string::npos) << s.message();
+  // The hole is sticky: the message can be neither appended to nor committed.
+  EXPECT_FALSE(capture->Append("third\r\n").ok());
+  EXPECT_FALSE(capture->SealForRelay().ok());
+  EXPECT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "ok", {}}).ok());
+  capture->Abort("disk full");
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+}
+
+TEST_F(StoreRecoveryTest, FsyncFailureDuringSealIsAnError) {
+  for (int nth : {1, 2}) {  // 1: the spool file, 2: the sealed meta
+    auto capture = Spool();
+    fault_->FailSync(nth);
+    Status s = capture->SealForRelay();
+    ASSERT_FALSE(s.ok()) << nth;
+    EXPECT_NE(s.message().find("fsync"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.message();
+    capture->Abort("cannot seal: refusing the message");
+  }
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+// Crash at every mutating step of SealForRelay + Commit (on a disk that loses
+// whatever was not fsynced) and restart: a sealed message is never lost, never
+// duplicated, and its verdict is either the provider's or "unknown".
+TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
+  for (int step = 0;; ++step) {
+    SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
+    fs::remove_all(storage_);
+    fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    store_.reset();
+    ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
+    auto capture = Spool();
+    ASSERT_TRUE(capture->SealForRelay().ok());
+    fault_->CrashAfter(step);
+    bool committed = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok();
+    bool crashed = fault_->crashed();
+    capture.reset();
+    fault_->Crash();  // power cut now, whatever happened
+    Restart();
+
+    auto emls = Files(storage_ + "/archive", ".eml");
+    ASSERT_EQ(emls.size(), 1u);
+    EXPECT_EQ(Slurp(emls[0]), kMessage);
+    Report r = OnlyReport();
+    if (committed) EXPECT_EQ(r.outcome, "relayed");
+    else EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+    EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+    if (!crashed) break;  // Commit finished before the planned crash point
+    ASSERT_LT(step, 100);
+  }
+}
+
+}  // namespace
+}  // namespace mailtee::archive
