@@ -115,8 +115,18 @@ void FaultInjectionEnv::CrashLocked() {
       std::perror(("FaultInjectionEnv: truncate " + path).c_str());
   }
   for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
-    if (it->is_rename) ::rename(it->to.c_str(), it->from.c_str());
-    else ::unlink(it->to.c_str());
+    if (!it->is_rename) {
+      ::unlink(it->to.c_str());
+      continue;
+    }
+    ::rename(it->to.c_str(), it->from.c_str());
+    if (it->replaced) {  // the file the rename replaced is back, as a real disk would show it
+      std::unique_ptr<WritableFile> old;
+      Status s = target()->NewWritableFile(it->to, CreateMode::kTruncate, it->replaced_perms, &old);
+      if (s.ok()) s = old->Append(it->replaced_bytes);
+      if (s.ok()) s = old->Close();
+      if (!s.ok()) std::fprintf(stderr, "FaultInjectionEnv: restore %s: %s\n", it->to.c_str(), s.message().c_str());
+    }
   }
   pending_.clear();
 }
@@ -133,7 +143,12 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& path, CreateMode mo
   {
     std::lock_guard<std::mutex> lock(mu_);
     files_[path] = state;
-    if (!existed) pending_.push_back(PendingEntry{false, "", path});
+    if (!existed) {
+      PendingEntry created;
+      created.is_rename = false;
+      created.to = path;
+      pending_.push_back(std::move(created));
+    }
   }
   out->reset(new FaultFile(this, path, std::move(file), std::move(state)));
   return Status::Ok();
@@ -142,6 +157,20 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& path, CreateMode mo
 Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
   Status s = Before(Op::kRename, from + " to " + to);
   if (!s.ok()) return s;
+  // Keep the bytes a rename replaces: a crash before the directory fsync
+  // brings them back. (Small files only: metas and reports are replaced,
+  // messages never are.)
+  PendingEntry entry;
+  entry.is_rename = true;
+  entry.from = from;
+  entry.to = to;
+  FileInfo info;
+  if (target()->Stat(to, &info).ok() && info.exists && !info.is_dir) {
+    entry.replaced = true;
+    entry.replaced_perms = static_cast<int>(info.mode);
+    s = ReadWholeFile(target(), to, 64 << 20, &entry.replaced_bytes);
+    if (!s.ok()) return s;
+  }
   s = target()->RenameFile(from, to);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
@@ -152,7 +181,7 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
   } else {
     files_.erase(to);
   }
-  pending_.push_back(PendingEntry{true, from, to});
+  pending_.push_back(std::move(entry));
   return Status::Ok();
 }
 

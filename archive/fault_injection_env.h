@@ -59,8 +59,11 @@ class FaultInjectionEnv : public EnvWrapper {
   };
   // A directory entry change that is lost if the crash comes before its directory's fsync.
   struct PendingEntry {
-    bool is_rename;
-    std::string from, to;  // create: to only
+    bool is_rename = false;
+    std::string from, to;      // create: to only
+    bool replaced = false;     // rename over an existing file: its bytes come back
+    std::string replaced_bytes;
+    int replaced_perms = 0600;
   };
   struct FaultPlan {
     int remaining = 0;  // 0: no fault planned

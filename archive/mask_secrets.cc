@@ -35,7 +35,7 @@ bool IsBase64Char(char c) {
 // shape is treated as a secret (over-masking is the safe failure).
 bool IsSaslContinuation(std::string_view token) {
   static const char* const kProtocolWords[] = {"QUIT", "NOOP", "RSET", "DATA", "STLS", "STARTTLS", "CAPA", "STAT",
-                                               "LIST", "UIDL", "LAST", "EHLO", "HELO", "HELP", "TURN", "+OK"};
+                                               "LIST", "UIDL", "LAST", "EHLO", "HELO", "HELP", "TURN", "AUTH", "+OK"};
   if (token.size() < 2) return false;
   if (!std::all_of(token.begin(), token.end(), IsBase64Char)) return false;
   std::string upper = Upper(token);

@@ -145,6 +145,16 @@ TEST_F(EnvTest, CrashDropsUnsyncedBytesAndUndoesUnsyncedEntries) {
   EXPECT_FALSE(fs::exists(dir_ + "/v.tmp"));
 }
 
+TEST_F(EnvTest, CrashBringsBackTheFileAnUnsyncedRenameReplaced) {
+  FaultInjectionEnv env(Env::Default());
+  ASSERT_TRUE(WriteFileAtomically(&env, dir_ + "/meta", "old phase", dir_ + "/meta.tmp", 0600).ok());
+  ASSERT_TRUE(WriteFileReplacing(&env, dir_ + "/meta", "new phase", dir_ + "/meta.tmp", 0600).ok());
+  EXPECT_EQ(Read(dir_ + "/meta"), "new phase");
+  env.Crash();
+  EXPECT_EQ(Read(dir_ + "/meta"), "old phase");
+  EXPECT_FALSE(fs::exists(dir_ + "/meta.tmp"));
+}
+
 TEST_F(EnvTest, CrashAfterCountsMutatingOperations) {
   FaultInjectionEnv env(Env::Default());
   env.CrashAfter(2);
