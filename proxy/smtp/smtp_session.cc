@@ -286,7 +286,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
     OnDataReply(reply);
     return phase_ != Phase::kClosing;
   }
-  if (pending_.empty() || pending_.front().expect == Expect::kLocal || pending_.front().expect == Expect::kStartTls) {
+  if (pending_.empty() || !ExpectsUpstreamReply(pending_.front().expect)) {
     // Unsolicited: a 421 before the provider hangs up, or a broken provider.
     std::string line = reply.code == 421 ? reply.ToWire() : "421 4.4.0 provider sent an unexpected reply\r\n";
     Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
@@ -302,7 +302,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
   pending_.pop_front();
   bool more_expected = false;
   for (const Pending& p : pending_)
-    if (p.expect != Expect::kLocal && p.expect != Expect::kStartTls) more_expected = true;
+    if (ExpectsUpstreamReply(p.expect)) more_expected = true;
   if (more_expected) ArmUpstreamTimer(listener_.timeouts.command);
   else upstream_timer_.Stop();
   switch (head.expect) {
@@ -389,6 +389,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       break;
     case Expect::kLocal:
     case Expect::kStartTls:
+    case Expect::kDataGate:
       break;
   }
   Pump();
@@ -655,6 +656,11 @@ void SmtpSession::FlushReadyReplies() {
       DoClientStartTls();
       return;
     }
+    if (head.expect == Expect::kDataGate) {
+      pending_.pop_front();
+      StartDataCommand();
+      continue;
+    }
     return;
   }
 }
@@ -764,30 +770,11 @@ void SmtpSession::HandleCommand(Command c) {
       return;
     }
     case Verb::kData: {
-      if (!in_transaction_ || recipients_.empty()) {
-        // Let the provider give its own 503/554, but never open a capture for it.
-        Relay(c, Expect::kData);
-        barrier_ = true;
-        return;
-      }
-      archive::MessageContext ctx;
-      ctx.direction = archive::Direction::kSent;
-      ctx.protocol = "smtp";
-      ctx.listener = listener_.name;
-      ctx.user = login_;
-      ctx.client_ip = client_->peer().text;
-      ctx.received_at = std::chrono::system_clock::now();
-      ctx.envelope_from = mail_from_;
-      ctx.envelope_to = recipients_;
-      ctx.upstream = UpstreamName();
-      Status s = env_.sink->Begin(ctx, &capture_);
-      if (!s.ok()) {
-        capture_.reset();
-        Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
-        QueueLocal("452 4.3.1 archive storage unavailable, try again later");
-        return;
-      }
-      Relay(c, Expect::kData);
+      // Decided only once the replies to the MAIL/RCPT pipelined before it are
+      // in: whether there is a transaction, and who its recipients are.
+      Pending p;
+      p.expect = Expect::kDataGate;
+      pending_.push_back(std::move(p));
       barrier_ = true;
       return;
     }
@@ -807,6 +794,36 @@ void SmtpSession::HandleCommand(Command c) {
       Relay(c, Expect::kVerbatim);
       return;
   }
+}
+
+void SmtpSession::StartDataCommand() {
+  Command data;
+  data.verb = Verb::kData;
+  if (!in_transaction_ || recipients_.empty()) {
+    // Let the provider give its own 503/554, but never open a capture for it.
+    Relay(data, Expect::kData);
+    barrier_ = true;
+    return;
+  }
+  archive::MessageContext ctx;
+  ctx.direction = archive::Direction::kSent;
+  ctx.protocol = "smtp";
+  ctx.listener = listener_.name;
+  ctx.user = login_;
+  ctx.client_ip = client_->peer().text;
+  ctx.received_at = std::chrono::system_clock::now();
+  ctx.envelope_from = mail_from_;
+  ctx.envelope_to = recipients_;
+  ctx.upstream = UpstreamName();
+  Status s = env_.sink->Begin(ctx, &capture_);
+  if (!s.ok()) {
+    capture_.reset();
+    Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
+    QueueLocal("452 4.3.1 archive storage unavailable, try again later");
+    return;
+  }
+  Relay(data, Expect::kData);
+  barrier_ = true;
 }
 
 void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {

@@ -54,13 +54,18 @@ class SmtpSession {
     kAuthPlain, kAuthLoginUser, kAuthLoginPassword, kAuthLoginDone,
   };
   // What a queued command's reply means to us.
-  enum class Expect { kLocal, kStartTls, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
+  // kLocal, kStartTls and kDataGate are markers run when they reach the head of
+  // the queue; the others wait for the provider's reply.
+  enum class Expect { kLocal, kStartTls, kDataGate, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
   struct Pending {
     Expect expect;
     Reply local;             // kLocal: the reply to write
     bool close_after = false;  // kLocal: close the session after writing
     std::string path;        // kMail / kRcpt
   };
+  static bool ExpectsUpstreamReply(Expect e) {
+    return e != Expect::kLocal && e != Expect::kStartTls && e != Expect::kDataGate;
+  }
   enum class DataFailure { kNone, kBareNewline, kArchive, kTooBig };
 
   // --- client side
@@ -71,6 +76,7 @@ class SmtpSession {
   void HandleLine(const LineReader::Event& ev);
   void HandleCommand(Command command);
   void HandleSaslResponse(const LineReader::Event& ev);
+  void StartDataCommand();
   void QueueLocal(std::string reply_line, bool close_after = false);
   void Relay(const Command& command, Expect expect, std::string path = "");
   void FlushReadyReplies();

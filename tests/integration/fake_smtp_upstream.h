@@ -1,0 +1,84 @@
+// FakeSmtpUpstream: a scripted SMTP provider on 127.0.0.1:<ephemeral> for
+// integration tests (after Envoy's test/integration/fake_upstream.h). Each
+// connection runs on its own blocking thread; behaviour comes from Options and
+// everything received is recorded for the test to inspect, with deterministic
+// waits (WaitFor) instead of sleeps.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mailtee::testing {
+
+class FakeSmtpUpstream {
+ public:
+  struct Options {
+    std::string greeting = "220 fake.provider ESMTP ready";
+    std::vector<std::string> ehlo_extensions = {"PIPELINING", "SIZE 10485760", "8BITMIME", "ENHANCEDSTATUSCODES",
+                                                "AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2", "XCLIENT NAME ADDR", "ETRN",
+                                                "SMTPUTF8", "DSN", "CHUNKING"};
+    SSL_CTX* starttls = nullptr;         // offer STARTTLS with this server context
+    bool implicit_tls = false;           // TLS from the first byte (needs starttls ctx)
+    std::map<std::string, std::string> users = {{"alice@example.org", "secret"}};
+    std::set<std::string> rejected_recipients;   // RCPT -> 550
+    std::string data_reply = "250 2.0.0 Ok: queued as FAKE1";
+    bool record_data = true;             // false: keep only size + checksum (big messages)
+  };
+
+  struct Message {
+    std::string from;
+    std::vector<std::string> recipients;
+    std::string data;         // raw bytes after 354 up to (not including) the final ".\r\n"
+    uint64_t size = 0;
+    uint64_t checksum = 0;    // Checksum() of data
+    bool complete = false;    // the final dot arrived
+  };
+
+  explicit FakeSmtpUpstream(Options options);
+  ~FakeSmtpUpstream();
+
+  uint16_t port() const { return port_; }
+  // Every command line received, in order, across connections (AUTH payloads included: test data only).
+  std::vector<std::string> commands();
+  std::vector<Message> messages();
+  int connections();
+  // Waits until pred() holds (checked under the recorder's lock), up to timeout.
+  bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Connections fully finished (socket closed by either side).
+  int closed_connections();
+
+  static uint64_t Checksum(uint64_t seed, std::string_view bytes);  // FNV-1a, streamable
+  static constexpr uint64_t kChecksumSeed = 1469598103934665603ull;
+
+ private:
+  class Conn;
+  void AcceptLoop();
+  void Serve(int fd);
+
+  Options options_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::thread> workers_;
+  std::vector<int> open_fds_;
+  std::vector<std::string> commands_;
+  std::vector<Message> messages_;
+  int connections_ = 0;
+  int closed_ = 0;
+};
+
+}  // namespace mailtee::testing

@@ -1,0 +1,460 @@
+// SMTP proxy end to end: real SmtpProxy + TcpListener + ArchiveStore against a
+// scripted provider (FakeSmtpUpstream), with a blocking client.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+
+#include "proxy/smtp/sasl.h"
+#include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_test_harness.h"
+
+namespace mailtee::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string PlainAuth(const std::string& user, const std::string& pass) {
+  std::string raw;
+  raw += '\0';
+  raw += user;
+  raw += '\0';
+  raw += pass;
+  return "AUTH PLAIN " + smtp::Base64Encode(raw) + "\r\n";
+}
+
+// Greeting + EHLO + AUTH PLAIN as alice; returns the EHLO reply.
+std::string Login(TestClient& c) {
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO client.example\r\n");
+  std::string ehlo = c.ReadReply();
+  c.Send(PlainAuth("alice@example.org", "secret"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
+  return ehlo;
+}
+
+class SmtpRelayTest : public ::testing::Test {
+ protected:
+  void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
+    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
+    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
+    if (tweak) tweak(l);
+    harness_.Start(l);
+  }
+  void TearDown() override {
+    harness_.Stop();
+    upstream_.reset();
+  }
+  SmtpHarness harness_;
+  std::unique_ptr<FakeSmtpUpstream> upstream_;
+};
+
+TEST_F(SmtpRelayTest, RelaysMessageDotStuffedUpstreamUnstuffedInArchive) {
+  StartWith({});
+  TestClient c(harness_.port());
+  ASSERT_TRUE(c.connected());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  c.Send("RCPT TO:<bob@example.net>\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  c.Send("DATA\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  const std::string body = "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: hi\r\n\r\n..leading dot\r\nline\r\n..\r\n";
+  c.Send(body + ".\r\n");
+  EXPECT_EQ(c.ReadReply(), "250 2.0.0 Ok: queued as FAKE1\r\n");
+  c.Send("QUIT\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("221 "));
+
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_TRUE(msgs[0].complete);
+  EXPECT_EQ(msgs[0].data, body);  // the provider gets the client's (canonically stuffed) bytes
+  EXPECT_EQ(msgs[0].from, "alice@example.org");
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].bytes,
+            "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: hi\r\n\r\n.leading dot\r\nline\r\n.\r\n");
+  EXPECT_EQ(recs[0].context.user, "alice@example.org");  // archived under the login
+  EXPECT_EQ(recs[0].context.envelope_from, "alice@example.org");
+  EXPECT_EQ(recs[0].context.upstream, "127.0.0.1:" + std::to_string(upstream_->port()));
+  EXPECT_TRUE(recs[0].sealed);
+  EXPECT_TRUE(recs[0].committed);
+  EXPECT_EQ(recs[0].outcome.kind, archive::Outcome::Kind::kRelayed);
+  EXPECT_EQ(recs[0].outcome.code, 250);
+  EXPECT_THAT(harness_.LogText("relayed"), HasSubstr("reply=250 2.0.0 Ok: queued as FAKE1"));
+  EXPECT_THAT(harness_.LogText("received"), HasSubstr("from=<alice@example.org> to=bob@example.net"));
+  // Never a password in any log.
+  for (const char* kind : {"connections", "received", "relayed", "failed", "system"})
+    EXPECT_EQ(harness_.LogText(kind).find("secret"), std::string::npos) << kind;
+}
+
+TEST_F(SmtpRelayTest, SpoolSealedBeforeDotAndCommittedBeforeReply) {
+  StartWith({});
+  std::atomic<int> complete_at_seal{-1};
+  harness_.sink().on_seal = [&] {
+    int n = 0;
+    for (const auto& m : upstream_->messages()) n += m.complete;
+    complete_at_seal = n;
+  };
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: order\r\n\r\nx\r\n.\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  // The moment the client holds the 250, the verdict is already recorded.
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_TRUE(recs[0].committed);
+  EXPECT_EQ(complete_at_seal.load(), 0);  // the provider had no end of data when we sealed
+}
+
+TEST_F(SmtpRelayTest, SealFailureAbortsUpstreamAndTellsClientToRetry) {
+  StartWith({});
+  harness_.sink().fail_seal = true;
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: disk full\r\n\r\nx\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "452 4.3.1 archive storage unavailable, try again later\r\n");
+  EXPECT_EQ(c.ReadReply(), "421 4.3.0 transaction aborted; please reconnect\r\n");
+  ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->messages().size() == 1; }));
+  EXPECT_FALSE(upstream_->messages()[0].complete);  // never relayed
+  EXPECT_TRUE(harness_.sink().records()[0].aborted);
+}
+
+TEST_F(SmtpRelayTest, CommitFailureStillReturnsProviderReply) {
+  StartWith({});
+  harness_.sink().fail_commit = true;
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: x\r\n\r\nx\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "250 2.0.0 Ok: queued as FAKE1\r\n");  // relayed: resending would duplicate it
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_FALSE(recs[0].aborted);  // the sealed spool is left for recovery
+  EXPECT_THAT(harness_.LogText("system"), HasSubstr("ARCHIVE COMMIT FAILED id=msg1"));
+}
+
+TEST_F(SmtpRelayTest, ArchiveUnavailableRefusesDataWithoutRelaying) {
+  StartWith({});
+  harness_.sink().fail_begin = true;
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  EXPECT_EQ(c.ReadReply(), "452 4.3.1 archive storage unavailable, try again later\r\n");
+  for (const auto& cmd : upstream_->commands()) EXPECT_NE(cmd, "DATA");
+}
+
+TEST_F(SmtpRelayTest, EhloIsFiltered) {
+  StartWith({});
+  TestClient c(harness_.port());
+  std::string ehlo = Login(c);
+  EXPECT_THAT(ehlo, HasSubstr("250-PIPELINING\r\n"));
+  EXPECT_THAT(ehlo, HasSubstr("SIZE 10485760"));
+  EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN CRAM-MD5"));
+  EXPECT_EQ(ehlo.find("XOAUTH2"), std::string::npos);
+  EXPECT_EQ(ehlo.find("XCLIENT"), std::string::npos);
+  EXPECT_EQ(ehlo.find("ETRN"), std::string::npos);
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  // The client's EHLO name reached the provider.
+  auto cmds = upstream_->commands();
+  EXPECT_NE(std::find(cmds.begin(), cmds.end(), "EHLO client.example"), cmds.end());
+}
+
+TEST_F(SmtpRelayTest, MailBeforeAuthIsRefusedLocally) {
+  StartWith({});
+  TestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO x\r\nMAIL FROM:<a@b.example>\r\n");
+  c.ReadReply();
+  EXPECT_EQ(c.ReadReply(), "530 5.7.0 authentication required\r\n");
+  for (const auto& cmd : upstream_->commands()) EXPECT_EQ(cmd.rfind("MAIL", 0), std::string::npos);
+}
+
+TEST_F(SmtpRelayTest, AuthLoginRelayedAndFailureVerbatim) {
+  StartWith({});
+  TestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO x\r\n");
+  c.ReadReply();
+  c.Send("AUTH LOGIN\r\n");
+  EXPECT_EQ(c.ReadReply(), "334 VXNlcm5hbWU6\r\n");
+  c.Send(smtp::Base64Encode("alice@example.org") + "\r\n");
+  EXPECT_EQ(c.ReadReply(), "334 UGFzc3dvcmQ6\r\n");
+  c.Send(smtp::Base64Encode("wrong") + "\r\n");
+  EXPECT_EQ(c.ReadReply(), "535 5.7.8 Error: authentication failed\r\n");
+  c.Send("MAIL FROM:<alice@example.org>\r\n");
+  EXPECT_EQ(c.ReadReply(), "530 5.7.0 authentication required\r\n");
+  c.Send("AUTH LOGIN " + smtp::Base64Encode("alice@example.org") + "\r\n");
+  EXPECT_EQ(c.ReadReply(), "334 UGFzc3dvcmQ6\r\n");
+  c.Send(smtp::Base64Encode("secret") + "\r\n");
+  EXPECT_EQ(c.ReadReply(), "235 2.7.0 Authentication successful\r\n");
+  c.Send("MAIL FROM:<alice@example.org>\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(harness_.LogText("connections"), HasSubstr("user=alice@example.org mechanism=LOGIN result=ok"));
+}
+
+TEST_F(SmtpRelayTest, PipelinedGroupRepliesInOrder) {
+  FakeSmtpUpstream::Options opts;
+  opts.rejected_recipients = {"nobody@example.net"};
+  StartWith(opts);
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nRCPT TO:<nobody@example.net>\r\n"
+         "RCPT TO:<>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.0"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.5"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("550 5.1.1 <nobody@example.net>"));
+  EXPECT_EQ(c.ReadReply(), "501 5.1.3 null recipient address not allowed\r\n");  // local, still in order
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.5"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: p\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("221 "));
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].recipients, (std::vector<std::string>{"bob@example.net", "carol@example.net"}));
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].context.envelope_to, (std::vector<std::string>{"bob@example.net", "carol@example.net"}));
+}
+
+TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
+  FakeSmtpUpstream::Options opts;
+  opts.data_reply = "554 5.7.1 message rejected: spam score too high";
+  StartWith(opts);
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: spam\r\n\r\nbuy\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "554 5.7.1 message rejected: spam score too high\r\n");
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_TRUE(recs[0].committed);
+  EXPECT_EQ(recs[0].outcome.kind, archive::Outcome::Kind::kRefused);
+  EXPECT_EQ(recs[0].outcome.code, 554);
+  EXPECT_EQ(recs[0].outcome.reply, "554 5.7.1 message rejected: spam score too high");
+  EXPECT_THAT(harness_.LogText("failed"), HasSubstr("reply=554 5.7.1 message rejected"));
+  // The session goes on.
+  c.Send("NOOP\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+}
+
+TEST_F(SmtpRelayTest, BareLfRejectedAndUpstreamTransactionAborted) {
+  StartWith({});
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: x\r\n\r\nline one\nline two\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "550 5.6.11 bare LF/CR in message; use CRLF line endings\r\n");
+  EXPECT_EQ(c.ReadReply(), "421 4.3.0 transaction aborted; please reconnect\r\n");
+  EXPECT_EQ(c.ReadUntilClose(), "");
+  ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->messages().size() == 1; }));
+  EXPECT_FALSE(upstream_->messages()[0].complete);  // the provider never saw an end of data
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_TRUE(recs[0].aborted);
+  EXPECT_FALSE(recs[0].sealed);
+}
+
+TEST_F(SmtpRelayTest, SmugglingWithNormalizeNeverEndsDataUpstream) {
+  StartWith({}, [](config::Listener& l) { l.bare_newline = config::BareNewline::kNormalize; });
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: x\r\n\r\nhello\n.\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\n"
+         "forged\r\n.\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  c.Send("QUIT\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("221 "));
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);  // one message, the smuggled commands are body text
+  EXPECT_EQ(msgs[0].data,
+            "Subject: x\r\n\r\nhello\r\n..\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\nforged\r\n");
+  for (const auto& cmd : upstream_->commands()) EXPECT_EQ(cmd.find("evil"), std::string::npos);
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].bytes,
+            "Subject: x\r\n\r\nhello\r\n.\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\nforged\r\n");
+}
+
+TEST_F(SmtpRelayTest, UpstreamDownGives421) {
+  // A port nobody listens on: bind, learn the port, close.
+  uint16_t dead_port;
+  {
+    FakeSmtpUpstream tmp({});
+    dead_port = tmp.port();
+  }
+  config::Listener l = SmtpHarness::MakeListener(dead_port);
+  harness_.Start(l);
+  TestClient c(harness_.port());
+  std::string got = c.ReadUntilClose();
+  EXPECT_THAT(got, StartsWith("421 4.4.1 provider 127.0.0.1:" + std::to_string(dead_port) + " unreachable: "));
+}
+
+TEST_F(SmtpRelayTest, StartTlsDiscardsInjectedPlaintext) {
+  FakeSmtpUpstream::Options opts;
+  StartWith(opts, [](config::Listener& l) { l.tls = config::TlsMode::kStartTls; });
+  TestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO x\r\n");
+  std::string ehlo = c.ReadReply();
+  EXPECT_THAT(ehlo, HasSubstr("STARTTLS"));
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos);  // no AUTH before TLS
+  c.Send(PlainAuth("alice@example.org", "secret"));
+  EXPECT_EQ(c.ReadReply(), "538 5.7.11 encryption required for requested authentication mechanism\r\n");
+  c.Send("STARTTLS\r\nNOOP injected\r\n");
+  EXPECT_EQ(c.ReadReply(), "220 2.0.0 ready to start TLS\r\n");
+  ASSERT_TRUE(c.StartTls());
+  c.Send("EHLO x\r\n");
+  ehlo = c.ReadReply();
+  EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN CRAM-MD5"));
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  c.Send(PlainAuth("alice@example.org", "secret"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
+  c.Send("QUIT\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("221 "));
+  for (const auto& cmd : upstream_->commands()) EXPECT_EQ(cmd.find("injected"), std::string::npos);
+}
+
+TEST_F(SmtpRelayTest, UpstreamStartTls) {
+  FakeSmtpUpstream::Options opts;
+  opts.starttls = harness_.server_tls();
+  StartWith(opts, [](config::Listener& l) { l.upstream->tls = config::TlsMode::kStartTls; });
+  TestClient c(harness_.port());
+  Login(c);
+  auto cmds = upstream_->commands();
+  ASSERT_GE(cmds.size(), 3u);
+  EXPECT_THAT(cmds[0], StartsWith("EHLO "));
+  EXPECT_EQ(cmds[1], "STARTTLS");
+  EXPECT_THAT(cmds[2], StartsWith("EHLO "));
+}
+
+TEST_F(SmtpRelayTest, AccountModeNeedsAllowListAndAuthenticatesItself) {
+  StartWith({}, [](config::Listener& l) {
+    l.auth.mode = config::AuthMode::kAccount;
+    l.auth.user = "alice@example.org";
+    l.auth.password = "secret";
+    l.allow.push_back(*config::Network::Parse("127.0.0.0/8"));
+  });
+  TestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO scanner\r\n");
+  EXPECT_EQ(c.ReadReply().find("AUTH"), std::string::npos);
+  c.Send("MAIL FROM:<scanner@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: scan\r\n\r\nscan\r\n.\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  auto cmds = upstream_->commands();
+  EXPECT_NE(std::find(cmds.begin(), cmds.end(), PlainAuth("alice@example.org", "secret").substr(0, PlainAuth("alice@example.org", "secret").size() - 2)), cmds.end());
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].context.user, "");  // account mode: keyed by the envelope sender
+  EXPECT_EQ(recs[0].context.envelope_from, "scanner@example.org");
+}
+
+TEST_F(SmtpRelayTest, AccountModeRefusesClientsOutsideAllowList) {
+  StartWith({}, [](config::Listener& l) {
+    l.auth.mode = config::AuthMode::kAccount;
+    l.auth.user = "alice@example.org";
+    l.auth.password = "secret";
+    l.allow.push_back(*config::Network::Parse("192.0.2.0/24"));
+  });
+  TestClient c(harness_.port());
+  EXPECT_EQ(c.ReadUntilClose(), "554 5.7.1 relay not permitted from 127.0.0.1\r\n");
+}
+
+TEST_F(SmtpRelayTest, FiveMegabyteMessageStreams) {
+  FakeSmtpUpstream::Options opts;
+  opts.record_data = false;
+  StartWith(opts);
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  std::string line(998, 'x');
+  line += "\r\n";
+  uint64_t checksum = FakeSmtpUpstream::kChecksumSeed;
+  uint64_t size = 0;
+  std::string block;
+  for (int i = 0; i < 64; ++i) block += line;
+  for (int i = 0; i < 5 * 1024 * 1024 / static_cast<int>(block.size()) + 1; ++i) {
+    c.Send(block);
+    checksum = FakeSmtpUpstream::Checksum(checksum, block);
+    size += block.size();
+  }
+  c.Send(".\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].size, size);
+  EXPECT_EQ(msgs[0].checksum, checksum);
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].bytes.size(), size);
+}
+
+TEST_F(SmtpRelayTest, DrainClosesIdleClientsWith421) {
+  StartWith({});
+  TestClient c(harness_.port());
+  Login(c);
+  ASSERT_TRUE(harness_.Drain());
+  EXPECT_EQ(c.ReadUntilClose().rfind("421 4.3.2 ", 0), 0u);
+  EXPECT_EQ(harness_.SessionCount(), 0u);
+}
+
+TEST_F(SmtpRelayTest, DrainLetsTheTransactionInFlightFinish) {
+  StartWith({});
+  TestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  std::promise<void> drained;
+  auto fut = drained.get_future();
+  harness_.RunOnLoop([&] {});
+  std::thread drainer([&] {
+    harness_.Drain();
+    drained.set_value();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(fut.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  c.Send("Subject: last\r\n\r\nbye\r\n.\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("421 4.3.2 "));
+  drainer.join();
+  EXPECT_EQ(harness_.sink().records().size(), 1u);
+  EXPECT_TRUE(harness_.sink().records()[0].committed);
+}
+
+}  // namespace
+}  // namespace mailtee::testing
