@@ -271,5 +271,83 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
   }
 }
 
+// Crash at every step from Begin to the end of Commit: if SealForRelay had
+// returned ok the message is archived after restart; before that it may only
+// be dropped whole, never archived half.
+TEST_F(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
+  for (int step = 0;; ++step) {
+    SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
+    fs::remove_all(storage_);
+    fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    store_.reset();
+    ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
+    fault_->CrashAfter(step);
+    bool sealed = false;
+    std::unique_ptr<Capture> capture;
+    if (store_->Begin(Context(), &capture).ok()) {
+      bool appended = capture->Append(kMessage.substr(0, 20)).ok() && capture->Append(kMessage.substr(20)).ok();
+      sealed = appended && capture->SealForRelay().ok();
+      if (sealed) capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
+    }
+    bool crashed = fault_->crashed();
+    capture.reset();
+    fault_->Crash();
+    Restart();
+
+    auto emls = Files(storage_ + "/archive", ".eml");
+    if (sealed) {
+      ASSERT_EQ(emls.size(), 1u);
+      EXPECT_EQ(Slurp(emls[0]), kMessage);
+      EXPECT_EQ(Files(storage_ + "/archive", ".xml").size(), 1u);
+    } else {
+      EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+    }
+    EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+    if (!crashed) break;
+    ASSERT_LT(step, 100);
+  }
+}
+
+// The same for a POP3 message fetched a second time (the dedupe path): one
+// copy, and the second retrieval is recorded at most once.
+TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
+  for (int step = 0;; ++step) {
+    SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
+    fs::remove_all(storage_);
+    fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    store_.reset();
+    ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
+    MessageContext first = Context(Direction::kReceived);
+    std::unique_ptr<Capture> capture;
+    ASSERT_TRUE(store_->Begin(first, &capture).ok());
+    ASSERT_TRUE(capture->Append(kMessage).ok());
+    ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+
+    MessageContext second = first;
+    second.client_ip = "127.0.0.2";
+    second.received_at += std::chrono::seconds(30);
+    ASSERT_TRUE(store_->Begin(second, &capture).ok());
+    ASSERT_TRUE(capture->Append(kMessage).ok());
+    fault_->CrashAfter(step);
+    bool committed = capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok();
+    bool crashed = fault_->crashed();
+    capture.reset();
+    fault_->Crash();
+    Restart();
+
+    EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+    Report r = OnlyReport();
+    if (committed) {
+      EXPECT_EQ(r.retrievals.size(), 2u);
+    } else {
+      EXPECT_TRUE(r.retrievals.size() == 1 || r.retrievals.size() == 2) << r.retrievals.size();
+    }
+    EXPECT_EQ(r.retrievals[0].client_ip, "127.0.0.1");
+    EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+    if (!crashed) break;
+    ASSERT_LT(step, 100);
+  }
+}
+
 }  // namespace
 }  // namespace mailtee::archive
