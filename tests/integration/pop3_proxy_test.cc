@@ -316,3 +316,52 @@ TEST(Pop3Proxy, ImplicitTlsListener) {
 
 }  // namespace
 }  // namespace mailtee::testing
+
+namespace mailtee::testing {
+namespace {
+
+TEST(Pop3Proxy, FailedArchiveCommitWithholdsQuitSoNothingIsDeleted) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(1);
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  h.sink().FailCommits(true);
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  Login(c);
+  c.Send("RETR 1\r\nDELE 1\r\nQUIT\r\n");
+  EXPECT_EQ(c.ReadMultiLine().substr(0, 3), "+OK");
+  EXPECT_EQ(c.ReadLine(), "+OK deleted\r\n");
+  EXPECT_EQ(c.ReadLine(),
+            "-ERR [SYS/TEMP] archive copy failed; no message was deleted, try again later\r\n");
+  EXPECT_EQ(c.ReadUntilClose(), "");
+  EXPECT_FALSE(upstream.received("QUIT")) << "without QUIT the provider never enters UPDATE";
+  EXPECT_NE(h.LogText("failed").find("RETR 1 not archived"), std::string::npos);
+}
+
+TEST(Pop3Proxy, IdleClientTimesOut) {
+  FakePop3Upstream upstream(ThreeMessages(), {});
+  Pop3Harness h;
+  config::Listener l = Pop3Harness::MakeListener(upstream.port());
+  l.timeouts.idle = 1;
+  h.Start(l);
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  EXPECT_EQ(c.ReadUntilClose(), "-ERR [SYS/TEMP] timeout\r\n");
+}
+
+TEST(Pop3Proxy, DrainEndsIdleSessions) {
+  FakePop3Upstream upstream(ThreeMessages(), {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  EXPECT_EQ(h.SessionCount(), 1u);
+  EXPECT_TRUE(h.Drain());
+  EXPECT_EQ(c.ReadUntilClose(), "-ERR [SYS/TEMP] mailtee is shutting down\r\n");
+  EXPECT_EQ(h.SessionCount(), 0u);
+}
+
+}  // namespace
+}  // namespace mailtee::testing

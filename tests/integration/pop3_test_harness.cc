@@ -121,6 +121,10 @@ class RecordingCapture : public archive::Capture {
   uint64_t size() const override { return inner_->size(); }
   Status SealForRelay() override { return inner_->SealForRelay(); }
   Status Commit(const archive::Outcome& outcome) override {
+    if (sink_->fail_commits_) {
+      inner_->Abort("test: commit made to fail");
+      return Status::Error("test: commit failed (disk full)");
+    }
     Status s = inner_->Commit(outcome);
     std::lock_guard<std::mutex> lock(sink_->mu_);
     sink_->entries_[index_].committed = s.ok();
@@ -268,13 +272,17 @@ size_t Pop3Harness::SessionCount() {
   return n;
 }
 
-void Pop3Harness::Stop() {
-  if (!running_) return;
-  running_ = false;
+bool Pop3Harness::Drain(std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<void>>();
   auto fut = promise->get_future();
   RunOnLoop([this, promise] { proxy_->Drain([promise] { promise->set_value(); }); });
-  fut.wait_for(std::chrono::seconds(10));
+  return fut.wait_for(timeout) == std::future_status::ready;
+}
+
+void Pop3Harness::Stop() {
+  if (!running_) return;
+  running_ = false;
+  Drain();
   RunOnLoop([this] {
     tcp_.reset();
     proxy_.reset();

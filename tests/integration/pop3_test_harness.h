@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -64,10 +65,13 @@ class RecordingSink : public archive::MessageSink {
   bool WaitFor(const std::function<bool(const std::vector<Entry>&)>& pred,
                std::chrono::milliseconds timeout = std::chrono::seconds(10));
   int committed();
+  // From now on every Commit fails (as a full disk would), after aborting the inner capture.
+  void FailCommits(bool fail) { fail_commits_ = fail; }
 
  private:
   friend class RecordingCapture;
   archive::MessageSink* inner_;
+  std::atomic<bool> fail_commits_{false};
   std::mutex mu_;
   std::vector<Entry> entries_;
 };
@@ -80,6 +84,8 @@ class Pop3Harness {
   static config::Listener MakeListener(uint16_t upstream_port);
   void Start(const config::Listener& listener);
   void Stop();
+  // Pop3Proxy::Drain on the loop; true when done ran within the timeout.
+  bool Drain(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   uint16_t port() const { return port_; }
   size_t SessionCount();
   void RunOnLoop(std::function<void()> fn);
