@@ -5,6 +5,7 @@
 
 #include <unordered_map>
 
+#include "proxy/net/discard.h"
 #include "proxy/net/peer_address.h"
 #include "proxy/net/tcp_stream.h"
 #include "proxy/net/uv_error.h"
@@ -126,12 +127,7 @@ class TcpListenerImpl final : public TcpListener {
       on_rejected_(std::move(stream), reason);
       return;
     }
-    // Nobody wants to say goodbye: close at once; the stream frees itself.
-    TcpStream* raw = stream.release();
-    Stream::Callbacks cb;
-    cb.on_closed = [raw] { delete raw; };
-    raw->SetCallbacks(std::move(cb));
-    raw->Close();
+    CloseAndDiscard(std::move(stream));  // nobody wants to say goodbye
   }
 
   uv_loop_t* loop_;

@@ -43,7 +43,9 @@ class TcpListener {
 
   // Hook for connections over the per-IP cap. Set it right after Listen (nothing
   // is accepted until the loop runs). The Stream given is open and plaintext;
-  // the hook owns it and must Close() it (after writing a refusal if it likes).
+  // the hook owns it: write a refusal if you like, then hand it to
+  // net::CloseAndDiscard (proxy/net/discard.h), or Close() it and destroy it
+  // after on_closed yourself.
   virtual void set_on_rejected(RejectFn on_rejected) = 0;
 
   // The bound port (useful with port 0).

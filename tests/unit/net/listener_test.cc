@@ -1,4 +1,5 @@
 // TcpListener: port 0, per-IP cap with a protocol-level refusal, slot release.
+#include "proxy/net/discard.h"
 #include "tests/unit/net/net_test_util.h"
 
 namespace mailtee::net::testing {
@@ -61,6 +62,23 @@ TEST_F(ListenerTest, PerIpCapRejectsWithAProtocolReplyAndReleasesSlotsOnDestroy)
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(accepted_.size(), 3u);
   EXPECT_EQ(listener_->connections_from("127.0.0.1"), 2);
+}
+
+TEST_F(ListenerTest, RejectHookCanWriteAndDiscard) {
+  StartListener(/*cap=*/1);
+  listener_->set_on_rejected([](std::unique_ptr<Stream> s, const std::string&) {
+    s->Write("-ERR [SYS/TEMP] too many connections\r\n");
+    CloseAndDiscard(std::move(s));  // flushes, then frees itself
+  });
+  Peer* a = ConnectClient();
+  ASSERT_NE(a, nullptr);
+  std::unique_ptr<Stream> second;
+  Connect(&loop_, "127.0.0.1", listener_->port(), 5,
+          [&](Status, std::unique_ptr<Stream> st) { second = std::move(st); });
+  ASSERT_TRUE(RunUntil([&] { return second != nullptr; }));
+  Peer* b = Adopt(std::move(second));
+  ASSERT_TRUE(RunUntil([&] { return b->eof; }));
+  EXPECT_EQ(b->received, "-ERR [SYS/TEMP] too many connections\r\n");
 }
 
 TEST_F(ListenerTest, WithoutHookExcessConnectionsAreClosedAtOnce) {
