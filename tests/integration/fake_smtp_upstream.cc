@@ -11,7 +11,7 @@
 
 #include "proxy/smtp/sasl.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
 // One provider-side connection: blocking I/O, plaintext or TLS.
 class FakeSmtpUpstream::Conn {
@@ -171,7 +171,12 @@ void FakeSmtpUpstream::Serve(int fd) {
     return it != options_.users.end() && it->second == pass;
   };
   bool ok = true;
-  if (options_.implicit_tls) ok = conn.StartTls(options_.starttls);
+  if (options_.silent) {
+    while (conn.Fill()) {
+    }
+    ok = false;
+  }
+  if (ok && options_.implicit_tls) ok = conn.StartTls(options_.starttls);
   if (ok) ok = conn.Write(options_.greeting + "\r\n");
   std::string from;
   std::vector<std::string> rcpts;
@@ -316,4 +321,4 @@ void FakeSmtpUpstream::Serve(int fd) {
   close(fd);
 }
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
 class FakeSmtpUpstream {
  public:
@@ -33,6 +33,7 @@ class FakeSmtpUpstream {
     std::map<std::string, std::string> users = {{"alice@example.org", "secret"}};
     std::set<std::string> rejected_recipients;   // RCPT -> 550
     std::string data_reply = "250 2.0.0 Ok: queued as FAKE1";
+    bool silent = false;                 // accept, then never say a word (timeouts)
     bool record_data = true;             // false: keep only size + checksum (big messages)
   };
 
@@ -81,4 +82,4 @@ class FakeSmtpUpstream {
   int closed_ = 0;
 };
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing

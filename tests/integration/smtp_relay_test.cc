@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <future>
 
@@ -10,7 +11,7 @@
 #include "tests/integration/fake_smtp_upstream.h"
 #include "tests/integration/smtp_test_harness.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -26,7 +27,7 @@ std::string PlainAuth(const std::string& user, const std::string& pass) {
 }
 
 // Greeting + EHLO + AUTH PLAIN as alice; returns the EHLO reply.
-std::string Login(TestClient& c) {
+std::string Login(SmtpTestClient& c) {
   EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
   c.Send("EHLO client.example\r\n");
   std::string ehlo = c.ReadReply();
@@ -53,7 +54,7 @@ class SmtpRelayTest : public ::testing::Test {
 
 TEST_F(SmtpRelayTest, RelaysMessageDotStuffedUpstreamUnstuffedInArchive) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   ASSERT_TRUE(c.connected());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\n");
@@ -99,7 +100,7 @@ TEST_F(SmtpRelayTest, SpoolSealedBeforeDotAndCommittedBeforeReply) {
     for (const auto& m : upstream_->messages()) n += m.complete;
     complete_at_seal = n;
   };
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -117,7 +118,7 @@ TEST_F(SmtpRelayTest, SpoolSealedBeforeDotAndCommittedBeforeReply) {
 TEST_F(SmtpRelayTest, SealFailureAbortsUpstreamAndTellsClientToRetry) {
   StartWith({});
   harness_.sink().fail_seal = true;
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -134,7 +135,7 @@ TEST_F(SmtpRelayTest, SealFailureAbortsUpstreamAndTellsClientToRetry) {
 TEST_F(SmtpRelayTest, CommitFailureStillReturnsProviderReply) {
   StartWith({});
   harness_.sink().fail_commit = true;
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -151,7 +152,7 @@ TEST_F(SmtpRelayTest, CommitFailureStillReturnsProviderReply) {
 TEST_F(SmtpRelayTest, ArchiveUnavailableRefusesDataWithoutRelaying) {
   StartWith({});
   harness_.sink().fail_begin = true;
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -162,7 +163,7 @@ TEST_F(SmtpRelayTest, ArchiveUnavailableRefusesDataWithoutRelaying) {
 
 TEST_F(SmtpRelayTest, EhloIsFiltered) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   std::string ehlo = Login(c);
   EXPECT_THAT(ehlo, HasSubstr("250-PIPELINING\r\n"));
   EXPECT_THAT(ehlo, HasSubstr("SIZE 10485760"));
@@ -178,7 +179,7 @@ TEST_F(SmtpRelayTest, EhloIsFiltered) {
 
 TEST_F(SmtpRelayTest, MailBeforeAuthIsRefusedLocally) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
   c.Send("EHLO x\r\nMAIL FROM:<a@b.example>\r\n");
   c.ReadReply();
@@ -188,7 +189,7 @@ TEST_F(SmtpRelayTest, MailBeforeAuthIsRefusedLocally) {
 
 TEST_F(SmtpRelayTest, AuthLoginRelayedAndFailureVerbatim) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
   c.Send("EHLO x\r\n");
   c.ReadReply();
@@ -213,7 +214,7 @@ TEST_F(SmtpRelayTest, PipelinedGroupRepliesInOrder) {
   FakeSmtpUpstream::Options opts;
   opts.rejected_recipients = {"nobody@example.net"};
   StartWith(opts);
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nRCPT TO:<nobody@example.net>\r\n"
          "RCPT TO:<>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\n");
@@ -238,7 +239,7 @@ TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
   FakeSmtpUpstream::Options opts;
   opts.data_reply = "554 5.7.1 message rejected: spam score too high";
   StartWith(opts);
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -260,7 +261,7 @@ TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
 
 TEST_F(SmtpRelayTest, BareLfRejectedAndUpstreamTransactionAborted) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -280,7 +281,7 @@ TEST_F(SmtpRelayTest, BareLfRejectedAndUpstreamTransactionAborted) {
 
 TEST_F(SmtpRelayTest, SmugglingWithNormalizeNeverEndsDataUpstream) {
   StartWith({}, [](config::Listener& l) { l.bare_newline = config::BareNewline::kNormalize; });
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -311,7 +312,7 @@ TEST_F(SmtpRelayTest, UpstreamDownGives421) {
   }
   config::Listener l = SmtpHarness::MakeListener(dead_port);
   harness_.Start(l);
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   std::string got = c.ReadUntilClose();
   EXPECT_THAT(got, StartsWith("421 4.4.1 provider 127.0.0.1:" + std::to_string(dead_port) + " unreachable: "));
 }
@@ -319,7 +320,7 @@ TEST_F(SmtpRelayTest, UpstreamDownGives421) {
 TEST_F(SmtpRelayTest, StartTlsDiscardsInjectedPlaintext) {
   FakeSmtpUpstream::Options opts;
   StartWith(opts, [](config::Listener& l) { l.tls = config::TlsMode::kStartTls; });
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
   c.Send("EHLO x\r\n");
   std::string ehlo = c.ReadReply();
@@ -345,7 +346,7 @@ TEST_F(SmtpRelayTest, UpstreamStartTls) {
   FakeSmtpUpstream::Options opts;
   opts.starttls = harness_.server_tls();
   StartWith(opts, [](config::Listener& l) { l.upstream->tls = config::TlsMode::kStartTls; });
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   auto cmds = upstream_->commands();
   ASSERT_GE(cmds.size(), 3u);
@@ -361,7 +362,7 @@ TEST_F(SmtpRelayTest, AccountModeNeedsAllowListAndAuthenticatesItself) {
     l.auth.password = "secret";
     l.allow.push_back(*config::Network::Parse("127.0.0.0/8"));
   });
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
   c.Send("EHLO scanner\r\n");
   EXPECT_EQ(c.ReadReply().find("AUTH"), std::string::npos);
@@ -386,15 +387,37 @@ TEST_F(SmtpRelayTest, AccountModeRefusesClientsOutsideAllowList) {
     l.auth.password = "secret";
     l.allow.push_back(*config::Network::Parse("192.0.2.0/24"));
   });
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   EXPECT_EQ(c.ReadUntilClose(), "554 5.7.1 relay not permitted from 127.0.0.1\r\n");
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MAILTEE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAILTEE_ASAN 1
+#endif
+#endif
+#ifndef MAILTEE_ASAN
+#define MAILTEE_ASAN 0
+#endif
+
+size_t ProcStatusKb(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field, 0) == 0) return std::stoul(line.substr(strlen(field)));
+  return 0;
 }
 
 TEST_F(SmtpRelayTest, FiveMegabyteMessageStreams) {
   FakeSmtpUpstream::Options opts;
   opts.record_data = false;
   StartWith(opts);
-  TestClient c(harness_.port());
+  harness_.sink().keep_bytes = false;
+  { std::ofstream("/proc/self/clear_refs") << "5"; }  // reset the peak-RSS counter
+  size_t rss_before_kb = ProcStatusKb("VmRSS:");
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -419,12 +442,20 @@ TEST_F(SmtpRelayTest, FiveMegabyteMessageStreams) {
   EXPECT_EQ(msgs[0].checksum, checksum);
   auto recs = harness_.sink().records();
   ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].bytes.size(), size);
+  EXPECT_EQ(recs[0].size, size);
+#if !MAILTEE_ASAN
+  // Bounded buffers (256 KiB inbox, 1 MiB upstream watermark): the peak must
+  // stay well below the message size.
+  size_t peak_kb = ProcStatusKb("VmHWM:");
+  EXPECT_LT(peak_kb - std::min(peak_kb, rss_before_kb), 4096u) << "peak RSS grew with the message size";
+#else
+  (void)rss_before_kb;
+#endif
 }
 
 TEST_F(SmtpRelayTest, DrainClosesIdleClientsWith421) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   ASSERT_TRUE(harness_.Drain());
   EXPECT_EQ(c.ReadUntilClose().rfind("421 4.3.2 ", 0), 0u);
@@ -433,7 +464,7 @@ TEST_F(SmtpRelayTest, DrainClosesIdleClientsWith421) {
 
 TEST_F(SmtpRelayTest, DrainLetsTheTransactionInFlightFinish) {
   StartWith({});
-  TestClient c(harness_.port());
+  SmtpTestClient c(harness_.port());
   Login(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
@@ -457,4 +488,95 @@ TEST_F(SmtpRelayTest, DrainLetsTheTransactionInFlightFinish) {
 }
 
 }  // namespace
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing
+
+namespace mailtee::smtp_testing {
+namespace {
+
+class SmtpEdgeTest : public SmtpRelayTest {};
+
+TEST_F(SmtpEdgeTest, ClientVanishingMidDataNeverReleasesTheMessage) {
+  StartWith({});
+  {
+    SmtpTestClient c(harness_.port());
+    Login(c);
+    c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+    c.ReadReply();
+    c.ReadReply();
+    ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+    c.Send("Subject: half\r\n\r\nhalf a mess");
+  }  // connection dropped
+  ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->messages().size() == 1; }));
+  EXPECT_FALSE(upstream_->messages()[0].complete);
+  ASSERT_TRUE(upstream_->WaitFor([&] {
+    auto r = harness_.sink().records();
+    return r.size() == 1 && r[0].aborted;
+  }));
+  EXPECT_FALSE(harness_.sink().records()[0].sealed);
+}
+
+TEST_F(SmtpEdgeTest, IdleClientTimesOut) {
+  StartWith({}, [](config::Listener& l) { l.timeouts.command = 1; });
+  SmtpTestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  EXPECT_THAT(c.ReadUntilClose(), StartsWith("421 4.4.2 "));
+}
+
+TEST_F(SmtpEdgeTest, SilentProviderTimesOut) {
+  FakeSmtpUpstream::Options opts;
+  opts.silent = true;
+  StartWith(opts, [](config::Listener& l) { l.timeouts.greeting = 1; });
+  SmtpTestClient c(harness_.port());
+  EXPECT_EQ(c.ReadUntilClose(), "421 4.4.2 provider 127.0.0.1:" + std::to_string(upstream_->port()) + " did not answer\r\n");
+}
+
+TEST_F(SmtpEdgeTest, LongAndMalformedCommandLines) {
+  StartWith({});
+  SmtpTestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("NOOP " + std::string(5000, 'x') + "\r\nNOOP\nNO\rOP\r\nXCLIENT ADDR=1.2.3.4\r\nNOOP\r\n");
+  EXPECT_EQ(c.ReadReply(), "500 5.5.2 line too long\r\n");
+  EXPECT_EQ(c.ReadReply(), "500 5.5.2 bare LF in command; use CRLF line endings\r\n");
+  EXPECT_EQ(c.ReadReply(), "500 5.5.2 bare CR in command; use CRLF line endings\r\n");
+  EXPECT_EQ(c.ReadReply(), "500 5.5.2 command not recognized\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  for (const auto& cmd : upstream_->commands()) EXPECT_EQ(cmd.find("XCLIENT"), std::string::npos);
+}
+
+TEST_F(SmtpEdgeTest, ClientGoneAfterDotStillRecordsVerdict) {
+  StartWith({});
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  harness_.sink().on_commit = [released] { released.wait(); };
+  {
+    SmtpTestClient c(harness_.port());
+    Login(c);
+    c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+    c.ReadReply();
+    c.ReadReply();
+    ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+    c.Send("Subject: bye\r\n\r\nx\r\n.\r\n");
+    ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->messages().size() == 1 && upstream_->messages()[0].complete; }));
+  }  // client leaves while the commit is held
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  release.set_value();
+  ASSERT_TRUE(upstream_->WaitFor([&] {
+    auto r = harness_.sink().records();
+    return r.size() == 1 && r[0].committed;
+  }));
+  EXPECT_FALSE(harness_.sink().records()[0].aborted);
+  EXPECT_TRUE(upstream_->WaitFor([&] { return harness_.SessionCount() == 0; }));
+}
+
+TEST_F(SmtpEdgeTest, ConnectionsOverThePerIpCapGet421) {
+  StartWith({}, [](config::Listener& l) { l.max_connections_per_ip = 1; });
+  SmtpTestClient first(harness_.port());
+  EXPECT_THAT(first.ReadReply(), StartsWith("220 "));
+  SmtpTestClient second(harness_.port());
+  EXPECT_THAT(second.ReadUntilClose(), StartsWith("421 4.7.0 "));
+  first.Send("QUIT\r\n");
+  EXPECT_THAT(first.ReadReply(), StartsWith("221 "));
+}
+
+}  // namespace
+}  // namespace mailtee::smtp_testing

@@ -10,9 +10,9 @@
 
 #include "certs/tls_context.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
-TestClient::TestClient(uint16_t port) {
+SmtpTestClient::SmtpTestClient(uint16_t port) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -27,13 +27,13 @@ TestClient::TestClient(uint16_t port) {
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-TestClient::~TestClient() {
+SmtpTestClient::~SmtpTestClient() {
   if (ssl_) SSL_free(ssl_);
   if (ctx_) SSL_CTX_free(ctx_);
   if (fd_ >= 0) close(fd_);
 }
 
-void TestClient::Send(std::string_view s) {
+void SmtpTestClient::Send(std::string_view s) {
   while (!s.empty()) {
     int n = ssl_ ? SSL_write(ssl_, s.data(), static_cast<int>(s.size()))
                  : static_cast<int>(send(fd_, s.data(), s.size(), MSG_NOSIGNAL));
@@ -42,7 +42,7 @@ void TestClient::Send(std::string_view s) {
   }
 }
 
-bool TestClient::Fill() {
+bool SmtpTestClient::Fill() {
   char buf[16384];
   int n = ssl_ ? SSL_read(ssl_, buf, sizeof buf) : static_cast<int>(recv(fd_, buf, sizeof buf, 0));
   if (n <= 0) return false;
@@ -50,7 +50,7 @@ bool TestClient::Fill() {
   return true;
 }
 
-std::string TestClient::ReadReply() {
+std::string SmtpTestClient::ReadReply() {
   std::string reply;
   while (true) {
     size_t lf = buffer_.find("\r\n");
@@ -65,7 +65,7 @@ std::string TestClient::ReadReply() {
   }
 }
 
-std::string TestClient::ReadUntilClose() {
+std::string SmtpTestClient::ReadUntilClose() {
   while (Fill()) {
   }
   std::string all;
@@ -73,7 +73,7 @@ std::string TestClient::ReadUntilClose() {
   return all;
 }
 
-bool TestClient::StartTls() {
+bool SmtpTestClient::StartTls() {
   ctx_ = SSL_CTX_new(TLS_method());
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
   ssl_ = SSL_new(ctx_);
@@ -117,6 +117,7 @@ config::Listener SmtpHarness::MakeListener(uint16_t upstream_port) {
   up.tls = config::TlsMode::kNone;
   up.verify = false;
   l.upstream = up;
+  l.max_connections_per_ip = 0;
   l.timeouts.greeting = 5;
   l.timeouts.command = 10;
   l.timeouts.data_block = 10;
@@ -158,9 +159,14 @@ void SmtpHarness::Start(const config::Listener& listener) {
   env.sink = &sink_;
   env.log = log_.get();
   proxy_ = std::make_unique<smtp::SmtpProxy>(env);
-  Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, 0,
+  Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
   if (!s.ok()) fprintf(stderr, "listen failed: %s\n", s.message().c_str());
+  if (tcp_) {
+    tcp_->set_on_rejected([this](std::unique_ptr<net::Stream> c, const std::string& reason) {
+      proxy_->RejectBusy(std::move(c), reason);
+    });
+  }
   port_ = tcp_ ? tcp_->port() : 0;
   running_ = true;
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
@@ -209,4 +215,4 @@ std::string SmtpHarness::LogText(const std::string& kind) {
   return all;
 }
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing

@@ -1,5 +1,5 @@
 // Test harness for SMTP proxy integration tests: a libuv loop on its own
-// thread running SmtpProxy behind a real TcpListener, a RecordingSink (archive seam) and a real
+// thread running SmtpProxy behind a real TcpListener, a SmtpRecordingSink (archive seam) and a real
 // LogBook in a temp folder, and a blocking test client (plaintext or TLS).
 #pragma once
 
@@ -19,15 +19,15 @@
 #include "config/config.h"
 #include "proxy/net/listener.h"
 #include "proxy/smtp/smtp_proxy.h"
-#include "tests/integration/recording_sink.h"
+#include "tests/integration/smtp_recording_sink.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
 // A blocking SMTP client for tests; every read has a 10 s timeout.
-class TestClient {
+class SmtpTestClient {
  public:
-  explicit TestClient(uint16_t port);
-  ~TestClient();
+  explicit SmtpTestClient(uint16_t port);
+  ~SmtpTestClient();
   bool connected() const { return fd_ >= 0; }
   void Send(std::string_view bytes);
   // One whole reply ("250-a\r\n250 b\r\n"); "" on EOF/timeout.
@@ -65,7 +65,7 @@ class SmtpHarness {
 
   SSL_CTX* server_tls() { return server_tls_.get(); }
   SSL_CTX* upstream_tls() { return upstream_tls_.get(); }
-  RecordingSink& sink() { return sink_; }
+  SmtpRecordingSink& sink() { return sink_; }
   const std::filesystem::path& dir() const { return dir_; }
   static std::string ReadFile(const std::filesystem::path& p);
   std::string LogText(const std::string& kind);  // today's log of that kind, all files concatenated
@@ -78,7 +78,7 @@ class SmtpHarness {
   bssl::UniquePtr<SSL_CTX> server_tls_;
   bssl::UniquePtr<SSL_CTX> upstream_tls_;
   std::unique_ptr<archive::LogBook> log_;
-  RecordingSink sink_;
+  SmtpRecordingSink sink_;
   uv_loop_t loop_{};
   uv_async_t async_{};
   std::mutex tasks_mu_;
@@ -90,4 +90,4 @@ class SmtpHarness {
   bool running_ = false;
 };
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing

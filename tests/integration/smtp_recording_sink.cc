@@ -1,15 +1,16 @@
-#include "tests/integration/recording_sink.h"
+#include "tests/integration/smtp_recording_sink.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
-class RecordingSink::RecordingCapture : public archive::Capture {
+class SmtpRecordingSink::RecordingCapture : public archive::Capture {
  public:
-  RecordingCapture(RecordingSink* sink, size_t index, std::string id) : sink_(sink), index_(index), id_(std::move(id)) {}
+  RecordingCapture(SmtpRecordingSink* sink, size_t index, std::string id) : sink_(sink), index_(index), id_(std::move(id)) {}
   const std::string& id() const override { return id_; }
   Status Append(std::string_view bytes) override {
     if (sink_->fail_append) return Status::Error("injected append failure (no space left on device)");
     std::lock_guard<std::mutex> lock(sink_->mu_);
-    sink_->records_[index_].bytes.append(bytes);
+    if (sink_->keep_bytes) sink_->records_[index_].bytes.append(bytes);
+    sink_->records_[index_].size += bytes.size();
     size_ += bytes.size();
     return Status::Ok();
   }
@@ -36,13 +37,13 @@ class RecordingSink::RecordingCapture : public archive::Capture {
   }
 
  private:
-  RecordingSink* sink_;
+  SmtpRecordingSink* sink_;
   size_t index_;
   std::string id_;
   uint64_t size_ = 0;
 };
 
-Status RecordingSink::Begin(const archive::MessageContext& context, std::unique_ptr<archive::Capture>* capture) {
+Status SmtpRecordingSink::Begin(const archive::MessageContext& context, std::unique_ptr<archive::Capture>* capture) {
   if (fail_begin) return Status::Error("injected begin failure (spool folder not writable)");
   std::lock_guard<std::mutex> lock(mu_);
   Record r;
@@ -53,9 +54,9 @@ Status RecordingSink::Begin(const archive::MessageContext& context, std::unique_
   return Status::Ok();
 }
 
-std::vector<RecordingSink::Record> RecordingSink::records() {
+std::vector<SmtpRecordingSink::Record> SmtpRecordingSink::records() {
   std::lock_guard<std::mutex> lock(mu_);
   return records_;
 }
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing

@@ -1,4 +1,4 @@
-// RecordingSink: a MessageSink for SMTP integration tests that keeps each
+// SmtpRecordingSink: a MessageSink for SMTP integration tests that keeps each
 // captured message in memory with its lifecycle (sealed / committed / aborted,
 // outcome) and can inject archive faults (begin, append, seal, commit).
 // Thread-safe: Seal/Commit run on libuv worker threads.
@@ -13,14 +13,15 @@
 
 #include "archive/message_sink.h"
 
-namespace mailtee::testing {
+namespace mailtee::smtp_testing {
 
-class RecordingSink : public archive::MessageSink {
+class SmtpRecordingSink : public archive::MessageSink {
  public:
   struct Record {
     std::string id;
     archive::MessageContext context;
-    std::string bytes;
+    std::string bytes;         // empty when keep_bytes is false
+    uint64_t size = 0;
     bool sealed = false;
     bool committed = false;
     bool aborted = false;
@@ -31,6 +32,7 @@ class RecordingSink : public archive::MessageSink {
   Status Begin(const archive::MessageContext& context, std::unique_ptr<archive::Capture>* capture) override;
   std::vector<Record> records();
 
+  std::atomic<bool> keep_bytes{true};  // false: count only (big-message tests)
   std::atomic<bool> fail_begin{false};
   std::atomic<bool> fail_append{false};
   std::atomic<bool> fail_seal{false};
@@ -45,4 +47,4 @@ class RecordingSink : public archive::MessageSink {
   std::vector<Record> records_;
 };
 
-}  // namespace mailtee::testing
+}  // namespace mailtee::smtp_testing
