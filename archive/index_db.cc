@@ -65,7 +65,7 @@ Status ArchiveIndex::Add(const Report& report, const std::string& relative_eml_p
   return AddRecord(RecordFromReport(report, relative_eml_path, relative_report_path, report_sha256_hex), true);
 }
 
-Status ArchiveIndex::AddRecord(const IndexRecord& record, bool sync) {
+Status ArchiveIndex::AddRecord(const IndexRecord& record, bool sync, const std::string& ledger_head) {
   const std::string context = "while indexing message " + record.id;
   if (record.id.empty()) return Status::Error("message has no id " + context);
   std::vector<std::string> old_keys;
@@ -76,6 +76,7 @@ Status ArchiveIndex::AddRecord(const IndexRecord& record, bool sync) {
   for (const std::string& k : old_keys) batch.Delete(k);  // a replaced record leaves no stale postings
   batch.Put(index_keys::RecordKey(record.id), EncodeRecord(record));
   for (const std::string& k : index_keys::PostingKeys(record)) batch.Put(k, leveldb::Slice());
+  if (!ledger_head.empty()) batch.Put(std::string(index_keys::kLedgerHeadKey), ledger_head);
   leveldb::WriteOptions wo;
   wo.sync = sync;
   return FromLevelDb(db_->Write(wo, &batch), context);
@@ -89,14 +90,15 @@ Status ArchiveIndex::Flush() {
   return FromLevelDb(db_->Write(wo, &batch), "while flushing the search index");
 }
 
-Status ArchiveIndex::Remove(const std::string& id) {
+Status ArchiveIndex::Remove(const std::string& id, const std::string& ledger_head) {
   const std::string context = "while removing message " + id + " from the search index";
   std::vector<std::string> keys;
   bool found = false;
   Status s = RecordKeysToDelete(id, &keys, &found);
-  if (!s.ok() || !found) return s.WithContext(context);
+  if (!s.ok()) return s.WithContext(context);
   leveldb::WriteBatch batch;
   for (const std::string& k : keys) batch.Delete(k);
+  if (!ledger_head.empty()) batch.Put(std::string(index_keys::kLedgerHeadKey), ledger_head);
   leveldb::WriteOptions wo;
   wo.sync = true;
   return FromLevelDb(db_->Write(wo, &batch), context);

@@ -37,10 +37,11 @@ class ArchiveIndex {
              const std::string& relative_report_path, const std::string& report_sha256_hex = "");
   // The same from a ready record; sync=false for bulk loads (reindex, benchmarks):
   // call Flush() at the end to make them durable.
-  Status AddRecord(const IndexRecord& record, bool sync);
+  // ledger_head (optional): stored in the same batch (see SetLedgerHead).
+  Status AddRecord(const IndexRecord& record, bool sync, const std::string& ledger_head = "");
   Status Flush();
   // Removing an id that is not indexed is ok.
-  Status Remove(const std::string& id);
+  Status Remove(const std::string& id, const std::string& ledger_head = "");
 
   Status Get(const std::string& id, IndexRecord* record, bool* found);
   Status Search(const Query& query, ResultPage* page);

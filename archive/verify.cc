@@ -1,0 +1,188 @@
+#include "archive/verify.h"
+
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "archive/env.h"
+#include "archive/index_sink.h"
+#include "archive/index_walk.h"
+#include "archive/ledger.h"
+#include "archive/ledger_hash.h"
+#include "archive/report.h"
+
+namespace mailtee::archive {
+namespace {
+
+constexpr size_t kMaxReportBytes = 64 << 20;
+
+// The latest ledger entry of each message.
+struct LedgerState {
+  uint64_t seq = 0;
+  bool purged = false;
+  std::string eml_path, report_path, message_sha256, report_sha256;
+};
+
+class Verifier {
+ public:
+  Verifier(const std::string& storage, const VerifyOptions& options, VerifyResult* result)
+      : storage_(storage), options_(options), result_(result) {}
+
+  Status Run() {
+    Status s = LoadLedger();
+    if (!s.ok()) return s;
+    WalkCallbacks cb;
+    cb.message = [this](const ArchivedFiles& f) { return Message(f); };
+    cb.unexpected = [this](const std::string& rel) { Problem(rel + ": unexpected file in the archive folder"); };
+    s = WalkArchive(storage_, cb);
+    if (!s.ok()) return s;
+    for (const auto& [id, state] : ledger_)
+      if (!state.purged && !seen_.count(id))
+        Problem(state.report_path + ": missing (archived per ledger entry #" + std::to_string(state.seq) + ")");
+    if (options_.index) {
+      s = options_.index->ForEach([this](const IndexRecord& r) {
+        if (!seen_.count(r.id) && (!ledger_.count(r.id) || ledger_[r.id].purged))
+          Problem(r.report_path + ": listed by the search index but not on disk (run 'mailtee archive reindex')");
+        return true;
+      });
+      if (!s.ok()) return s;
+    }
+    Progress(true);
+    return Status::Ok();
+  }
+
+ private:
+  void Problem(std::string p) { result_->problems.push_back(std::move(p)); }
+
+  Status LoadLedger() {
+    LedgerScan scan;
+    std::string index_head;
+    if (options_.index) {
+      Status s = options_.index->GetLedgerHead(&index_head);
+      if (!s.ok()) return s;
+    }
+    uint64_t index_seq = index_head.empty() ? 0 : std::stoull(index_head);
+    std::string hash_at_index_seq;
+    Status s = ScanLedger(LedgerPath(storage_), [&](const LedgerEntry& e) {
+      LedgerState& st = ledger_[e.id];
+      st = LedgerState{e.seq, e.action == kLedgerActionPurge, e.eml_path, e.report_path, e.message_sha256,
+                       e.report_sha256};
+      if (e.seq == index_seq) hash_at_index_seq = std::to_string(e.seq) + " " + e.entry_hash;
+    }, &scan);
+    if (!s.ok()) return s;
+    result_->ledger_entries = scan.entries;
+    for (std::string& p : scan.problems) Problem(std::move(p));
+    if (!index_head.empty() && hash_at_index_seq != index_head) {
+      uint64_t last = scan.head.empty() ? 0 : std::stoull(scan.head);
+      if (last < index_seq)
+        Problem("ledger.log ends at entry #" + std::to_string(last) + " but the search index saw entry #" +
+                std::to_string(index_seq) + ": entries were cut off the end");
+      else
+        Problem("ledger.log entry #" + std::to_string(index_seq) + " is not the one the search index saw (rewritten)");
+    }
+    return Status::Ok();
+  }
+
+  Status Message(const ArchivedFiles& f) {
+    ++result_->messages;
+    seen_.insert(f.id);
+    auto it = ledger_.find(f.id);
+    const LedgerState* led = it == ledger_.end() ? nullptr : &it->second;
+    const std::string entry = led ? "ledger entry #" + std::to_string(led->seq) : "";
+    if (!led) Problem((f.has_xml ? f.xml_path() : f.eml_path()) + ": not in the ledger (added outside mailtee?)");
+    if (led && led->purged) Problem(f.xml_path() + ": purged per " + entry + " but still on disk");
+
+    // The report.
+    std::string report_sha;
+    Report report;
+    bool report_ok = false;
+    if (!f.has_xml) {
+      Problem(f.xml_path() + ": report missing" + (led ? " (recorded in " + entry + ")" : ""));
+    } else {
+      std::string xml;
+      Status s = ReadWholeFile(Env::Default(), storage_ + "/" + f.xml_path(), kMaxReportBytes, &xml);
+      if (!s.ok()) return s;
+      Count(xml.size());
+      report_sha = Sha256Hex(xml);
+      s = ParseReportXml(xml, &report);
+      report_ok = s.ok();
+      if (!report_ok) Problem(f.xml_path() + ": report cannot be read: " + s.message());
+    }
+    const bool report_changed = led && f.has_xml && !led->purged && report_sha != led->report_sha256;
+
+    // The message bytes.
+    std::string eml_sha;
+    if (f.has_eml) {
+      uint64_t bytes = 0;
+      Status s = Sha256File(storage_ + "/" + f.eml_path(), &eml_sha, &bytes);
+      if (!s.ok()) return s;
+      Count(bytes);
+      const bool vs_ledger = led && !led->purged && eml_sha != led->message_sha256;
+      const bool vs_report = report_ok && eml_sha != report.summary.sha256_hex;
+      if (vs_ledger) {
+        Problem(f.eml_path() + ": SHA-256 differs from the " + entry +
+                (report_changed ? (vs_report ? " and from its report (report was also changed)"
+                                             : " (report was also changed)")
+                                : (vs_report ? " and from its report" : "")));
+      } else if (vs_report) {
+        Problem(f.eml_path() + ": SHA-256 differs from its report");
+      }
+      if (report_changed && !vs_ledger)
+        Problem(f.xml_path() + ": report differs from the " + entry + " (edited after archiving)");
+    } else {
+      if (led && !led->purged && !led->eml_path.empty())
+        Problem(f.eml_path() + ": missing (archived per " + entry + ")");
+      else if (!led && report_ok && report.outcome != "refused")
+        Problem(f.eml_path() + ": missing (the report says " + report.outcome + ")");
+      if (report_changed) Problem(f.xml_path() + ": report differs from the " + entry + " (edited after archiving)");
+    }
+
+    if (options_.index && f.has_xml) {
+      IndexRecord rec;
+      bool found = false;
+      Status s = options_.index->Get(f.id, &rec, &found);
+      if (!s.ok()) return s;
+      if (!found)
+        Problem(f.xml_path() + ": not in the search index (run 'mailtee archive reindex')");
+      else if (rec.report_sha256_hex != report_sha || (f.has_eml && rec.sha256_hex != eml_sha))
+        Problem(f.xml_path() + ": search index record is out of date (run 'mailtee archive reindex')");
+    }
+    Progress(false);
+    return Status::Ok();
+  }
+
+  void Count(uint64_t bytes) {
+    ++result_->files;
+    result_->bytes += bytes;
+  }
+
+  void Progress(bool final) {
+    auto now = std::chrono::steady_clock::now();
+    result_->seconds = std::chrono::duration<double>(now - start_).count();
+    if (!options_.progress) return;
+    bool due = final || result_->files - last_files_ >= options_.progress_every_files ||
+               std::chrono::duration<double>(now - last_report_).count() >= options_.progress_every_seconds;
+    if (!due) return;
+    last_files_ = result_->files;
+    last_report_ = now;
+    options_.progress({result_->files, result_->bytes, result_->seconds});
+  }
+
+  const std::string& storage_;
+  const VerifyOptions& options_;
+  VerifyResult* result_;
+  std::unordered_map<std::string, LedgerState> ledger_;
+  std::unordered_set<std::string> seen_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_report_ = start_;
+  uint64_t last_files_ = 0;
+};
+
+}  // namespace
+
+Status VerifyArchive(const std::string& storage_dir, const VerifyOptions& options, VerifyResult* result) {
+  *result = VerifyResult();
+  return Verifier(storage_dir, options, result).Run().WithContext("while verifying " + storage_dir);
+}
+
+}  // namespace mailtee::archive
