@@ -43,6 +43,7 @@ Status StoreCapture::Commit(const Outcome& outcome) {
   if (!append_error_.ok()) return append_error_;
   if (state_ == State::kDone) return Status::Error("message " + meta_.id + " committed twice");
   const std::string context = "while committing message " + meta_.id;
+  commit_attempted_ = true;
 
   if (state_ != State::kVerdictRecorded) {
     // POP3 captures commit without a seal: the bytes must be on disk before
@@ -74,10 +75,11 @@ Status StoreCapture::Commit(const Outcome& outcome) {
 
 void StoreCapture::Abort(const std::string& reason) {
   if (state_ == State::kDone) return;
-  if (state_ == State::kVerdictRecorded) {
-    // The provider's verdict is on disk; the message is kept for Recover().
-    store_->Log(LogKind::kSystem, "message " + meta_.id + ": abort ignored, verdict already recorded (" + reason +
-                                      "); it is archived at the next start");
+  if (state_ == State::kVerdictRecorded || (state_ == State::kSealed && commit_attempted_)) {
+    // The provider has seen (and judged) this message: it is kept for
+    // Recover(), with the recorded verdict or else as "unknown".
+    store_->Log(LogKind::kSystem, "message " + meta_.id + ": abort ignored, the provider already judged it (" +
+                                      reason + "); it is archived at the next start");
     return;
   }
   spool_->Close();

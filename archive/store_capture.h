@@ -33,6 +33,7 @@ class StoreCapture : public Capture {
   uint64_t size_ = 0;
   State state_ = State::kReceiving;
   bool spool_synced_ = false;
+  bool commit_attempted_ = false;  // the provider gave a verdict, even if recording it failed
   Status append_error_;  // sticky: a message with a hole must never be committed
 };
 

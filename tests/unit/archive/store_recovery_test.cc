@@ -150,6 +150,21 @@ TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
+TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  fault_->FailSync(1, ENOSPC);  // the verdict's meta cannot be made durable
+  Status s = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("while recording phase accepted"), std::string::npos) << s.message();
+  capture->Abort("commit failed");  // the provider has the message: the archive keeps it
+  capture.reset();
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.archived_unknown, 1);
+  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(OnlyReport().outcome, "unknown");
+}
+
 TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
