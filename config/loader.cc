@@ -1,0 +1,446 @@
+#include "config/loader.h"
+
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <tinyxml2.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/schema.h"
+
+namespace mailtee::config {
+namespace {
+
+using tinyxml2::XMLElement;
+
+constexpr const char* kEmbeddedSource = "<embedded default>";
+
+template <typename T>
+struct EnumValue {
+  const char* text;
+  T value;
+};
+
+const EnumValue<Protocol> kProtocols[] = {{"smtp", Protocol::kSmtp}, {"pop3", Protocol::kPop3}};
+const EnumValue<TlsMode> kTlsModes[] = {
+    {"none", TlsMode::kNone}, {"starttls", TlsMode::kStartTls}, {"implicit", TlsMode::kImplicit}};
+const EnumValue<AuthMode> kAuthModes[] = {{"passthrough", AuthMode::kPassthrough},
+                                          {"account", AuthMode::kAccount}};
+const EnumValue<BareNewline> kBareNewline[] = {{"reject", BareNewline::kReject},
+                                               {"normalize", BareNewline::kNormalize}};
+const EnumValue<bool> kBooleans[] = {{"true", true}, {"false", false}, {"yes", true},
+                                     {"no", false},  {"1", true},      {"0", false}};
+
+bool IsIpLiteral(const std::string& s, bool* loopback) {
+  uint8_t buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
+    *loopback = buf[0] == 127;
+    return true;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+    static const uint8_t kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    *loopback = std::memcmp(buf, kLoopback6, 16) == 0;
+    return true;
+  }
+  return false;
+}
+
+class Loader {
+ public:
+  Loader(std::string source, std::string base_dir, bool embedded)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)), embedded_(embedded) {
+    result_.config.source = source_;
+  }
+
+  LoadResult Run(const std::string& xml) {
+    tinyxml2::XMLDocument doc;
+    if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
+      Add(doc.ErrorLineNum(), std::string("XML syntax error: ") + doc.ErrorStr(),
+          "fix the XML at that line (unclosed tag, stray '&' — write &amp;, or an unquoted attribute)",
+          false);
+      return std::move(result_);
+    }
+    const XMLElement* root = doc.RootElement();
+    if (root == nullptr || std::strcmp(root->Name(), "mailtee") != 0) {
+      Error(root, std::string("the root element is <") + (root ? root->Name() : "") + ">, expected <mailtee>",
+            "wrap the configuration in <mailtee> ... </mailtee>");
+      return std::move(result_);
+    }
+    CheckShape(root);
+    if (const XMLElement* e = Single(root, "storage")) ParseStorage(e);
+    if (const XMLElement* e = Single(root, "tls")) ParseTls(e);
+    if (const XMLElement* e = Single(root, "logs")) ParseLogs(e);
+    for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
+      ParseListener(e);
+    }
+    if (result_.config.listeners.empty()) {
+      Error(root, "no <listener> is configured", "add at least one <listener> (see config/example.xml)");
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void Add(int line, std::string message, std::string hint, bool warning) {
+    result_.problems.push_back(Problem{source_, line, std::move(message), std::move(hint), warning});
+  }
+  void Error(const XMLElement* e, std::string message, std::string hint = "") {
+    Add(e ? e->GetLineNum() : 0, std::move(message), std::move(hint), false);
+  }
+  void Warn(const XMLElement* e, std::string message, std::string hint = "") {
+    Add(e ? e->GetLineNum() : 0, std::move(message), std::move(hint), true);
+  }
+
+  // Unknown attributes and children of `e` (recursively) are errors with a suggestion.
+  void CheckShape(const XMLElement* e) {
+    const ElementSchema* schema = FindElement(e->Name());
+    if (schema == nullptr) return;  // reported by the parent
+    for (const tinyxml2::XMLAttribute* a = e->FirstAttribute(); a; a = a->Next()) {
+      bool known = false;
+      for (const char* name : schema->attributes) known |= std::strcmp(name, a->Name()) == 0;
+      if (!known) {
+        const std::string near = NearestName(a->Name(), schema->attributes);
+        Error(e, std::string("unknown attribute '") + a->Name() + "' on <" + e->Name() + ">",
+              near.empty() ? "remove it; see docs/config.md for the attributes of <" + std::string(e->Name()) + ">"
+                           : "did you mean '" + near + "'?");
+      }
+    }
+    for (const XMLElement* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) {
+      bool known = false;
+      for (const char* name : schema->children) known |= std::strcmp(name, c->Name()) == 0;
+      if (!known) {
+        const std::string near = NearestName(c->Name(), schema->children);
+        Error(c, std::string("unknown element <") + c->Name() + "> inside <" + e->Name() + ">",
+              near.empty() ? "remove it; see docs/config.md" : "did you mean <" + near + ">?");
+        continue;
+      }
+      CheckShape(c);
+    }
+  }
+
+  // The one child named `name`, or null; a second one is an error.
+  const XMLElement* Single(const XMLElement* parent, const char* name) {
+    const XMLElement* first = parent->FirstChildElement(name);
+    if (first && first->NextSiblingElement(name)) {
+      Error(first->NextSiblingElement(name), std::string("<") + name + "> is given more than once in <" +
+                                                 parent->Name() + ">",
+            "keep one");
+    }
+    return first;
+  }
+
+  std::optional<std::string> Attr(const XMLElement* e, const char* name, bool required) {
+    const char* v = e->Attribute(name);
+    if (v == nullptr) {
+      if (required) {
+        Error(e, std::string("<") + e->Name() + "> needs the attribute '" + name + "'",
+              std::string("add ") + name + "=\"...\"");
+      }
+      return std::nullopt;
+    }
+    return std::string(v);
+  }
+
+  template <typename T, size_t N>
+  void Enum(const XMLElement* e, const char* name, const EnumValue<T> (&table)[N], T* out) {
+    auto v = Attr(e, name, false);
+    if (!v) return;
+    for (const auto& entry : table) {
+      if (*v == entry.text) {
+        *out = entry.value;
+        return;
+      }
+    }
+    std::string allowed;
+    for (const auto& entry : table) allowed += std::string(allowed.empty() ? "" : ", ") + entry.text;
+    Error(e, std::string("'") + *v + "' is not a valid value for " + name + " on <" + e->Name() + ">",
+          "use one of: " + allowed);
+  }
+
+  // Integer attribute in [min, max]; false when absent or invalid.
+  bool Integer(const XMLElement* e, const char* name, int64_t min, int64_t max, int64_t* out) {
+    auto v = Attr(e, name, false);
+    if (!v) return false;
+    errno = 0;
+    char* end = nullptr;
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || errno != 0 || n < min || n > max) {
+      Error(e, std::string(name) + "=\"" + *v + "\" on <" + e->Name() + "> is not a number from " +
+                   std::to_string(min) + " to " + std::to_string(max),
+            "write a whole number in that range");
+      return false;
+    }
+    *out = n;
+    return true;
+  }
+
+  void Seconds(const XMLElement* e, const char* name, int* out) {
+    int64_t v;
+    if (Integer(e, name, 1, 86400, &v)) *out = static_cast<int>(v);
+  }
+
+  std::string Resolve(const std::string& path) const {
+    if (path.empty() || path[0] == '/' || base_dir_.empty()) return path;
+    return base_dir_ + "/" + path;
+  }
+
+  bool Readable(const std::string& path) const { return access(path.c_str(), R_OK) == 0; }
+
+  void ParseStorage(const XMLElement* e) {
+    if (auto dir = Attr(e, "dir", true)) {
+      if (dir->empty()) {
+        Error(e, "<storage dir=\"\"> is empty", "name the folder for archive, spool, index and logs");
+      } else {
+        result_.config.storage_dir = Resolve(*dir);
+      }
+    }
+  }
+
+  void ParseTls(const XMLElement* e) {
+    TlsFiles tls;
+    tls.line = e->GetLineNum();
+    auto cert = Attr(e, "cert", false);
+    auto key = Attr(e, "key", false);
+    if (!cert || !key) {
+      Error(e, "<tls> needs both cert and key", "give cert=\"server.pem\" key=\"server.key\", or remove <tls> "
+                                                "to use a self-signed certificate made on first start");
+      return;
+    }
+    tls.cert = Resolve(*cert);
+    tls.key = Resolve(*key);
+    for (const std::string* f : {&tls.cert, &tls.key}) {
+      if (!Readable(*f)) {
+        Error(e, "cannot read " + *f + ": " + std::strerror(errno),
+              "check the path (relative paths start at the config file's folder) and permissions");
+      }
+    }
+    result_.config.tls = tls;
+  }
+
+  void ParseLogs(const XMLElement* e) {
+    int64_t days;
+    if (Integer(e, "retention-days", 1, 36500, &days)) result_.config.logs.retention_days = static_cast<int>(days);
+    Enum(e, "transcripts", kBooleans, &result_.config.logs.transcripts);
+    if (result_.config.logs.transcripts) {
+      Warn(e, "session transcripts are on", "they record message traffic (passwords masked); turn off when done");
+    }
+  }
+
+  void ParseListener(const XMLElement* e) {
+    Listener l;
+    l.line = e->GetLineNum();
+    const size_t problems_before = result_.problems.size();
+    if (auto name = Attr(e, "name", true)) l.name = *name;
+    if (!Attr(e, "protocol", true)) {
+      // reported
+    }
+    Enum(e, "protocol", kProtocols, &l.protocol);
+    if (auto address = Attr(e, "address", false)) l.address = *address;
+    bool loopback = false;
+    if (!IsIpLiteral(l.address, &loopback)) {
+      Error(e, "listener address '" + l.address + "' is not an IP address",
+            "use an IP literal such as 0.0.0.0, 127.0.0.1, :: or ::1");
+    }
+    int64_t n;
+    if (!Attr(e, "port", true)) {
+    } else if (Integer(e, "port", 0, 65535, &n)) {
+      l.port = static_cast<uint16_t>(n);
+      if (n == 0) Warn(e, "listener '" + l.name + "' has port 0: the system picks a random port", "set a fixed port");
+    }
+    Enum(e, "tls", kTlsModes, &l.tls);
+    if (e->Attribute("bare-newline") || e->Attribute("max-message-size")) {
+      if (l.protocol == Protocol::kPop3) {
+        Error(e, "bare-newline and max-message-size apply to SMTP listeners only",
+              "remove them from this POP3 listener");
+      }
+    }
+    Enum(e, "bare-newline", kBareNewline, &l.bare_newline);
+    if (Integer(e, "max-message-size", 0, INT64_MAX, &n)) l.max_message_bytes = static_cast<uint64_t>(n);
+    if (Integer(e, "max-connections-per-ip", 0, 100000, &n)) l.max_connections_per_ip = static_cast<int>(n);
+    if (l.tls == TlsMode::kNone && !loopback) {
+      Warn(e, "listener '" + l.name + "' has tls=\"none\" on " + l.address +
+                  ": passwords and mail cross the network in clear",
+           "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
+    }
+
+    if (const XMLElement* u = Single(e, "upstream")) {
+      ParseUpstream(u, l.protocol, &l);
+    } else if (!embedded_) {
+      Error(e, "listener '" + l.name + "' has no <upstream>",
+            "add <upstream host=\"your provider\" port=\"...\" tls=\"...\"/> inside it");
+    }
+    if (const XMLElement* a = Single(e, "auth")) ParseAuth(a, &l.auth);
+    for (const XMLElement* a = e->FirstChildElement("allow"); a; a = a->NextSiblingElement("allow")) {
+      auto text = Attr(a, "network", true);
+      if (!text) continue;
+      auto net = Network::Parse(*text);
+      if (!net) {
+        Error(a, "'" + *text + "' is not a network", "write an address or CIDR, e.g. 192.168.1.0/24 or 2001:db8::/32");
+        continue;
+      }
+      l.allow.push_back(*net);
+    }
+    if (l.auth.mode == AuthMode::kAccount && l.allow.empty()) {
+      Error(e, "listener '" + l.name + "' uses auth mode=\"account\" without <allow>: mailtee would be an open relay",
+            "add <allow network=\"...\"/> for the LAN devices that need it");
+    }
+    if (const XMLElement* t = Single(e, "timeouts")) {
+      Seconds(t, "greeting", &l.timeouts.greeting);
+      Seconds(t, "command", &l.timeouts.command);
+      Seconds(t, "data-block", &l.timeouts.data_block);
+      Seconds(t, "data-end", &l.timeouts.data_end);
+      Seconds(t, "idle", &l.timeouts.idle);
+    }
+
+    for (const Listener& other : result_.config.listeners) {
+      if (!l.name.empty() && other.name == l.name) {
+        Error(e, "a second listener is named '" + l.name + "' (the first is at line " +
+                     std::to_string(other.line) + ")",
+              "give each listener its own name");
+      }
+      if (l.port != 0 && other.port == l.port && other.address == l.address) {
+        Error(e, "listener '" + l.name + "' uses " + l.address + ":" + std::to_string(l.port) +
+                     ", already taken by listener '" + other.name + "' at line " + std::to_string(other.line),
+              "choose another port or address");
+      }
+    }
+    (void)problems_before;
+    result_.config.listeners.push_back(std::move(l));
+  }
+
+  void ParseUpstream(const XMLElement* e, Protocol protocol, Listener* l) {
+    Upstream u;
+    u.line = e->GetLineNum();
+    if (auto host = Attr(e, "host", true)) {
+      u.host = *host;
+      if (host->empty()) Error(e, "<upstream host=\"\"> is empty", "name your provider's server");
+    }
+    int64_t port;
+    if (Attr(e, "port", true) && Integer(e, "port", 1, 65535, &port)) u.port = static_cast<uint16_t>(port);
+    Enum(e, "tls", kTlsModes, &u.tls);
+    Enum(e, "verify", kBooleans, &u.verify);
+    if (!u.verify) {
+      Warn(e, "verify=\"false\": the provider's identity is not checked",
+           "use verify=\"true\", with ca-file=\"...\" if the provider uses a private CA");
+    }
+    if (auto ca = Attr(e, "ca-file", false); ca && !ca->empty()) {
+      u.ca_file = Resolve(*ca);
+      if (!Readable(u.ca_file)) {
+        Error(e, "cannot read ca-file " + u.ca_file + ": " + std::strerror(errno),
+              "check the path (relative paths start at the config file's folder)");
+      }
+    }
+    const bool smtp = protocol == Protocol::kSmtp;
+    const uint16_t implicit_port = smtp ? 465 : 995, starttls_port = smtp ? 587 : 110;
+    if (u.tls == TlsMode::kImplicit && u.port == starttls_port) {
+      Warn(e, "port " + std::to_string(u.port) + " normally speaks STARTTLS, but tls=\"implicit\" is set",
+           "use tls=\"starttls\" for port " + std::to_string(u.port) + ", or port " + std::to_string(implicit_port));
+    }
+    if (u.tls == TlsMode::kStartTls && u.port == implicit_port) {
+      Warn(e, "port " + std::to_string(u.port) + " is normally implicit TLS, but tls=\"starttls\" is set",
+           "use tls=\"implicit\" for port " + std::to_string(u.port));
+    }
+    if (u.tls == TlsMode::kNone) {
+      bool loopback = false;
+      if (!(IsIpLiteral(u.host, &loopback) && loopback) && u.host != "localhost") {
+        Warn(e, "tls=\"none\" to " + u.host + ": passwords cross the network to the provider in clear",
+             "use tls=\"starttls\" or \"implicit\"");
+      }
+    }
+    l->upstream = u;
+  }
+
+  void ParseAuth(const XMLElement* e, Auth* auth) {
+    auth->line = e->GetLineNum();
+    Enum(e, "mode", kAuthModes, &auth->mode);
+    auto user = Attr(e, "user", false);
+    auto password = Attr(e, "password", false);
+    auto password_file = Attr(e, "password-file", false);
+    if (auth->mode == AuthMode::kPassthrough) {
+      if (user || password || password_file) {
+        Warn(e, "user/password are ignored with mode=\"passthrough\" (clients log in themselves)",
+             "remove them, or use mode=\"account\"");
+      }
+      return;
+    }
+    if (!user || user->empty()) Error(e, "auth mode=\"account\" needs user=\"...\"", "the provider login mailtee uses");
+    if (user) auth->user = *user;
+    if (password && password_file) {
+      Error(e, "give either password or password-file, not both", "prefer password-file (mode 600)");
+    } else if (password) {
+      auth->password = *password;
+    } else if (password_file) {
+      const std::string path = Resolve(*password_file);
+      std::ifstream in(path);
+      struct stat st;
+      if (!in || stat(path.c_str(), &st) != 0) {
+        Error(e, "cannot read password-file " + path + ": " + std::strerror(errno), "check the path and permissions");
+      } else {
+        std::getline(in, auth->password);
+        if (!auth->password.empty() && auth->password.back() == '\r') auth->password.pop_back();
+        if (st.st_mode & 077) {
+          Warn(e, "password-file " + path + " is readable by other users", "chmod 600 " + path);
+        }
+      }
+    } else {
+      Error(e, "auth mode=\"account\" needs password-file=\"...\" (or password=\"...\")",
+            "put the provider password in a file readable only by root (chmod 600)");
+    }
+  }
+
+  std::string source_;
+  std::string base_dir_;
+  bool embedded_;
+  LoadResult result_;
+};
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string Problem::ToString() const {
+  std::string s = file + ":" + std::to_string(line) + ": " + (warning ? "warning: " : "error: ") + message;
+  if (!hint.empty()) s += " — " + hint;
+  return s;
+}
+
+bool LoadResult::ok() const {
+  for (const Problem& p : problems) {
+    if (!p.warning) return false;
+  }
+  return true;
+}
+
+LoadResult LoadString(const std::string& xml, const std::string& source_name, const std::string& base_dir) {
+  return Loader(source_name, base_dir, source_name == kEmbeddedSource).Run(xml);
+}
+
+LoadResult LoadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.config.source = path;
+    r.problems.push_back(Problem{path, 0, std::string("cannot read the config file: ") + std::strerror(errno),
+                                 "check the path and that mailtee may read it", false});
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return LoadString(text.str(), path, DirName(path));
+}
+
+LoadResult LoadEmbeddedDefault() {
+  return Loader(kEmbeddedSource, ".", /*embedded=*/true).Run(EmbeddedDefaultXml());
+}
+
+}  // namespace mailtee::config

@@ -1,0 +1,62 @@
+#include "config/schema.h"
+
+#include <algorithm>
+
+namespace mailtee::config {
+namespace {
+
+// Adding a config element: one row here, one parse function in loader.cc.
+const std::vector<ElementSchema>& Schema() {
+  static const std::vector<ElementSchema> schema = {
+      {"mailtee", {}, {"storage", "tls", "logs", "listener"}},
+      {"storage", {"dir"}, {}},
+      {"tls", {"cert", "key"}, {}},
+      {"logs", {"retention-days", "transcripts"}, {}},
+      {"listener",
+       {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size",
+        "max-connections-per-ip"},
+       {"upstream", "auth", "allow", "timeouts"}},
+      {"upstream", {"host", "port", "tls", "verify", "ca-file"}, {}},
+      {"auth", {"mode", "user", "password", "password-file"}, {}},
+      {"allow", {"network"}, {}},
+      {"timeouts", {"greeting", "command", "data-block", "data-end", "idle"}, {}},
+  };
+  return schema;
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+const ElementSchema* FindElement(const std::string& name) {
+  for (const ElementSchema& e : Schema()) {
+    if (name == e.name) return &e;
+  }
+  return nullptr;
+}
+
+std::string NearestName(const std::string& word, const std::vector<const char*>& candidates) {
+  std::string best;
+  size_t best_distance = 4;
+  for (const char* c : candidates) {
+    const size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace mailtee::config
