@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "proxy/net/connect.h"
+#include "proxy/net/discard.h"
 #include "proxy/net/peer_address.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/tcp_stream.h"
@@ -12,6 +14,14 @@
 #include "proxy/net/uv_error.h"
 
 namespace mailtee::net {
+
+namespace {
+class ConnectOp;
+}  // namespace
+
+struct PendingConnect::State {
+  ConnectOp* op = nullptr;  // null once the operation has reported or been cancelled
+};
 
 namespace {
 
@@ -29,6 +39,18 @@ class ConnectOp {
         target_(HostPort(host_, port_)) {
     gai_.data = this;
     connect_req_.data = this;
+  }
+
+  void set_state(std::shared_ptr<PendingConnect::State> state) {
+    state_ = std::move(state);
+    state_->op = this;
+  }
+
+  // The owner no longer wants the result: done is dropped, work is wound down.
+  void Cancel() {
+    done_ = nullptr;
+    if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&gai_));
+    Finish(Status::Error("cancelled"), nullptr);
   }
 
   void Start() {
@@ -144,9 +166,14 @@ class ConnectOp {
     if (finished_) return;
     finished_ = true;
     timer_.Stop();
+    if (state_) state_->op = nullptr;
     DoneFn done = std::move(done_);
     if (attempt_ && attempt_live_) AbandonAttempt(status);
-    done(std::move(status), std::move(stream));
+    if (done) {
+      done(std::move(status), std::move(stream));
+    } else {
+      CloseAndDiscard(std::move(stream));  // cancelled: nobody takes it
+    }
     MaybeDelete();
   }
 
@@ -173,9 +200,24 @@ class ConnectOp {
   bool resolving_ = false;
   bool finished_ = false;
   Status last_error_;
+  std::shared_ptr<PendingConnect::State> state_;
 };
 
 }  // namespace
+
+void PendingConnect::Cancel() {
+  if (state_ && state_->op) state_->op->Cancel();
+}
+
+std::unique_ptr<PendingConnect> StartConnect(
+    uv_loop_t* loop, const std::string& host, uint16_t port, int timeout_seconds,
+    std::function<void(Status, std::unique_ptr<Stream>)> done) {
+  auto state = std::make_shared<PendingConnect::State>();
+  auto* op = new ConnectOp(loop, host, port, timeout_seconds, std::move(done));
+  op->set_state(state);
+  op->Start();
+  return std::make_unique<PendingConnect>(std::move(state));
+}
 
 void Connect(uv_loop_t* loop, const std::string& host, uint16_t port, int timeout_seconds,
              std::function<void(Status, std::unique_ptr<Stream>)> done) {

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proxy/net/connect.h"
+#include "proxy/net/discard.h"
 #include "tests/unit/net/net_test_util.h"
 
 namespace mailtee::net::testing {
@@ -62,6 +64,60 @@ TEST_F(ConnectTest, ClosedPortGivesAClearError) {
   EXPECT_EQ(o.stream, nullptr);
   EXPECT_EQ(o.status.message(), "connect to 127.0.0.1:" + std::to_string(port) +
                                     " failed: connection refused (ECONNREFUSED)");
+}
+
+TEST_F(ConnectTest, CancelledConnectNeverCallsDoneAndLeavesNothingOpen) {
+  StartListener();
+  bool called = false;
+  auto pending = StartConnect(&loop_, "127.0.0.1", listener_->port(), 5,
+                              [&](Status, std::unique_ptr<Stream>) { called = true; });
+  pending.reset();  // the owner went away before the loop ran
+  // The server may still see the connection come and go; the client side is
+  // closed and freed by the network layer (TearDown checks no handle is left).
+  RunUntil([] { return false; }, 100);
+  EXPECT_FALSE(called);
+}
+
+TEST_F(ConnectTest, CancelAfterDoneIsANoOp) {
+  StartListener();
+  Outcome o;
+  auto pending = StartConnect(&loop_, "127.0.0.1", listener_->port(), 5,
+                              [&](Status s, std::unique_ptr<Stream> st) {
+                                o.status = s;
+                                o.stream = std::move(st);
+                                o.done = true;
+                              });
+  ASSERT_TRUE(RunUntil([&] { return o.done; }));
+  ASSERT_TRUE(o.status.ok()) << o.status.message();
+  pending->Cancel();
+  pending.reset();
+  Peer* p = Adopt(std::move(o.stream));
+  p->stream->Write("x");
+  ASSERT_TRUE(RunUntil([&] { return !accepted_.empty(); }));
+}
+
+TEST_F(ConnectTest, CancelWhileAttemptHangsStopsAtOnce) {
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(listen(lfd, 0), 0);
+  socklen_t len = sizeof(a);
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t port = ntohs(a.sin_port);
+  std::vector<std::unique_ptr<PendingConnect>> fillers;
+  for (int i = 0; i < 3; ++i) {
+    fillers.push_back(StartConnect(&loop_, "127.0.0.1", port, 30, [](Status, std::unique_ptr<Stream> s) {
+      CloseAndDiscard(std::move(s));  // dropping a connected stream would break the contract
+    }));
+  }
+  RunUntil([] { return false; }, 200);
+  auto start = std::chrono::steady_clock::now();
+  fillers.clear();  // cancels connected and hanging attempts alike
+  ASSERT_TRUE(RunUntil([&] { return uv_loop_alive(&loop_) == 0; }, 2000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  close(lfd);
 }
 
 TEST_F(ConnectTest, EmptyHostIsAnError) {
