@@ -17,7 +17,7 @@ namespace {
 // One connection, plaintext or TLS, with line reads.
 class Conn {
  public:
-  explicit Conn(int fd) : fd_(fd) {}
+  Conn(int fd, std::atomic<uint64_t>* sent) : fd_(fd), sent_(sent) {}
   ~Conn() {
     if (ssl_) SSL_free(ssl_);
   }
@@ -30,10 +30,13 @@ class Conn {
   bool Write(const std::string& bytes) {
     size_t off = 0;
     while (off < bytes.size()) {
-      int n = ssl_ ? SSL_write(ssl_, bytes.data() + off, static_cast<int>(bytes.size() - off))
-                   : static_cast<int>(::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL));
+      // At most 64 KiB per call, so bytes_sent() follows the kernel's progress.
+      size_t piece = std::min<size_t>(bytes.size() - off, 65536);
+      int n = ssl_ ? SSL_write(ssl_, bytes.data() + off, static_cast<int>(piece))
+                   : static_cast<int>(::send(fd_, bytes.data() + off, piece, MSG_NOSIGNAL));
       if (n <= 0) return false;
       off += static_cast<size_t>(n);
+      *sent_ += static_cast<uint64_t>(n);
     }
     return true;
   }
@@ -55,6 +58,7 @@ class Conn {
 
  private:
   int fd_;
+  std::atomic<uint64_t>* sent_;
   SSL* ssl_ = nullptr;
   std::string buffer_;
 };
@@ -134,7 +138,7 @@ void FakePop3Upstream::AcceptLoop() {
 }
 
 void FakePop3Upstream::Serve(int fd) {
-  Conn conn(fd);
+  Conn conn(fd, &bytes_sent_);
   bool ok = true;
   if (options_.implicit_tls) ok = conn.StartTls(options_.tls);
   if (ok) conn.Write(options_.greeting + "\r\n");

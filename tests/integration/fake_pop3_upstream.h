@@ -43,6 +43,9 @@ class FakePop3Upstream {
   // All command lines received so far, across connections, in order.
   std::vector<std::string> commands() const;
   bool received(const std::string& line) const;
+  // Bytes the provider has handed to the kernel so far (all connections): stalls
+  // when the proxy stops reading (backpressure).
+  uint64_t bytes_sent() const { return bytes_sent_; }
   // The exact bytes a RETR of message n puts on the wire (status line excluded).
   static std::string Stuffed(const std::string& message);
 
@@ -55,6 +58,7 @@ class FakePop3Upstream {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> bytes_sent_{0};
   std::thread accept_thread_;
   mutable std::mutex mu_;
   std::vector<std::thread> connections_;

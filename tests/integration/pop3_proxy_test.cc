@@ -365,3 +365,51 @@ TEST(Pop3Proxy, DrainEndsIdleSessions) {
 
 }  // namespace
 }  // namespace mailtee::testing
+
+namespace mailtee::testing {
+namespace {
+
+TEST(Pop3Proxy, OverThePerIpCapIsRefusedWithSysTemp) {
+  FakePop3Upstream upstream(ThreeMessages(), {});
+  Pop3Harness h;
+  config::Listener l = Pop3Harness::MakeListener(upstream.port());
+  l.max_connections_per_ip = 1;
+  h.Start(l);
+  Pop3TestClient first(h.port());
+  EXPECT_EQ(first.ReadLine().substr(0, 3), "+OK");
+  Pop3TestClient second(h.port());
+  std::string refusal = second.ReadUntilClose();
+  EXPECT_EQ(refusal.rfind("-ERR [SYS/TEMP] ", 0), 0u) << refusal;
+  EXPECT_NE(h.LogText("connections").find("rejected"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mailtee::testing
+
+namespace mailtee::testing {
+namespace {
+
+TEST(Pop3Proxy, SlowClientPausesTheProviderAndStillGetsEveryByte) {
+  FakeMailbox mb;
+  mb.messages.push_back(Message("big", BigBody(24 << 20)));
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  Login(c);
+  uint64_t before = upstream.bytes_sent();
+  c.Send("RETR 1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the client reads nothing
+  uint64_t sent_while_stalled = upstream.bytes_sent() - before;
+  // 1 MiB high watermark + kernel socket buffers on both legs; far below 24 MiB.
+  EXPECT_LT(sent_while_stalled, 16u << 20) << "the proxy kept reading a client that did not";
+  std::string got = c.ReadMultiLine();
+  EXPECT_EQ(got, "+OK " + std::to_string(mb.messages[0].size()) + " octets\r\n" +
+                     FakePop3Upstream::Stuffed(mb.messages[0]));
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }, std::chrono::seconds(30)));
+  EXPECT_EQ(h.sink().entries()[0].bytes, mb.messages[0]);
+}
+
+}  // namespace
+}  // namespace mailtee::testing

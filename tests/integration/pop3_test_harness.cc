@@ -70,16 +70,18 @@ std::string Pop3TestClient::ReadMultiLine() {
   if (status.rfind("+OK", 0) != 0) return status;
   // The body starts at a line start, so "\r\n.\r\n" or a leading ".\r\n" ends it.
   size_t end;
+  size_t scanned = 0;  // resume the search where the last one stopped (bodies can be MBs)
   for (;;) {
     if (buffer_.rfind(".\r\n", 0) == 0) {
       end = 3;
       break;
     }
-    size_t pos = buffer_.find("\r\n.\r\n");
+    size_t pos = buffer_.find("\r\n.\r\n", scanned);
     if (pos != std::string::npos) {
       end = pos + 5;
       break;
     }
+    scanned = buffer_.size() < 4 ? 0 : buffer_.size() - 4;
     if (!Fill()) return status + buffer_;
   }
   std::string out = status + buffer_.substr(0, end);
@@ -258,9 +260,14 @@ void Pop3Harness::Start(const config::Listener& listener) {
   env.sink = sink_.get();
   env.log = log_.get();
   proxy_ = std::make_unique<pop3::Pop3Proxy>(env);
-  Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, 0,
+  Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
   if (!s.ok()) fprintf(stderr, "listen failed: %s\n", s.message().c_str());
+  if (tcp_) {
+    tcp_->set_on_rejected([this](std::unique_ptr<net::Stream> c, const std::string& reason) {
+      proxy_->RejectBusy(std::move(c), reason);
+    });
+  }
   port_ = tcp_ ? tcp_->port() : 0;
   running_ = true;
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
