@@ -1,5 +1,6 @@
 #include "proxy/smtp/smtp_proxy.h"
 
+#include "proxy/net/discard.h"
 #include "proxy/smtp/smtp_session.h"
 
 namespace mailtee::smtp {
@@ -20,23 +21,12 @@ void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
 }
 
 void SmtpProxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
-  auto entry = std::make_unique<Rejected>();
-  Rejected* raw = entry.get();
-  entry->stream = std::move(client);
-  net::Stream::Callbacks cb;
-  cb.on_data = [](std::string_view) {};
-  cb.on_closed = [this, raw] {
-    raw->closed = true;
-    reaper_.Start(0, [this] { Reap(); });
-  };
-  entry->stream->SetCallbacks(std::move(cb));
   if (env_.log) {
-    env_.log->Write(archive::LogKind::kConnections, "smtp/" + env_.listener->name + " reject client=" +
-                                                        entry->stream->peer().text + " reason=" + reason);
+    env_.log->Write(archive::LogKind::kConnections,
+                    "smtp/" + env_.listener->name + " reject client=" + client->peer().text + " reason=" + reason);
   }
-  entry->stream->Write("421 4.7.0 " + reason + "\r\n");
-  entry->stream->Close();
-  rejected_.push_back(std::move(entry));
+  client->Write("421 4.7.0 " + reason + "\r\n");
+  net::CloseAndDiscard(std::move(client));  // flushes the 421, deletes itself after on_closed
 }
 
 void SmtpProxy::Drain(std::function<void()> done) {
@@ -60,13 +50,6 @@ void SmtpProxy::Reap() {
   std::vector<SmtpSession*> finished;
   finished.swap(finished_);
   for (SmtpSession* s : finished) sessions_.erase(s);
-  for (size_t i = 0; i < rejected_.size();) {
-    if (rejected_[i]->closed) {
-      rejected_.erase(rejected_.begin() + i);
-    } else {
-      ++i;
-    }
-  }
   if (draining_ && sessions_.empty() && drain_done_) {
     auto done = std::move(drain_done_);
     drain_done_ = nullptr;

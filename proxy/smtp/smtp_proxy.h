@@ -55,15 +55,9 @@ class SmtpProxy {
 
  private:
   void Reap();
-  struct Rejected {
-    std::unique_ptr<net::Stream> stream;
-    bool closed = false;
-  };
-
   ProxyEnvironment env_;
   std::map<SmtpSession*, std::unique_ptr<SmtpSession>> sessions_;
   std::vector<SmtpSession*> finished_;
-  std::vector<std::unique_ptr<Rejected>> rejected_;
   net::Timer reaper_;
   bool draining_ = false;
   std::function<void()> drain_done_;

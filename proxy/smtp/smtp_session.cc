@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "proxy/net/discard.h"
 #include "proxy/smtp/sasl.h"
 
 namespace mailtee::smtp {
@@ -27,6 +28,11 @@ bool IsBase64Line(std::string_view s) {
   for (char c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
   return true;
+}
+
+std::string ToUpper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string JoinRecipients(const std::vector<std::string>& rcpts) {
@@ -162,18 +168,7 @@ void SmtpSession::ConnectUpstream() {
 void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream> stream) {
   --pending_work_;
   if (phase_ == Phase::kClosing) {
-    if (stream) {
-      // We no longer need it: close it and let its on_closed finish us.
-      upstream_ = std::move(stream);
-      upstream_closed_ = false;
-      net::Stream::Callbacks cb;
-      cb.on_closed = [this] {
-        upstream_closed_ = true;
-        MaybeFinish();
-      };
-      upstream_->SetCallbacks(std::move(cb));
-      upstream_->Close();
-    }
+    net::CloseAndDiscard(std::move(stream));  // arrived after we gave up
     MaybeFinish();
     return;
   }
@@ -314,7 +309,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
         ClientOffer offer;
         offer.offer_starttls = listener_.tls == config::TlsMode::kStartTls && !client_->is_tls() && env_.server_tls;
         offer.offer_auth = AuthAllowedNow() && !authenticated_;
-        offer.allow_chunking = false;  // BDAT is not relayed yet (docs/smtp.md)
+        offer.allow_chunking = ChunkingOffered();
         WriteClient(FilterEhloReply(reply, offer));
       } else {
         WriteClient(reply);
@@ -329,9 +324,10 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       break;
     case Expect::kMail:
       if (reply.klass() == 2) {
+        ResetTransaction();
         in_transaction_ = true;
         mail_from_ = head.path;
-        recipients_.clear();
+        bdat_binary_ = head.binarymime;
       }
       WriteClient(reply);
       break;
@@ -387,9 +383,18 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       break;
     case Expect::kSilent:
       break;
+    case Expect::kBdatChunk:
+      // A refused chunk ends the provider's transaction; the client must RSET.
+      if (reply.klass() != 2 && capture_) {
+        capture_->Abort("provider refused a BDAT chunk: " + OneLine(reply));
+        capture_.reset();
+      }
+      WriteClient(reply);
+      break;
     case Expect::kLocal:
     case Expect::kStartTls:
     case Expect::kDataGate:
+    case Expect::kBdatGate:
       break;
   }
   Pump();
@@ -581,6 +586,11 @@ void SmtpSession::Pump() {
       if (phase_ == Phase::kData) break;
       continue;
     }
+    if (phase_ == Phase::kBdatChunk) {
+      FeedBdatChunk();
+      if (phase_ == Phase::kBdatChunk) break;
+      continue;
+    }
     if (phase_ != Phase::kCommands && phase_ != Phase::kAuthContinuation) break;
     if (barrier_) {
       if (!pending_.empty()) break;
@@ -660,6 +670,12 @@ void SmtpSession::FlushReadyReplies() {
       pending_.pop_front();
       StartDataCommand();
       continue;
+    }
+    if (head.expect == Expect::kBdatGate) {
+      Pending gate = std::move(head);
+      pending_.pop_front();
+      StartBdatChunk(gate.chunk_size, gate.last);
+      return;
     }
     return;
   }
@@ -761,7 +777,9 @@ void SmtpSession::HandleCommand(Command c) {
         return;
       }
       std::string path = c.path;
+      const std::string* body = c.FindParam("BODY");
       Relay(c, Expect::kMail, path);
+      pending_.back().binarymime = body && ToUpper(*body) == "BINARYMIME";
       return;
     }
     case Verb::kRcpt: {
@@ -778,9 +796,17 @@ void SmtpSession::HandleCommand(Command c) {
       barrier_ = true;
       return;
     }
-    case Verb::kBdat:
-      QueueLocal("502 5.5.1 BDAT not offered; use DATA");
+    case Verb::kBdat: {
+      // The chunk bytes follow the command at once: nothing after it can be
+      // parsed until the gate has run and the chunk has been consumed.
+      Pending p;
+      p.expect = Expect::kBdatGate;
+      p.chunk_size = c.chunk_size;
+      p.last = c.last;
+      pending_.push_back(std::move(p));
+      barrier_ = true;
       return;
+    }
     case Verb::kRset:
       Relay(c, Expect::kRset);
       return;
@@ -796,15 +822,7 @@ void SmtpSession::HandleCommand(Command c) {
   }
 }
 
-void SmtpSession::StartDataCommand() {
-  Command data;
-  data.verb = Verb::kData;
-  if (!in_transaction_ || recipients_.empty()) {
-    // Let the provider give its own 503/554, but never open a capture for it.
-    Relay(data, Expect::kData);
-    barrier_ = true;
-    return;
-  }
+archive::MessageContext SmtpSession::MakeContext() const {
   archive::MessageContext ctx;
   ctx.direction = archive::Direction::kSent;
   ctx.protocol = "smtp";
@@ -815,7 +833,23 @@ void SmtpSession::StartDataCommand() {
   ctx.envelope_from = mail_from_;
   ctx.envelope_to = recipients_;
   ctx.upstream = UpstreamName();
-  Status s = env_.sink->Begin(ctx, &capture_);
+  return ctx;
+}
+
+void SmtpSession::StartDataCommand() {
+  Command data;
+  data.verb = Verb::kData;
+  if (bdat_active_) {
+    QueueLocal("503 5.5.1 DATA not permitted inside a BDAT transaction");
+    return;
+  }
+  if (!in_transaction_ || recipients_.empty()) {
+    // Let the provider give its own 503/554, but never open a capture for it.
+    Relay(data, Expect::kData);
+    barrier_ = true;
+    return;
+  }
+  Status s = env_.sink->Begin(MakeContext(), &capture_);
   if (!s.ok()) {
     capture_.reset();
     Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
@@ -982,8 +1016,12 @@ void SmtpSession::OnSealed(const Status& status) {
     return;
   }
   phase_ = Phase::kAwaitDataReply;
-  upstream_parser_.Reset();
-  SendUpstream(kEndOfData, listener_.timeouts.data_end);
+  // DATA: the final dot. BDAT: the held-back last byte of the LAST chunk (or
+  // the whole "BDAT 0 LAST" command) — until it arrives the provider cannot
+  // complete the message.
+  std::string final_bytes = bdat_active_ ? bdat_held_ : std::string(kEndOfData);
+  bdat_held_.clear();
+  SendUpstream(final_bytes, listener_.timeouts.data_end);
 }
 
 void SmtpSession::OnDataReply(const Reply& reply) {
@@ -1037,10 +1075,175 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
 }
 
 void SmtpSession::ResetTransaction() {
+  if (capture_ && pending_work_ == 0) {
+    capture_->Abort("transaction reset before the end of data");  // RSET / EHLO inside BDAT
+    capture_.reset();
+  }
+  bdat_active_ = false;
+  bdat_discarding_ = false;
+  bdat_without_capture_ = false;
+  bdat_binary_ = false;
+  bdat_scanner_ = BareNewlineScanner();
+  bdat_held_.clear();
   in_transaction_ = false;
   mail_from_.clear();
   recipients_.clear();
   decoder_.reset();
+}
+
+// ---------------------------------------------------------------- BDAT (RFC 3030)
+
+bool SmtpSession::ChunkingOffered() const {
+  // Under "normalize" a chunk's byte count would change after we announced
+  // it upstream, so CHUNKING is offered only with the reject policy.
+  return caps_.chunking && listener_.bare_newline == config::BareNewline::kReject;
+}
+
+// Runs when "BDAT n [LAST]" reaches the head of the queue: every earlier reply is in.
+void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
+  bdat_remaining_ = size;
+  bdat_last_ = last;
+  phase_ = Phase::kBdatChunk;
+  ArmClientTimer();
+  if (!ChunkingOffered()) {
+    bdat_skip_reply_ = "502 5.5.1 BDAT not offered; use DATA";
+  } else if (bdat_discarding_) {
+    bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+  } else {
+    bdat_skip_reply_.clear();
+  }
+  if (!bdat_skip_reply_.empty()) {
+    if (bdat_remaining_ == 0) FinishBdatChunk();
+    return;
+  }
+  if (!bdat_active_) {
+    // First chunk of the message.
+    bdat_active_ = true;
+    data_failure_ = DataFailure::kNone;
+    data_failure_detail_.clear();
+    message_bytes_ = 0;
+    bdat_without_capture_ = !in_transaction_ || recipients_.empty();
+    if (!bdat_without_capture_) {
+      Status s = env_.sink->Begin(MakeContext(), &capture_);
+      if (!s.ok()) {
+        capture_.reset();
+        Log(archive::LogKind::kSystem, "archive unavailable, BDAT refused: " + s.message());
+        bdat_discarding_ = true;
+        bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+        if (bdat_remaining_ == 0) FinishBdatChunk();
+        return;
+      }
+    }
+  }
+  Command wire;
+  wire.verb = Verb::kBdat;
+  wire.chunk_size = size;
+  wire.last = last;
+  if (data_failure_ != DataFailure::kNone) {
+    // The message already failed: the upstream gets nothing more (it is cut at LAST).
+  } else if (last && size == 0 && capture_) {
+    bdat_held_ = wire.ToWire();  // sent after the seal
+  } else {
+    upstream_->Write(wire.ToWire());
+  }
+  if (bdat_remaining_ == 0) FinishBdatChunk();
+}
+
+void SmtpSession::FeedBdatChunk() {
+  while (phase_ == Phase::kBdatChunk && bdat_remaining_ > 0 && inbox_offset_ < inbox_.size()) {
+    if (upstream_->pending_write_bytes() > net::kHighWatermark) {
+      paused_for_upstream_ = true;
+      UpdateClientReading();
+      return;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(bdat_remaining_, inbox_.size() - inbox_offset_));
+    n = std::min(n, kDecodeSlice);
+    std::string_view bytes = std::string_view(inbox_).substr(inbox_offset_, n);
+    inbox_offset_ += n;
+    bdat_remaining_ -= n;
+    if (!bdat_skip_reply_.empty()) continue;  // consumed and dropped
+    if (bdat_without_capture_ || !capture_) {
+      upstream_->Write(bytes);  // no archive copy: the provider's error is what the client gets
+      continue;
+    }
+    message_bytes_ += n;
+    if (!bdat_binary_ && !bdat_scanner_.Scan(bytes) && data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kBareNewline;
+    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
+        data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kTooBig;
+    if (data_failure_ != DataFailure::kNone) continue;
+    Status s = capture_->Append(bytes);
+    if (!s.ok()) {
+      data_failure_ = DataFailure::kArchive;
+      data_failure_detail_ = s.message();
+      continue;
+    }
+    if (bdat_last_ && bdat_remaining_ == 0) {
+      // Hold back the very last byte: the provider completes the message only when it arrives.
+      upstream_->Write(bytes.substr(0, bytes.size() - 1));
+      bdat_held_.assign(bytes.substr(bytes.size() - 1));
+    } else {
+      upstream_->Write(bytes);
+    }
+  }
+  if (phase_ == Phase::kBdatChunk && bdat_remaining_ == 0) FinishBdatChunk();
+}
+
+void SmtpSession::FinishBdatChunk() {
+  phase_ = Phase::kCommands;
+  if (!bdat_skip_reply_.empty()) {
+    QueueLocal(bdat_skip_reply_);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (bdat_without_capture_) {
+    Pending p;
+    p.expect = bdat_last_ ? Expect::kVerbatim : Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    ArmUpstreamTimer(bdat_last_ ? listener_.timeouts.data_end : listener_.timeouts.command);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (!capture_) {
+    // The provider refused an earlier chunk (capture aborted): relay the rest as is.
+    Pending p;
+    p.expect = bdat_last_ ? Expect::kVerbatim : Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    if (!bdat_held_.empty()) {
+      upstream_->Write(bdat_held_);
+      bdat_held_.clear();
+    }
+    ArmUpstreamTimer(listener_.timeouts.command);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (data_failure_ != DataFailure::kNone && bdat_last_) {
+    OnDataEnd();  // the abort path: upstream cut, specific reply, 421
+    return;
+  }
+  if (data_failure_ != DataFailure::kNone) {
+    // Not the last chunk yet: the upstream has had nothing since the failure;
+    // answer once the client says LAST (RFC 3030 lets us fail the message then).
+    Pending p;
+    p.expect = Expect::kLocal;
+    p.local = MakeReply("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
+    pending_.push_back(std::move(p));
+    return;
+  }
+  if (!bdat_last_) {
+    Pending p;
+    p.expect = Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    ArmUpstreamTimer(listener_.timeouts.command);
+    return;
+  }
+  if (!bdat_scanner_.Finish() && !bdat_binary_) {
+    data_failure_ = DataFailure::kBareNewline;
+    OnDataEnd();
+    return;
+  }
+  OnDataEnd();  // seal, then the held-back byte, verdict, commit, reply
 }
 
 // ---------------------------------------------------------------- lifetime

@@ -44,6 +44,7 @@ class SmtpSession {
     kAuthContinuation,  // the next client line is a SASL response for the provider
     kClientStartTls,    // TLS handshake with the client after our 220
     kData,              // streaming the DATA body
+    kBdatChunk,         // consuming the bytes of one BDAT chunk
     kSealing,           // worker thread: capture->SealForRelay()
     kAwaitDataReply,    // final dot sent, waiting for the provider's verdict
     kCommitting,        // worker thread: capture->Commit()
@@ -56,15 +57,18 @@ class SmtpSession {
   // What a queued command's reply means to us.
   // kLocal, kStartTls and kDataGate are markers run when they reach the head of
   // the queue; the others wait for the provider's reply.
-  enum class Expect { kLocal, kStartTls, kDataGate, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
+  enum class Expect { kLocal, kStartTls, kDataGate, kBdatGate, kBdatChunk, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
   struct Pending {
     Expect expect;
     Reply local;             // kLocal: the reply to write
     bool close_after = false;  // kLocal: close the session after writing
     std::string path;        // kMail / kRcpt
+    bool binarymime = false; // kMail: BODY=BINARYMIME (BDAT bytes are not line-checked)
+    uint64_t chunk_size = 0; // kBdatGate
+    bool last = false;       // kBdatGate
   };
   static bool ExpectsUpstreamReply(Expect e) {
-    return e != Expect::kLocal && e != Expect::kStartTls && e != Expect::kDataGate;
+    return e != Expect::kLocal && e != Expect::kStartTls && e != Expect::kDataGate && e != Expect::kBdatGate;
   }
   enum class DataFailure { kNone, kBareNewline, kArchive, kTooBig };
 
@@ -77,6 +81,11 @@ class SmtpSession {
   void HandleCommand(Command command);
   void HandleSaslResponse(const LineReader::Event& ev);
   void StartDataCommand();
+  archive::MessageContext MakeContext() const;
+  bool ChunkingOffered() const;
+  void StartBdatChunk(uint64_t size, bool last);
+  void FeedBdatChunk();
+  void FinishBdatChunk();
   void QueueLocal(std::string reply_line, bool close_after = false);
   void Relay(const Command& command, Expect expect, std::string path = "");
   void FlushReadyReplies();
@@ -170,6 +179,16 @@ class SmtpSession {
   std::string data_failure_detail_;
   std::string archive_chunk_, upstream_chunk_;
   uint64_t message_bytes_ = 0;
+  // BDAT
+  bool bdat_active_ = false;         // a BDAT message is in progress
+  bool bdat_without_capture_ = false;  // no accepted recipients: relayed for the provider's error only
+  bool bdat_discarding_ = false;     // archive refused this message: chunks are consumed and refused
+  bool bdat_binary_ = false;
+  bool bdat_last_ = false;
+  uint64_t bdat_remaining_ = 0;
+  std::string bdat_skip_reply_;      // non-empty: consume the chunk and answer this
+  std::string bdat_held_;            // the final byte / "BDAT 0 LAST" withheld until sealed
+  BareNewlineScanner bdat_scanner_;
   int messages_relayed_ = 0;
 
   bool draining_ = false;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <sstream>
 
 #include "proxy/smtp/sasl.h"
 
@@ -180,6 +181,8 @@ void FakeSmtpUpstream::Serve(int fd) {
   if (ok) ok = conn.Write(options_.greeting + "\r\n");
   std::string from;
   std::vector<std::string> rcpts;
+  Message bdat;
+  bool bdat_open = false;
   while (ok) {
     auto line = conn.ReadLine();
     if (!line) break;
@@ -297,6 +300,46 @@ void FakeSmtpUpstream::Serve(int fd) {
       if (!m.complete) break;
       ok = conn.Write(options_.data_reply + "\r\n");
       rcpts.clear();
+    } else if (verb == "BDAT") {
+      // RFC 3030: exactly n bytes follow, no dot handling.
+      std::istringstream args(upper.substr(4));
+      uint64_t n = 0;
+      std::string last_word;
+      args >> n >> last_word;
+      bool last = last_word == "LAST";
+      if (!bdat_open) {
+        bdat = Message();
+        bdat.from = from;
+        bdat.recipients = rcpts;
+        bdat.checksum = kChecksumSeed;
+        bdat_open = true;
+      }
+      std::string& buf = conn.buffer();
+      uint64_t remaining = n;
+      while (remaining > 0) {
+        if (buf.empty() && !conn.Fill()) break;
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
+        std::string_view part(buf.data(), take);
+        bdat.size += take;
+        bdat.checksum = Checksum(bdat.checksum, part);
+        if (options_.record_data) bdat.data.append(part);
+        buf.erase(0, take);
+        remaining -= take;
+      }
+      if (remaining > 0) break;  // connection lost inside the chunk
+      if (last) {
+        bdat.complete = true;
+        bdat_open = false;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          messages_.push_back(bdat);
+          cv_.notify_all();
+        }
+        rcpts.clear();
+        ok = conn.Write(options_.data_reply + "\r\n");
+      } else {
+        ok = conn.Write("250 2.0.0 " + std::to_string(n) + " octets received\r\n");
+      }
     } else if (verb == "RSET") {
       rcpts.clear();
       ok = conn.Write("250 2.0.0 Ok\r\n");
@@ -310,6 +353,10 @@ void FakeSmtpUpstream::Serve(int fd) {
     } else {
       ok = conn.Write("502 5.5.2 Error: command not recognized\r\n");
     }
+  }
+  if (bdat_open) {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.push_back(bdat);  // incomplete: LAST never arrived
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

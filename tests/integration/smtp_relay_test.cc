@@ -568,6 +568,74 @@ TEST_F(SmtpEdgeTest, ClientGoneAfterDotStillRecordsVerdict) {
   EXPECT_TRUE(upstream_->WaitFor([&] { return harness_.SessionCount() == 0; }));
 }
 
+TEST_F(SmtpEdgeTest, BdatChunksRelayedWithLastByteHeldUntilSealed) {
+  StartWith({});
+  std::atomic<int> complete_at_seal{-1};
+  harness_.sink().on_seal = [&] {
+    int n = 0;
+    for (const auto& m : upstream_->messages()) n += m.complete;
+    complete_at_seal = n;
+  };
+  SmtpTestClient c(harness_.port());
+  std::string ehlo = Login(c);
+  ASSERT_THAT(ehlo, HasSubstr("CHUNKING"));
+  const std::string part1 = "Subject: chunks\r\n\r\n.no dot handling\r\n";
+  const std::string part2 = "end\r\n";
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  c.Send("BDAT " + std::to_string(part1.size()) + "\r\n" + part1 + "BDAT " + std::to_string(part2.size()) +
+         " LAST\r\n" + part2 + "NOOP\r\n");
+  EXPECT_EQ(c.ReadReply(), "250 2.0.0 " + std::to_string(part1.size()) + " octets received\r\n");
+  EXPECT_EQ(c.ReadReply(), "250 2.0.0 Ok: queued as FAKE1\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));  // the NOOP after the chunk is a command again
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_TRUE(msgs[0].complete);
+  EXPECT_EQ(msgs[0].data, part1 + part2);
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].bytes, part1 + part2);
+  EXPECT_TRUE(recs[0].committed);
+  EXPECT_EQ(complete_at_seal.load(), 0);
+  // BDAT 0 LAST: the whole command is what is held back.
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nBDAT 4\r\nab\r\nBDAT 0 LAST\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.0.0 4 octets"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.0.0 Ok"));
+  ASSERT_EQ(upstream_->messages().size(), 2u);
+  EXPECT_EQ(upstream_->messages()[1].data, "ab\r\n");
+  EXPECT_EQ(harness_.sink().records()[1].bytes, "ab\r\n");
+}
+
+TEST_F(SmtpEdgeTest, BdatBareLfRejectedAndNotReleased) {
+  StartWith({});
+  SmtpTestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  c.Send("BDAT 6 LAST\r\nab\ncd\n");
+  EXPECT_EQ(c.ReadReply(), "550 5.6.11 bare LF/CR in message; use CRLF line endings\r\n");
+  EXPECT_EQ(c.ReadReply(), "421 4.3.0 transaction aborted; please reconnect\r\n");
+  ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->closed_connections() == 1; }));
+  for (const auto& m : upstream_->messages()) EXPECT_FALSE(m.complete);
+  EXPECT_TRUE(harness_.sink().records()[0].aborted);
+}
+
+TEST_F(SmtpEdgeTest, NoChunkingUnderNormalize) {
+  StartWith({}, [](config::Listener& l) { l.bare_newline = config::BareNewline::kNormalize; });
+  SmtpTestClient c(harness_.port());
+  std::string ehlo = Login(c);
+  EXPECT_EQ(ehlo.find("CHUNKING"), std::string::npos);
+  c.Send("BDAT 5\r\nNOOP\n");  // the 5 bytes are consumed, never parsed as a command
+  EXPECT_EQ(c.ReadReply(), "502 5.5.1 BDAT not offered; use DATA\r\n");
+  c.Send("NOOP\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_EQ(c.buffered(), "");
+}
+
 TEST_F(SmtpEdgeTest, ConnectionsOverThePerIpCapGet421) {
   StartWith({}, [](config::Listener& l) { l.max_connections_per_ip = 1; });
   SmtpTestClient first(harness_.port());
