@@ -128,6 +128,13 @@ Status LogBook::Open() {
 
 void LogBook::Write(LogKind kind, std::string_view line) {
   auto now = impl_->clock();
+  // Transcripts carry raw protocol lines: credentials are masked here even if
+  // the caller forgot to.
+  std::string masked;
+  if (kind == LogKind::kTranscript) {
+    masked = MaskSecrets(line);
+    line = masked;
+  }
   std::string text = LocalIsoTimestamp(now);
   text += ' ';
   // One event per line: embedded line breaks (multi-line replies) are made visible instead.

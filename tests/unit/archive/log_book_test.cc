@@ -58,6 +58,17 @@ TEST_F(LogBookTest, WritesOneTimestampedLinePerEventIntoTodaysFile) {
   EXPECT_EQ(Slurp(dir_ + "/failed/" + day + ".log"), LocalIsoTimestamp(now_) + " 554-first\\n554 second\n");
 }
 
+TEST_F(LogBookTest, TranscriptLinesAreMasked) {
+  LogBook log(dir_, 30, false, clock());
+  ASSERT_TRUE(log.Open().ok());
+  log.Write(LogKind::kTranscript, "C: PASS hunter2");
+  log.Write(LogKind::kTranscript, "C: AUTH PLAIN AGFsaWNlAHNlY3JldA==");
+  std::string text = Slurp(dir_ + "/transcript/" + LocalDayStamp(now_) + ".log");
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("AGFsaWNl"), std::string::npos) << text;
+  EXPECT_NE(text.find("C: PASS ****"), std::string::npos) << text;
+}
+
 TEST_F(LogBookTest, TimestampFormatHasMillisecondsAndOffset) {
   std::string ts = LocalIsoTimestamp(now_ + std::chrono::milliseconds(45));
   // 2026-11-24T12:00:00.045+09:00
