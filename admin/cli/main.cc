@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "admin/cli/archive_command.h"
 #include "admin/cli/commands.h"
 
 namespace {
@@ -15,6 +16,8 @@ void PrintUsage(FILE* out) {
       "  run [--config FILE]      run the proxy in the foreground (SIGTERM stops it gracefully);\n"
       "                           without --config, the embedded default config (loopback only)\n"
       "  check-config FILE        validate a config file; prints FILE:LINE: problems, exit 1 on error\n"
+      "  archive SUBCOMMAND       search|show|verify|reindex|stats|export|purge the archive\n"
+      "                           (mailtee archive --help for details)\n"
       "  version                  print the version and the TLS library\n"
       "\n"
       "See docs/operator-guide.md and config/example.xml.\n",
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
   mailtee::cli::Args args(argv + 2, argv + argc);
   if (command == "run") return mailtee::cli::RunDaemon(args);
   if (command == "check-config") return mailtee::cli::CheckConfig(args);
+  if (command == "archive") return mailtee::cli::ArchiveCommand(args);
   if (command == "version" || command == "--version") return mailtee::cli::PrintVersion(args);
   if (command == "help" || command == "--help" || command == "-h") {
     PrintUsage(stdout);
