@@ -109,3 +109,37 @@ TEST_F(TcpStreamTest, OwnerMayDeleteTheStreamFromOnClosed) {
 
 }  // namespace
 }  // namespace mailtee::net::testing
+
+namespace mailtee::net::testing {
+namespace {
+
+// Breaking the contract (destroying before on_closed) asserts in debug builds;
+// release builds must still be memory-safe: the handles are detached and
+// closed, and no callback reaches the dead owner (ASan checks this).
+TEST_F(TcpStreamTest, ReleaseBuildsSurviveDestructionBeforeOnClosed) {
+#ifndef NDEBUG
+  GTEST_SKIP() << "asserts in debug builds by design";
+#else
+  StartListener();
+  Peer* client = ConnectClient();
+  ASSERT_NE(client, nullptr);
+  Peer* server = accepted_[0];
+  bool called = false;
+  Stream::Callbacks cb;
+  cb.on_data = [&](std::string_view) { called = true; };
+  cb.on_closed = [&] { called = true; };
+  server->stream->SetCallbacks(std::move(cb));
+  server->stream->Write(std::string(4 << 20, 'q'));  // writes in flight
+  client->stream->Write("data for a dead owner");
+  RunUntil([] { return false; }, 20);
+  called = false;  // on_data may have run while the owner was alive
+  server->stream.reset();
+  client->stream->Write("more data for a dead owner");
+  server->closed = true;
+  ASSERT_TRUE(RunUntil([&] { return client->eof || !client->error.ok(); }));
+  EXPECT_FALSE(called);
+#endif
+}
+
+}  // namespace
+}  // namespace mailtee::net::testing
