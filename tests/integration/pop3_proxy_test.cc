@@ -18,8 +18,9 @@ std::string Message(const std::string& subject, const std::string& body) {
 
 std::string BigBody(size_t bytes) {
   std::string body;
-  int i = 0;
-  while (body.size() < bytes) body += (i % 50 == 0 ? ".dotted line " : "line ") + std::to_string(i++) + " of a big message\r\n";
+  for (int i = 0; body.size() < bytes; ++i) {
+    body += (i % 50 == 0 ? ".dotted line " : "line ") + std::to_string(i) + " of a big message\r\n";
+  }
   return body;
 }
 
