@@ -26,6 +26,9 @@ struct Network {
   // addr: 4 bytes (IPv4) or 16 bytes (IPv6). IPv4-mapped IPv6 matches IPv4 networks.
   bool Contains(int addr_family, const uint8_t* addr) const;
   static std::optional<Network> Parse(const std::string& text);
+  // True when the address has bits set past the prefix ("192.168.1.7/24"); the
+  // network still matches by prefix, the loader warns.
+  bool HasHostBits() const;
 };
 
 struct Upstream {

@@ -7,12 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "config/schema.h"
+#include "config/small_file.h"
 
 namespace mailtee::config {
 namespace {
@@ -20,6 +19,8 @@ namespace {
 using tinyxml2::XMLElement;
 
 constexpr const char* kEmbeddedSource = "<embedded default>";
+constexpr size_t kMaxConfigBytes = 1 << 20;     // a config is a few KB; refuse surprises
+constexpr size_t kMaxPasswordFileBytes = 4096;
 
 template <typename T>
 struct EnumValue {
@@ -45,10 +46,50 @@ bool IsIpLiteral(const std::string& s, bool* loopback) {
   }
   if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
     static const uint8_t kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    *loopback = std::memcmp(buf, kLoopback6, 16) == 0;
+    static const uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    *loopback = std::memcmp(buf, kLoopback6, 16) == 0 ||
+                (std::memcmp(buf, kMappedPrefix, 12) == 0 && buf[12] == 127);
     return true;
   }
   return false;
+}
+
+// Two listeners collide when they bind the same port on the same address, or
+// one of them binds the wildcard of the other's family (0.0.0.0 or ::).
+bool SameBinding(const Listener& a, const Listener& b) {
+  if (a.port != b.port) return false;
+  uint8_t pa[16], pb[16];
+  const int fa = inet_pton(AF_INET, a.address.c_str(), pa) == 1 ? AF_INET
+                 : inet_pton(AF_INET6, a.address.c_str(), pa) == 1 ? AF_INET6 : 0;
+  const int fb = inet_pton(AF_INET, b.address.c_str(), pb) == 1 ? AF_INET
+                 : inet_pton(AF_INET6, b.address.c_str(), pb) == 1 ? AF_INET6 : 0;
+  if (fa == 0 || fb == 0) return a.address == b.address;  // already reported as not an IP
+  if (fa != fb) return false;
+  const size_t len = fa == AF_INET ? 4 : 16;
+  static const uint8_t kZero[16] = {};
+  if (std::memcmp(pa, kZero, len) == 0 || std::memcmp(pb, kZero, len) == 0) return true;
+  return std::memcmp(pa, pb, len) == 0;
+}
+
+// tinyxml2's ErrorStr() is "Error=XML_ERROR_X ErrorID=7 (0x7) Line number=2: detail";
+// say what the error means instead, keeping its detail.
+std::string XmlErrorText(const tinyxml2::XMLDocument& doc) {
+  std::string meaning;
+  switch (doc.ErrorID()) {
+    case tinyxml2::XML_ERROR_PARSING_ATTRIBUTE:
+      meaning = "bad attribute (a value without quotes, or the same attribute twice)";
+      break;
+    case tinyxml2::XML_ERROR_MISMATCHED_ELEMENT: meaning = "closing tag does not match the open element"; break;
+    case tinyxml2::XML_ERROR_PARSING_ELEMENT: meaning = "element not closed or malformed"; break;
+    case tinyxml2::XML_ERROR_EMPTY_DOCUMENT: meaning = "the file has no XML element"; break;
+    case tinyxml2::XML_ERROR_PARSING_COMMENT: meaning = "comment not closed with -->"; break;
+    case tinyxml2::XML_ERROR_PARSING_TEXT: meaning = "stray text or '<'"; break;
+    default: meaning = doc.ErrorName(); break;
+  }
+  const std::string raw = doc.ErrorStr() ? doc.ErrorStr() : "";
+  const size_t colon = raw.find(": ");
+  if (colon != std::string::npos && colon + 2 < raw.size()) meaning += " (" + raw.substr(colon + 2) + ")";
+  return meaning;
 }
 
 class Loader {
@@ -61,7 +102,7 @@ class Loader {
   LoadResult Run(const std::string& xml) {
     tinyxml2::XMLDocument doc;
     if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
-      Add(doc.ErrorLineNum(), std::string("XML syntax error: ") + doc.ErrorStr(),
+      Add(doc.ErrorLineNum(), "XML syntax error: " + XmlErrorText(doc),
           "fix the XML at that line (unclosed tag, stray '&' — write &amp;, or an unquoted attribute)",
           false);
       return std::move(result_);
@@ -186,7 +227,7 @@ class Loader {
 
   std::string Resolve(const std::string& path) const {
     if (path.empty() || path[0] == '/' || base_dir_.empty()) return path;
-    return base_dir_ + "/" + path;
+    return base_dir_.back() == '/' ? base_dir_ + path : base_dir_ + "/" + path;
   }
 
   bool Readable(const std::string& path) const { return access(path.c_str(), R_OK) == 0; }
@@ -234,7 +275,6 @@ class Loader {
   void ParseListener(const XMLElement* e) {
     Listener l;
     l.line = e->GetLineNum();
-    const size_t problems_before = result_.problems.size();
     if (auto name = Attr(e, "name", true)) l.name = *name;
     if (!Attr(e, "protocol", true)) {
       // reported
@@ -248,9 +288,8 @@ class Loader {
     }
     int64_t n;
     if (!Attr(e, "port", true)) {
-    } else if (Integer(e, "port", 0, 65535, &n)) {
+    } else if (Integer(e, "port", 1, 65535, &n)) {
       l.port = static_cast<uint16_t>(n);
-      if (n == 0) Warn(e, "listener '" + l.name + "' has port 0: the system picks a random port", "set a fixed port");
     }
     Enum(e, "tls", kTlsModes, &l.tls);
     if (e->Attribute("bare-newline") || e->Attribute("max-message-size")) {
@@ -262,11 +301,6 @@ class Loader {
     Enum(e, "bare-newline", kBareNewline, &l.bare_newline);
     if (Integer(e, "max-message-size", 0, INT64_MAX, &n)) l.max_message_bytes = static_cast<uint64_t>(n);
     if (Integer(e, "max-connections-per-ip", 0, 100000, &n)) l.max_connections_per_ip = static_cast<int>(n);
-    if (l.tls == TlsMode::kNone && !loopback) {
-      Warn(e, "listener '" + l.name + "' has tls=\"none\" on " + l.address +
-                  ": passwords and mail cross the network in clear",
-           "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
-    }
 
     if (const XMLElement* u = Single(e, "upstream")) {
       ParseUpstream(u, l.protocol, &l);
@@ -283,7 +317,19 @@ class Loader {
         Error(a, "'" + *text + "' is not a network", "write an address or CIDR, e.g. 192.168.1.0/24 or 2001:db8::/32");
         continue;
       }
+      if (net->HasHostBits()) {
+        Warn(a, "network '" + *text + "' has bits set after its /" + std::to_string(net->prefix_length) +
+                    " prefix; they are ignored",
+             "write the network address, e.g. 192.168.1.0/24 rather than 192.168.1.7/24");
+      }
       l.allow.push_back(*net);
+    }
+    // Passthrough relays the clients' own logins; an account listener has no
+    // client password to leak and is fenced to the <allow> networks.
+    if (l.tls == TlsMode::kNone && !loopback && l.auth.mode == AuthMode::kPassthrough) {
+      Warn(e, "listener '" + l.name + "' has tls=\"none\" on " + l.address +
+                  ": passwords cross the network in clear",
+           "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
     if (l.auth.mode == AuthMode::kAccount && l.allow.empty()) {
       Error(e, "listener '" + l.name + "' uses auth mode=\"account\" without <allow>: mailtee would be an open relay",
@@ -303,13 +349,12 @@ class Loader {
                      std::to_string(other.line) + ")",
               "give each listener its own name");
       }
-      if (l.port != 0 && other.port == l.port && other.address == l.address) {
+      if (l.port != 0 && SameBinding(l, other)) {
         Error(e, "listener '" + l.name + "' uses " + l.address + ":" + std::to_string(l.port) +
                      ", already taken by listener '" + other.name + "' at line " + std::to_string(other.line),
               "choose another port or address");
       }
     }
-    (void)problems_before;
     result_.config.listeners.push_back(std::move(l));
   }
 
@@ -376,15 +421,20 @@ class Loader {
       auth->password = *password;
     } else if (password_file) {
       const std::string path = Resolve(*password_file);
-      std::ifstream in(path);
-      struct stat st;
-      if (!in || stat(path.c_str(), &st) != 0) {
-        Error(e, "cannot read password-file " + path + ": " + std::strerror(errno), "check the path and permissions");
+      std::string content;
+      unsigned mode = 0;
+      Status read = ReadSmallFile(path, kMaxPasswordFileBytes, &content, &mode);
+      if (!read.ok()) {
+        Error(e, "password-file: " + read.message(),
+              "check the path (relative paths start at the config file's folder) and permissions");
       } else {
-        std::getline(in, auth->password);
-        if (!auth->password.empty() && auth->password.back() == '\r') auth->password.pop_back();
-        if (st.st_mode & 077) {
-          Warn(e, "password-file " + path + " is readable by other users", "chmod 600 " + path);
+        // The password is the first line; a trailing newline is not part of it.
+        auth->password = content.substr(0, content.find_first_of("\r\n"));
+        if (auth->password.empty()) {
+          Error(e, "password-file " + path + " is empty", "write the provider password on its first line");
+        }
+        if (mode & 077) {
+          Warn(e, "password-file " + path + " is readable by group or other users", "chmod 600 " + path);
         }
       }
     } else {
@@ -426,21 +476,23 @@ LoadResult LoadString(const std::string& xml, const std::string& source_name, co
 }
 
 LoadResult LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text;
+  Status read = ReadSmallFile(path, kMaxConfigBytes, &text);
+  if (!read.ok()) {
     LoadResult r;
     r.config.source = path;
-    r.problems.push_back(Problem{path, 0, std::string("cannot read the config file: ") + std::strerror(errno),
+    r.problems.push_back(Problem{path, 0, "config file: " + read.message(),
                                  "check the path and that mailtee may read it", false});
     return r;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadString(text.str(), path, DirName(path));
+  return LoadString(text, path, DirName(path));
 }
 
 LoadResult LoadEmbeddedDefault() {
-  return Loader(kEmbeddedSource, ".", /*embedded=*/true).Run(EmbeddedDefaultXml());
+  // Absolute, so that messages and the storage dir do not depend on a later chdir.
+  char cwd[4096];
+  const std::string base = getcwd(cwd, sizeof cwd) ? cwd : ".";
+  return Loader(kEmbeddedSource, base, /*embedded=*/true).Run(EmbeddedDefaultXml());
 }
 
 }  // namespace mailtee::config

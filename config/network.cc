@@ -53,6 +53,14 @@ bool Network::Contains(int addr_family, const uint8_t* addr) const {
   return true;
 }
 
+bool Network::HasHostBits() const {
+  const int total_bits = family == AF_INET ? 32 : 128;
+  for (int bit = prefix_length; bit < total_bits; ++bit) {
+    if (address[bit / 8] & (0x80 >> (bit % 8))) return true;
+  }
+  return false;
+}
+
 const char* ToString(Protocol p) { return p == Protocol::kSmtp ? "smtp" : "pop3"; }
 
 const char* ToString(TlsMode t) {

@@ -50,7 +50,10 @@ std::string NearestName(const std::string& word, const std::vector<const char*>&
   std::string best;
   size_t best_distance = 4;
   for (const char* c : candidates) {
-    const size_t d = EditDistance(word, c);
+    const std::string name = c;
+    // A shortened name ("prot" for "protocol") is as likely a slip as a typo.
+    const bool abbreviation = word.size() >= 3 && name.compare(0, word.size(), word) == 0;
+    const size_t d = abbreviation ? 1 : EditDistance(word, name);
     if (d < best_distance) {
       best_distance = d;
       best = c;

@@ -16,7 +16,8 @@ struct ElementSchema {
 // nullptr when the element is unknown.
 const ElementSchema* FindElement(const std::string& name);
 
-// The known name closest to `word` (edit distance <= 3), or "" when none is close.
+// The known name closest to `word` (edit distance <= 3, or `word` is the start
+// of it), or "" when none is close.
 std::string NearestName(const std::string& word, const std::vector<const char*>& candidates);
 
 }  // namespace mailtee::config
