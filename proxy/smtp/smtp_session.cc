@@ -73,6 +73,9 @@ void SmtpSession::Log(archive::LogKind kind, const std::string& line) {
   if (env_.log) env_.log->Write(kind, session_tag_ + " " + line);
 }
 
+// The archive key as logs show it: the authenticated login, else the envelope sender.
+std::string SmtpSession::LogUser() const { return login_.empty() ? "<" + mail_from_ + ">" : login_; }
+
 std::string SmtpSession::UpstreamName() const {
   if (!listener_.upstream) return "(none)";
   return listener_.upstream->host + ":" + std::to_string(listener_.upstream->port);
@@ -283,13 +286,13 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
   }
   if (pending_.empty() || !ExpectsUpstreamReply(pending_.front().expect)) {
     // Unsolicited: a 421 before the provider hangs up, or a broken provider.
-    std::string line = reply.code == 421 ? reply.ToWire() : "421 4.4.0 provider sent an unexpected reply\r\n";
+    Reply to_client = reply.code == 421 ? reply : MakeReply("421 4.4.0 provider sent an unexpected reply");
     Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
     if (capture_ && pending_work_ == 0) {
       capture_->Abort("provider sent an unsolicited reply");
       capture_.reset();
     }
-    client_->Write(line);
+    WriteClient(to_client);
     CloseAll("unsolicited provider reply");
     return false;
   }
@@ -974,7 +977,7 @@ void SmtpSession::OnDataEnd() {
       break;
   }
   phase_ = Phase::kSealing;
-  Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + login_ +
+  Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + LogUser() +
                                        " from=<" + mail_from_ + "> to=" + JoinRecipients(recipients_) +
                                        " size=" + std::to_string(message_bytes_));
   archive::Capture* capture = capture_.get();
@@ -1052,10 +1055,10 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   if (phase_ == Phase::kClosing) return;
   if (relayed) {
     ++messages_relayed_;
-    Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + login_ + " from=<" +
+    Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
                                         mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
   } else {
-    Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + login_ + " from=<" +
+    Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
   }
   ResetTransaction();

@@ -126,6 +126,7 @@ class SmtpSession {
   void MaybeFinish();
   void Log(archive::LogKind kind, const std::string& line);
   std::string UpstreamName() const;
+  std::string LogUser() const;
 
   SmtpProxy* owner_;
   ProxyEnvironment env_;

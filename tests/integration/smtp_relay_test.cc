@@ -253,6 +253,7 @@ TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
   EXPECT_EQ(recs[0].outcome.kind, archive::Outcome::Kind::kRefused);
   EXPECT_EQ(recs[0].outcome.code, 554);
   EXPECT_EQ(recs[0].outcome.reply, "554 5.7.1 message rejected: spam score too high");
+  EXPECT_THAT(harness_.LogText("failed"), HasSubstr("user=alice@example.org from=<alice@example.org>"));
   EXPECT_THAT(harness_.LogText("failed"), HasSubstr("reply=554 5.7.1 message rejected"));
   // The session goes on.
   c.Send("NOOP\r\n");
@@ -634,6 +635,20 @@ TEST_F(SmtpEdgeTest, NoChunkingUnderNormalize) {
   c.Send("NOOP\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_EQ(c.buffered(), "");
+}
+
+TEST_F(SmtpEdgeTest, MessageOverListenerLimitRefused) {
+  StartWith({}, [](config::Listener& l) { l.max_message_bytes = 64; });
+  SmtpTestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: big\r\n\r\n" + std::string(100, 'x') + "\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "552 5.3.4 message exceeds 64 bytes\r\n");
+  EXPECT_EQ(c.ReadReply(), "421 4.3.0 transaction aborted; please reconnect\r\n");
+  for (const auto& m : upstream_->messages()) EXPECT_FALSE(m.complete);
 }
 
 TEST_F(SmtpEdgeTest, ConnectionsOverThePerIpCapGet421) {
