@@ -106,11 +106,14 @@ void Pop3Session::ConnectUpstream() {
   phase_ = Phase::kConnecting;
   const config::Upstream& up = *env_.listener->upstream;
   ++pending_ops_;
-  net::Connect(env_.loop, up.host, up.port, env_.listener->timeouts.greeting,
-               [this](Status s, std::unique_ptr<net::Stream> stream) {
-                 --pending_ops_;
-                 OnUpstreamConnected(std::move(s), std::move(stream));
-               });
+  // Cancellable, so a client that hangs up (or a drain) need not wait for the
+  // connect timeout before the session can be freed.
+  connecting_ = net::StartConnect(env_.loop, up.host, up.port, env_.listener->timeouts.greeting,
+                                  [this](Status s, std::unique_ptr<net::Stream> stream) {
+                                    connecting_.reset();
+                                    --pending_ops_;
+                                    OnUpstreamConnected(std::move(s), std::move(stream));
+                                  });
 }
 
 void Pop3Session::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream> stream) {
@@ -654,6 +657,10 @@ void Pop3Session::CloseAll(const std::string& reason, const std::string& client_
   if (phase_ == Phase::kClosing) return;
   phase_ = Phase::kClosing;
   timer_.Stop();
+  if (connecting_) {  // done will never run now
+    connecting_.reset();
+    --pending_ops_;
+  }
   if (tee_) {
     tee_->Abort("connection ended mid-retrieval: " + reason);
     tee_.reset();

@@ -23,6 +23,7 @@
 
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
+#include "proxy/net/connect.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
 #include "proxy/pop3/command.h"
@@ -107,6 +108,7 @@ class Pop3Session : private ResponseHandler {
   bool client_closed_ = false;
   bool upstream_closed_ = true;   // until a provider stream exists
   int pending_ops_ = 0;           // connects and commits in flight
+  std::unique_ptr<net::PendingConnect> connecting_;
   int pending_commits_ = 0;
   Phase phase_ = Phase::kClientHandshake;
   net::Timer timer_;
