@@ -8,6 +8,12 @@ void LineReader::Reset() {
   bare_cr_ = false;
 }
 
+void LineReader::WipeLastLine() {
+  volatile char* p = ready_.data();
+  for (size_t i = 0; i < ready_.size(); ++i) p[i] = 0;
+  ready_.clear();
+}
+
 void LineReader::Append(char c) {
   if (line_.size() >= max_line_) {
     // Too long: drop what we have and skip to the end of the line.

@@ -34,6 +34,8 @@ class LineReader {
   size_t Feed(std::string_view input, Event* event);
   // Forgets any partial line (STARTTLS: pipelined plaintext must not survive).
   void Reset();
+  // Zeroes the buffer of the line last handed out (it held a SASL secret).
+  void WipeLastLine();
   bool has_partial_line() const { return !line_.empty() || state_ != State::kText; }
 
  private:

@@ -767,6 +767,7 @@ void SmtpSession::HandleCommand(Command c) {
         auth_step_ = 1;
       }
       Relay(c, Expect::kAuth);
+      if (c.initial_response) WipeConsumedSecret();
       barrier_ = true;
       return;
     }
@@ -878,6 +879,7 @@ void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {
     if (login) login_candidate_ = *login;
   }
   ++auth_step_;
+  WipeConsumedSecret();
   Pending p;
   p.expect = Expect::kAuth;
   pending_.push_back(std::move(p));
@@ -886,6 +888,13 @@ void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {
   upstream_->Write(line);
   WipeString(&line);
   ArmUpstreamTimer(listener_.timeouts.command);
+}
+
+// SASL responses (passwords in PLAIN / LOGIN) must not linger in our buffers:
+// zero the line the reader handed out and the consumed part of the inbox.
+void SmtpSession::WipeConsumedSecret() {
+  reader_.WipeLastLine();
+  std::fill(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_offset_), '\0');
 }
 
 void SmtpSession::DoClientStartTls() {

@@ -81,6 +81,7 @@ class SmtpSession {
   void HandleCommand(Command command);
   void HandleSaslResponse(const LineReader::Event& ev);
   void StartDataCommand();
+  void WipeConsumedSecret();
   archive::MessageContext MakeContext() const;
   bool ChunkingOffered() const;
   void StartBdatChunk(uint64_t size, bool last);

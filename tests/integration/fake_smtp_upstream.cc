@@ -199,7 +199,8 @@ void FakeSmtpUpstream::Serve(int fd) {
     } else if (verb == "HELO") {
       ok = conn.Write("250 fake.provider\r\n");
     } else if (verb == "STARTTLS") {
-      ok = conn.Write("220 2.0.0 Ready to start TLS\r\n") && conn.StartTls(options_.starttls);
+      ok = conn.Write("220 2.0.0 Ready to start TLS\r\n" + options_.after_starttls_ready) &&
+           conn.StartTls(options_.starttls);
     } else if (verb == "AUTH") {
       std::string mech = upper.size() > 5 ? upper.substr(5, upper.find(' ', 5) - 5) : "";
       std::string initial = upper.find(' ', 5) != std::string::npos ? line->substr(line->find(' ', 5) + 1) : "";

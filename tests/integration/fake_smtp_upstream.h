@@ -29,7 +29,8 @@ class FakeSmtpUpstream {
                                                 "AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2", "XCLIENT NAME ADDR", "ETRN",
                                                 "SMTPUTF8", "DSN", "CHUNKING"};
     SSL_CTX* starttls = nullptr;         // offer STARTTLS with this server context
-    bool implicit_tls = false;           // TLS from the first byte (needs starttls ctx)
+    bool implicit_tls = false;
+    std::string after_starttls_ready;    // plaintext sent right behind "220 Ready" (injection test)           // TLS from the first byte (needs starttls ctx)
     std::map<std::string, std::string> users = {{"alice@example.org", "secret"}};
     std::set<std::string> rejected_recipients;   // RCPT -> 550
     std::string data_reply = "250 2.0.0 Ok: queued as FAKE1";

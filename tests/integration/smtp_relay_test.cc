@@ -356,6 +356,20 @@ TEST_F(SmtpRelayTest, UpstreamStartTls) {
   EXPECT_THAT(cmds[2], StartsWith("EHLO "));
 }
 
+TEST_F(SmtpRelayTest, UpstreamPlaintextAfterStartTlsReadyIsDiscarded) {
+  FakeSmtpUpstream::Options opts;
+  opts.starttls = harness_.server_tls();
+  // A man in the middle appends a fake EHLO reply behind "220 Ready".
+  opts.after_starttls_ready = "250-evil\r\n250 AUTH PLAIN\r\n";
+  opts.ehlo_extensions = {"PIPELINING", "AUTH PLAIN LOGIN"};
+  StartWith(opts, [](config::Listener& l) { l.upstream->tls = config::TlsMode::kStartTls; });
+  SmtpTestClient c(harness_.port());
+  std::string ehlo = Login(c);  // the session works: the injected reply was never taken as the EHLO reply
+  EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN"));
+  c.Send("NOOP\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+}
+
 TEST_F(SmtpRelayTest, AccountModeNeedsAllowListAndAuthenticatesItself) {
   StartWith({}, [](config::Listener& l) {
     l.auth.mode = config::AuthMode::kAccount;
