@@ -419,6 +419,7 @@ class Loader {
       Error(e, "give either password or password-file, not both", "prefer password-file (mode 600)");
     } else if (password) {
       auth->password = *password;
+      if (password->empty()) Error(e, "auth password=\"\" is empty", "give the provider password, or use password-file");
     } else if (password_file) {
       const std::string path = Resolve(*password_file);
       std::string content;

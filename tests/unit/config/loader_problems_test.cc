@@ -342,6 +342,25 @@ TEST(LoaderProblems, AccountModeNeedsUserAndPassword) {
   ExpectProblem(r, "auth mode=\"account\" needs password-file=", 4, false);
 }
 
+TEST(LoaderProblems, EmptyPasswordOrPasswordFile) {
+  ScratchDir dir;
+  dir.Write("empty.pw", "\n");
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="a" protocol="smtp" port="2525" tls="none">
+    <upstream host="smtp.example.net" port="587" tls="starttls"/>
+    <auth mode="account" user="u" password=""/>
+    <allow network="192.168.1.0/24"/>
+  </listener>
+  <listener name="b" protocol="smtp" port="2526" tls="none">
+    <upstream host="smtp.example.net" port="587" tls="starttls"/>
+    <auth mode="account" user="u" password-file="empty.pw"/>
+    <allow network="192.168.1.0/24"/>
+  </listener>
+</mailtee>)", dir);
+  ExpectProblem(r, "auth password=\"\" is empty", 4, false);
+  ExpectProblem(r, "password-file " + dir.path() + "/empty.pw is empty", 9, false);
+}
+
 TEST(LoaderProblems, PasswordAndPasswordFileTogether) {
   ScratchDir dir;
   dir.Write("pw", "x");
