@@ -5,6 +5,7 @@
 
 #include "archive/archive_id.h"
 #include "archive/dedupe_index.h"
+#include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
 #include "archive/store_capture.h"
@@ -98,6 +99,12 @@ Status ArchiveStore::Begin(const MessageContext& context, std::unique_ptr<Captur
   return Status::Ok();
 }
 
+void ArchiveStore::NotifyIndexingSink(const Report& report, const std::string& rel_eml, const std::string& rel_report) {
+  if (indexing_sink_ == nullptr) return;
+  Status s = indexing_sink_->IndexCommitted(report, rel_eml, rel_report);
+  if (!s.ok()) Log(LogKind::kSystem, "message " + report.id + " is archived but not indexed: " + s.message());
+}
+
 std::mutex& ArchiveStore::DedupeLock(const std::string& key) {
   return dedupe_locks_[std::hash<std::string>()(key) % dedupe_locks_.size()];
 }
@@ -125,6 +132,8 @@ Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::st
     report.retrievals.push_back(retrieval);
     s = WriteFileAtomically(env_, path, RenderReportXml(report), SpoolPath(meta.id, ".dedupe.tmp"), kFilePerms);
     if (!s.ok()) return s.WithContext("while adding a retrieval of message " + meta.id + " to " + existing);
+    std::string rel_eml = existing.substr(0, existing.size() - 4) + ".eml";  // ".xml" -> ".eml"
+    NotifyIndexingSink(report, rel_eml, existing);
   }
   // Meta first: once it is gone a leftover .part is a plain orphan, never a
   // "verdict recorded but bytes lost" message.
@@ -158,12 +167,20 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
     }
     return AnalyzeStoredMessage(env_, source, &*summary);
   };
+  std::optional<Report> report;  // what the report file says, once it is durable
   auto write_report = [&]() -> Status {
-    if (FileExists(env_, xml)) return Status::Ok();  // written by an interrupted earlier run: keep it
+    if (FileExists(env_, xml)) {  // written by an interrupted earlier run: keep it
+      std::string text;
+      Status s = ReadWholeFile(env_, xml, kMaxReportBytes, &text);
+      report.emplace();
+      if (s.ok()) s = ParseReportXml(text, &*report);
+      if (!s.ok()) report.reset();  // still archived; only the index notice is skipped
+      return Status::Ok();
+    }
     Status s = need_summary();
     if (!s.ok()) return s;
-    return WriteFileAtomically(env_, xml, RenderReportXml(BuildStoreReport(meta, *summary)),
-                               SpoolPath(meta.id, ".xml.tmp"), kFilePerms);
+    report = BuildStoreReport(meta, *summary);
+    return WriteFileAtomically(env_, xml, RenderReportXml(*report), SpoolPath(meta.id, ".xml.tmp"), kFilePerms);
   };
 
   Status s = CreateDirsDurably(env_, day_dir, kDirPerms);
@@ -171,6 +188,7 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
 
   if (meta.phase == SpoolPhase::kRefused) {
     s = write_report();
+    if (s.ok() && report) NotifyIndexingSink(*report, "", xml_rel);
     if (s.ok()) s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));
     if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
     if (s.ok()) s = env_->RemoveFile(part);
@@ -199,6 +217,8 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
   if (s.ok() && received) s = need_summary();
   if (s.ok() && received && !summary->sha256_hex.empty())
     s = index_->Remember(user_folder, summary->sha256_hex, xml_rel);
+  // Before the meta goes: a crash in between re-notifies (an "update"), never skips.
+  if (s.ok() && report) NotifyIndexingSink(*report, meta.archive_dir + "/" + meta.id + ".eml", xml_rel);
   if (s.ok()) s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));
   return s.WithContext(context);
 }

@@ -21,11 +21,13 @@
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
 #include "archive/message_summary.h"
+#include "archive/report.h"
 #include "archive/spool_meta.h"
 
 namespace mailtee::archive {
 
 class DedupeIndex;
+class IndexingSink;
 
 struct RecoveryStats {
   int dropped_unsealed = 0;   // phase "receiving" (or torn meta): deleted, client never heard 250
@@ -52,6 +54,12 @@ class ArchiveStore : public MessageSink {
 
   const std::string& storage_dir() const { return storage_dir_; }
 
+  // Optional: told about every message once its files are durable (and again
+  // when a POP3 retrieval rewrites a report), for the ledger and search index.
+  // Its failures are logged, never fail a commit (reindex repairs the index).
+  // Set before Recover(); sink must outlive the store.
+  void SetIndexingSink(IndexingSink* sink) { indexing_sink_ = sink; }
+
  private:
   friend class StoreCapture;
   ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std::unique_ptr<DedupeIndex> index);
@@ -71,11 +79,13 @@ class ArchiveStore : public MessageSink {
                                 const MessageSummary& summary, bool* done);
   Status RecoverOne(const std::string& id, RecoveryStats* stats);
   std::mutex& DedupeLock(const std::string& key);
+  void NotifyIndexingSink(const Report& report, const std::string& rel_eml, const std::string& rel_report);
 
   const std::string storage_dir_;
   Env* const env_;
   LogBook* const log_;
   std::unique_ptr<DedupeIndex> index_;
+  IndexingSink* indexing_sink_ = nullptr;
   // Serialises lookup-then-store of one (user, sha256) so two concurrent
   // fetches of the same message still keep a single copy.
   std::array<std::mutex, 16> dedupe_locks_;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "archive/archive_store.h"
+#include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
 
@@ -298,6 +299,25 @@ TEST_F(StoreCommitTest, ConcurrentCommitsOnWorkerThreads) {
   EXPECT_EQ(ReadReport(xmls[0]).retrievals.size(), 8u);
   EXPECT_EQ(FilesWithExtension(storage_ + "/archive/alice@example.com", ".eml").size(), 8u);
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+TEST_F(StoreCommitTest, IndexingSinkHearsOfEveryDurableMessage) {
+  std::unique_ptr<IndexingSink> sink;
+  ASSERT_TRUE(IndexingSink::Open(storage_, &sink).ok());
+  store_->SetIndexingSink(sink.get());
+  auto sent = Spool(SentContext(), kMessage);
+  ASSERT_TRUE(sent->SealForRelay().ok());
+  ASSERT_TRUE(sent->Commit({Outcome::Kind::kRelayed, 250, "250 ok", {}}).ok());
+  auto refused = Spool(SentContext(), kMessage);
+  ASSERT_TRUE(refused->SealForRelay().ok());
+  ASSERT_TRUE(refused->Commit({Outcome::Kind::kRefused, 554, "554 no", {}}).ok());
+  for (const auto& id : {sent->id(), refused->id()}) {
+    IndexRecord record;
+    bool known = false;
+    ASSERT_TRUE(sink->index()->Get(id, &record, &known).ok());
+    EXPECT_TRUE(known) << id;
+  }
+  store_->SetIndexingSink(nullptr);
 }
 
 TEST_F(StoreCommitTest, AbortRemovesTheSpool) {
