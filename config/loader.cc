@@ -5,6 +5,7 @@
 #include <tinyxml2.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -207,10 +208,13 @@ class Loader {
   bool Integer(const XMLElement* e, const char* name, int64_t min, int64_t max, int64_t* out) {
     auto v = Attr(e, name, false);
     if (!v) return false;
+    // strtoll alone would also take " 25" and "+25"; a config number is digits.
+    const bool digits = !v->empty() && (std::isdigit(static_cast<unsigned char>((*v)[0])) ||
+                                        ((*v)[0] == '-' && v->size() > 1));
     errno = 0;
     char* end = nullptr;
     const long long n = std::strtoll(v->c_str(), &end, 10);
-    if (v->empty() || *end != '\0' || errno != 0 || n < min || n > max) {
+    if (!digits || *end != '\0' || errno != 0 || n < min || n > max) {
       Error(e, std::string(name) + "=\"" + *v + "\" on <" + e->Name() + "> is not a number from " +
                    std::to_string(min) + " to " + std::to_string(max),
             "write a whole number in that range");
@@ -343,17 +347,23 @@ class Loader {
       Seconds(t, "idle", &l.timeouts.idle);
     }
 
+    // One report per listener and clash kind, so a file of many copies of one
+    // listener yields a problem per copy, not per pair.
+    bool name_reported = false, binding_reported = false;
     for (const Listener& other : result_.config.listeners) {
-      if (!l.name.empty() && other.name == l.name) {
+      if (!name_reported && !l.name.empty() && other.name == l.name) {
+        name_reported = true;
         Error(e, "a second listener is named '" + l.name + "' (the first is at line " +
                      std::to_string(other.line) + ")",
               "give each listener its own name");
       }
-      if (l.port != 0 && SameBinding(l, other)) {
+      if (!binding_reported && l.port != 0 && SameBinding(l, other)) {
+        binding_reported = true;
         Error(e, "listener '" + l.name + "' uses " + l.address + ":" + std::to_string(l.port) +
                      ", already taken by listener '" + other.name + "' at line " + std::to_string(other.line),
               "choose another port or address");
       }
+      if (name_reported && binding_reported) break;
     }
     result_.config.listeners.push_back(std::move(l));
   }

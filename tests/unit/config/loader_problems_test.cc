@@ -133,6 +133,17 @@ TEST(LoaderProblems, PortsOutsideOneTo65535) {
   ExpectProblem(r, "port=\"-1\" on <upstream>", 6, false);
 }
 
+TEST(LoaderProblems, NumbersAreDigitsOnly) {
+  ScratchDir dir;
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="a" protocol="smtp" port=" 1587" tls="starttls">
+    <upstream host="smtp.example.net" port="+587" tls="starttls"/>
+  </listener>
+</mailtee>)", dir);
+  ExpectProblem(r, "port=\" 1587\" on <listener>", 2, false);
+  ExpectProblem(r, "port=\"+587\" on <upstream>", 3, false);
+}
+
 TEST(LoaderProblems, OtherNumbersAreRangeChecked) {
   ScratchDir dir;
   LoadResult r = Load(R"(<mailtee>
@@ -159,6 +170,16 @@ TEST(LoaderProblems, DuplicateListenerNames) {
   </listener>
 </mailtee>)", dir);
   ExpectProblem(r, "a second listener is named 'sub' (the first is at line 2)", 5, false);
+}
+
+TEST(LoaderProblems, ManyCopiesOfOneListenerGiveOneProblemPerCopyAndKind) {
+  ScratchDir dir;
+  const std::string copy = R"(<listener name="x" protocol="smtp" port="1587" tls="starttls">
+<upstream host="smtp.example.net" port="587" tls="starttls"/></listener>
+)";
+  LoadResult r = Load("<mailtee>\n" + copy + copy + copy + copy + "</mailtee>", dir);
+  // Copies 2..4: one duplicate name and one duplicate binding each.
+  EXPECT_EQ(r.problems.size(), 6u) << AllProblems(r);
 }
 
 TEST(LoaderProblems, TwoListenersOnTheSameAddressAndPort) {
