@@ -130,6 +130,11 @@ int FakeSmtpUpstream::connections() {
   std::lock_guard<std::mutex> lock(mu_);
   return connections_;
 }
+int FakeSmtpUpstream::pipelining_violations() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pipelining_violations_;
+}
+
 int FakeSmtpUpstream::closed_connections() {
   std::lock_guard<std::mutex> lock(mu_);
   return closed_;
@@ -187,6 +192,13 @@ void FakeSmtpUpstream::Serve(int fd) {
     auto line = conn.ReadLine();
     if (!line) break;
     record(*line);
+    bool offers_pipelining =
+        std::find(options_.ehlo_extensions.begin(), options_.ehlo_extensions.end(), "PIPELINING") !=
+        options_.ehlo_extensions.end();
+    if (!offers_pipelining && !conn.buffer().empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++pipelining_violations_;
+    }
     std::string upper = Upper(*line);
     std::string verb = upper.substr(0, upper.find(' '));
     if (verb == "EHLO") {

@@ -59,6 +59,9 @@ class FakeSmtpUpstream {
   bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Connections fully finished (socket closed by either side).
   int closed_connections();
+  // Commands that arrived while an earlier one was still unanswered, when the
+  // provider does not offer PIPELINING ("improper command pipelining").
+  int pipelining_violations();
 
   static uint64_t Checksum(uint64_t seed, std::string_view bytes);  // FNV-1a, streamable
   static constexpr uint64_t kChecksumSeed = 1469598103934665603ull;
@@ -81,6 +84,7 @@ class FakeSmtpUpstream {
   std::vector<Message> messages_;
   int connections_ = 0;
   int closed_ = 0;
+  int pipelining_violations_ = 0;
 };
 
 }  // namespace mailtee::smtp_testing

@@ -665,6 +665,44 @@ TEST_F(SmtpEdgeTest, MessageOverListenerLimitRefused) {
   for (const auto& m : upstream_->messages()) EXPECT_FALSE(m.complete);
 }
 
+TEST_F(SmtpEdgeTest, ImplicitTlsOnBothSides) {
+  FakeSmtpUpstream::Options opts;
+  opts.starttls = harness_.server_tls();
+  opts.implicit_tls = true;
+  StartWith(opts, [](config::Listener& l) {
+    l.tls = config::TlsMode::kImplicit;
+    l.upstream->tls = config::TlsMode::kImplicit;
+  });
+  SmtpTestClient c(harness_.port());
+  ASSERT_TRUE(c.StartTls());
+  std::string ehlo = Login(c);
+  EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN CRAM-MD5"));  // AUTH offered at once on TLS
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: tls\r\n\r\nsecure\r\n.\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  ASSERT_EQ(upstream_->messages().size(), 1u);
+  EXPECT_EQ(upstream_->messages()[0].data, "Subject: tls\r\n\r\nsecure\r\n");
+}
+
+TEST_F(SmtpEdgeTest, ProviderWithoutPipeliningGetsOneCommandAtATime) {
+  FakeSmtpUpstream::Options opts;
+  opts.ehlo_extensions = {"AUTH PLAIN"};
+  StartWith(opts);
+  SmtpTestClient c(harness_.port());
+  std::string ehlo = Login(c);
+  EXPECT_EQ(ehlo.find("PIPELINING"), std::string::npos);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nNOOP\r\nRSET\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.0"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.5"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.0.0"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 2.0.0"));
+  EXPECT_EQ(upstream_->pipelining_violations(), 0);
+}
+
 TEST_F(SmtpEdgeTest, ConnectionsOverThePerIpCapGet421) {
   StartWith({}, [](config::Listener& l) { l.max_connections_per_ip = 1; });
   SmtpTestClient first(harness_.port());
