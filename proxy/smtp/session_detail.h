@@ -1,0 +1,55 @@
+// Small text helpers and limits shared by the SmtpSession source files
+// (smtp_session*.cc). Internal to proxy/smtp.
+#pragma once
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/smtp/reply.h"
+
+namespace mailtee::smtp::session_detail {
+
+inline constexpr size_t kMaxInbox = 256 << 10;      // unparsed client bytes before we stop reading
+inline constexpr size_t kDecodeSlice = 64 << 10;    // DATA bytes decoded per step (bounds the output buffers)
+
+inline std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "mailtee";
+  return buf;
+}
+
+inline bool IsBase64Line(std::string_view s) {
+  if (s == "*" || s == "=") return true;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
+  return true;
+}
+
+inline std::string ToUpper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+inline std::string JoinRecipients(const std::vector<std::string>& rcpts) {
+  std::string out;
+  for (const auto& r : rcpts) {
+    if (!out.empty()) out += ',';
+    out += r;
+  }
+  return out;
+}
+
+// One line of the provider's reply for log files.
+inline std::string OneLine(const Reply& reply) {
+  std::string t = reply.Text();
+  for (char& c : t)
+    if (c == '\n' || c == '\r') c = ' ';
+  return t;
+}
+
+}  // namespace mailtee::smtp::session_detail

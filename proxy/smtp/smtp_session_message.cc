@@ -1,0 +1,353 @@
+// SmtpSession, the message: DATA/BDAT streaming, seal, relay, commit.
+// The class and its states: smtp_session.h; the protocol decisions: docs/smtp.md.
+#include "proxy/smtp/smtp_session.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstring>
+
+#include "proxy/net/discard.h"
+#include "proxy/smtp/sasl.h"
+#include "proxy/smtp/session_detail.h"
+
+namespace mailtee::smtp {
+
+using namespace session_detail;
+
+// ---------------------------------------------------------------- the message
+
+void SmtpSession::BeginData() {
+  phase_ = Phase::kData;
+  decoder_ = std::make_unique<DataDecoder>(listener_.bare_newline);
+  data_failure_ = DataFailure::kNone;
+  data_failure_detail_.clear();
+  message_bytes_ = 0;
+  ArmClientTimer();
+}
+
+void SmtpSession::FeedData() {
+  while (phase_ == Phase::kData && inbox_offset_ < inbox_.size() && !decoder_->done()) {
+    if (upstream_->pending_write_bytes() > net::kHighWatermark) {
+      paused_for_upstream_ = true;  // on_drained resumes us
+      UpdateClientReading();
+      return;
+    }
+    std::string_view slice = std::string_view(inbox_).substr(inbox_offset_, kDecodeSlice);
+    archive_chunk_.clear();
+    upstream_chunk_.clear();
+    size_t used = decoder_->Decode(slice, &archive_chunk_, &upstream_chunk_);
+    inbox_offset_ += used;
+    message_bytes_ += archive_chunk_.size();
+    if (decoder_->rejected() && data_failure_ == DataFailure::kNone) data_failure_ = DataFailure::kBareNewline;
+    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
+        data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kTooBig;
+    if (data_failure_ != DataFailure::kNone) continue;  // keep consuming to the real end of data
+    if (!archive_chunk_.empty()) {
+      Status s = capture_->Append(archive_chunk_);
+      if (!s.ok()) {
+        data_failure_ = DataFailure::kArchive;
+        data_failure_detail_ = s.message();
+        continue;
+      }
+    }
+    if (!upstream_chunk_.empty()) upstream_->Write(upstream_chunk_);
+  }
+  if (phase_ == Phase::kData && decoder_->done()) OnDataEnd();
+}
+
+void SmtpSession::OnDataEnd() {
+  client_timer_.Stop();
+  switch (data_failure_) {
+    case DataFailure::kBareNewline:
+      AbortTransaction("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
+      return;
+    case DataFailure::kTooBig:
+      AbortTransaction("552 5.3.4 message exceeds " + std::to_string(listener_.max_message_bytes) + " bytes",
+                       "message too big");
+      return;
+    case DataFailure::kArchive:
+      Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_);
+      AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive write failed");
+      return;
+    case DataFailure::kNone:
+      break;
+  }
+  phase_ = Phase::kSealing;
+  Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + LogUser() +
+                                       " from=<" + mail_from_ + "> to=" + JoinRecipients(recipients_) +
+                                       " size=" + std::to_string(message_bytes_));
+  archive::Capture* capture = capture_.get();
+  RunOnWorker([capture] { return capture->SealForRelay(); }, [this](const Status& s) { OnSealed(s); });
+}
+
+// The provider is inside DATA and only the final dot could end it, which would
+// deliver the message: the only safe abort is cutting the upstream connection.
+// A new upstream would need the client's AUTH again (we keep no password), so
+// the session ends after the reply (docs/smtp.md).
+void SmtpSession::AbortTransaction(const std::string& client_reply, const std::string& reason) {
+  Log(archive::LogKind::kFailed, "id=" + (capture_ ? capture_->id() : std::string("-")) + " client=" +
+                                     client_->peer().text + " from=<" + mail_from_ + "> reply=" + client_reply +
+                                     " (not relayed: " + reason + ")");
+  if (capture_) {
+    capture_->Abort(reason);
+    capture_.reset();
+  }
+  upstream_aborted_ = true;
+  if (upstream_ && !upstream_->closing()) upstream_->Close();
+  WriteClient(MakeReply(client_reply));
+  WriteClient(MakeReply("421 4.3.0 transaction aborted; please reconnect"));
+  CloseAll(reason);
+}
+
+void SmtpSession::OnSealed(const Status& status) {
+  if (phase_ == Phase::kClosing || client_gone_) {
+    // Nobody will hear the verdict and the dot was not sent: drop the message.
+    if (capture_) {
+      capture_->Abort(client_gone_ ? "client disconnected before the end of data was relayed" : "session closed");
+      capture_.reset();
+    }
+    if (phase_ != Phase::kClosing) CloseAll("client gone during seal");
+    return;
+  }
+  if (!status.ok()) {
+    Log(archive::LogKind::kSystem, "archive seal failed: " + status.message());
+    AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive seal failed");
+    return;
+  }
+  phase_ = Phase::kAwaitDataReply;
+  // DATA: the final dot. BDAT: the held-back last byte of the LAST chunk (or
+  // the whole "BDAT 0 LAST" command) — until it arrives the provider cannot
+  // complete the message.
+  std::string final_bytes = bdat_active_ ? bdat_held_ : std::string(kEndOfData);
+  bdat_held_.clear();
+  SendUpstream(final_bytes, listener_.timeouts.data_end);
+}
+
+void SmtpSession::OnDataReply(const Reply& reply) {
+  phase_ = Phase::kCommitting;
+  archive::Outcome outcome;
+  bool relayed = reply.klass() == 2;
+  outcome.kind = relayed ? archive::Outcome::Kind::kRelayed : archive::Outcome::Kind::kRefused;
+  outcome.code = reply.code;
+  outcome.reply = reply.Text();
+  outcome.relayed_at = std::chrono::system_clock::now();
+  archive::Capture* capture = capture_.get();
+  RunOnWorker([capture, outcome] { return capture->Commit(outcome); },
+              [this, reply, relayed](const Status& s) { OnCommitted(s, reply, relayed); });
+}
+
+// Commit failure: the provider already has the message and it cannot be
+// recalled, so the client still gets the provider's reply (telling it to resend
+// would duplicate the mail). The sealed spool stays on disk for Recover(), and
+// the failure goes to the system log (docs/smtp.md).
+void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool relayed) {
+  std::string id = capture_ ? capture_->id() : "-";
+  if (!status.ok()) {
+    Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " after the provider answered " +
+                                       std::to_string(reply.code) + ": " + status.message() +
+                                       "; the spool is kept for recovery at the next start");
+  }
+  capture_.reset();  // committed, or left sealed for Recover() (never Abort after the dot)
+  if (phase_ == Phase::kClosing) return;
+  if (relayed) {
+    ++messages_relayed_;
+    Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
+                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+  } else {
+    Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
+                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+  }
+  ResetTransaction();
+  if (client_gone_) {
+    CloseAll("client gone after end of data");
+    return;
+  }
+  WriteClient(reply);
+  phase_ = Phase::kCommands;
+  if (upstream_lost_) {
+    WriteClient(MakeReply("421 4.4.1 provider connection lost"));
+    CloseAll("provider closed the connection after the end of data");
+    return;
+  }
+  ArmClientTimer();
+  Pump();
+}
+
+void SmtpSession::ResetTransaction() {
+  if (capture_ && pending_work_ == 0) {
+    capture_->Abort("transaction reset before the end of data");  // RSET / EHLO inside BDAT
+    capture_.reset();
+  }
+  bdat_active_ = false;
+  bdat_discarding_ = false;
+  bdat_without_capture_ = false;
+  bdat_binary_ = false;
+  bdat_scanner_ = BareNewlineScanner();
+  bdat_held_.clear();
+  in_transaction_ = false;
+  mail_from_.clear();
+  recipients_.clear();
+  decoder_.reset();
+}
+
+// ---------------------------------------------------------------- BDAT (RFC 3030)
+
+bool SmtpSession::ChunkingOffered() const {
+  // Under "normalize" a chunk's byte count would change after we announced
+  // it upstream, so CHUNKING is offered only with the reject policy.
+  return caps_.chunking && listener_.bare_newline == config::BareNewline::kReject;
+}
+
+// Runs when "BDAT n [LAST]" reaches the head of the queue: every earlier reply is in.
+void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
+  bdat_remaining_ = size;
+  bdat_last_ = last;
+  phase_ = Phase::kBdatChunk;
+  ArmClientTimer();
+  if (!ChunkingOffered()) {
+    bdat_skip_reply_ = "502 5.5.1 BDAT not offered; use DATA";
+  } else if (bdat_discarding_) {
+    bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+  } else {
+    bdat_skip_reply_.clear();
+  }
+  if (!bdat_skip_reply_.empty()) {
+    if (bdat_remaining_ == 0) FinishBdatChunk();
+    return;
+  }
+  if (!bdat_active_) {
+    // First chunk of the message.
+    bdat_active_ = true;
+    data_failure_ = DataFailure::kNone;
+    data_failure_detail_.clear();
+    message_bytes_ = 0;
+    bdat_without_capture_ = !in_transaction_ || recipients_.empty();
+    if (!bdat_without_capture_) {
+      Status s = env_.sink->Begin(MakeContext(), &capture_);
+      if (!s.ok()) {
+        capture_.reset();
+        Log(archive::LogKind::kSystem, "archive unavailable, BDAT refused: " + s.message());
+        bdat_discarding_ = true;
+        bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+        if (bdat_remaining_ == 0) FinishBdatChunk();
+        return;
+      }
+    }
+  }
+  Command wire;
+  wire.verb = Verb::kBdat;
+  wire.chunk_size = size;
+  wire.last = last;
+  if (data_failure_ != DataFailure::kNone) {
+    // The message already failed: the upstream gets nothing more (it is cut at LAST).
+  } else if (last && size == 0 && capture_) {
+    bdat_held_ = wire.ToWire();  // sent after the seal
+  } else {
+    upstream_->Write(wire.ToWire());
+  }
+  if (bdat_remaining_ == 0) FinishBdatChunk();
+}
+
+void SmtpSession::FeedBdatChunk() {
+  while (phase_ == Phase::kBdatChunk && bdat_remaining_ > 0 && inbox_offset_ < inbox_.size()) {
+    if (upstream_->pending_write_bytes() > net::kHighWatermark) {
+      paused_for_upstream_ = true;
+      UpdateClientReading();
+      return;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(bdat_remaining_, inbox_.size() - inbox_offset_));
+    n = std::min(n, kDecodeSlice);
+    std::string_view bytes = std::string_view(inbox_).substr(inbox_offset_, n);
+    inbox_offset_ += n;
+    bdat_remaining_ -= n;
+    if (!bdat_skip_reply_.empty()) continue;  // consumed and dropped
+    if (bdat_without_capture_ || !capture_) {
+      upstream_->Write(bytes);  // no archive copy: the provider's error is what the client gets
+      continue;
+    }
+    message_bytes_ += n;
+    if (!bdat_binary_ && !bdat_scanner_.Scan(bytes) && data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kBareNewline;
+    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
+        data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kTooBig;
+    if (data_failure_ != DataFailure::kNone) continue;
+    Status s = capture_->Append(bytes);
+    if (!s.ok()) {
+      data_failure_ = DataFailure::kArchive;
+      data_failure_detail_ = s.message();
+      continue;
+    }
+    if (bdat_last_ && bdat_remaining_ == 0) {
+      // Hold back the very last byte: the provider completes the message only when it arrives.
+      upstream_->Write(bytes.substr(0, bytes.size() - 1));
+      bdat_held_.assign(bytes.substr(bytes.size() - 1));
+    } else {
+      upstream_->Write(bytes);
+    }
+  }
+  if (phase_ == Phase::kBdatChunk && bdat_remaining_ == 0) FinishBdatChunk();
+}
+
+void SmtpSession::FinishBdatChunk() {
+  phase_ = Phase::kCommands;
+  if (!bdat_skip_reply_.empty()) {
+    QueueLocal(bdat_skip_reply_);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (bdat_without_capture_) {
+    Pending p;
+    p.expect = bdat_last_ ? Expect::kVerbatim : Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    ArmUpstreamTimer(bdat_last_ ? listener_.timeouts.data_end : listener_.timeouts.command);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (!capture_) {
+    // The provider refused an earlier chunk (capture aborted): relay the rest as is.
+    Pending p;
+    p.expect = bdat_last_ ? Expect::kVerbatim : Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    if (!bdat_held_.empty()) {
+      upstream_->Write(bdat_held_);
+      bdat_held_.clear();
+    }
+    ArmUpstreamTimer(listener_.timeouts.command);
+    if (bdat_last_) ResetTransaction();
+    return;
+  }
+  if (data_failure_ != DataFailure::kNone && bdat_last_) {
+    OnDataEnd();  // the abort path: upstream cut, specific reply, 421
+    return;
+  }
+  if (data_failure_ != DataFailure::kNone) {
+    // Not the last chunk yet: the upstream has had nothing since the failure;
+    // answer once the client says LAST (RFC 3030 lets us fail the message then).
+    Pending p;
+    p.expect = Expect::kLocal;
+    p.local = MakeReply("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
+    pending_.push_back(std::move(p));
+    return;
+  }
+  if (!bdat_last_) {
+    Pending p;
+    p.expect = Expect::kBdatChunk;
+    pending_.push_back(std::move(p));
+    ArmUpstreamTimer(listener_.timeouts.command);
+    return;
+  }
+  if (!bdat_scanner_.Finish() && !bdat_binary_) {
+    data_failure_ = DataFailure::kBareNewline;
+    OnDataEnd();
+    return;
+  }
+  OnDataEnd();  // seal, then the held-back byte, verdict, commit, reply
+}
+
+}  // namespace mailtee::smtp

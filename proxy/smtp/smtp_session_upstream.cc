@@ -1,0 +1,297 @@
+// SmtpSession, provider side: setup (greeting, EHLO, STARTTLS, account AUTH) and replies.
+// The class and its states: smtp_session.h; the protocol decisions: docs/smtp.md.
+#include "proxy/smtp/smtp_session.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstring>
+
+#include "proxy/net/discard.h"
+#include "proxy/smtp/sasl.h"
+#include "proxy/smtp/session_detail.h"
+
+namespace mailtee::smtp {
+
+using namespace session_detail;
+
+// ---------------------------------------------------------------- upstream replies
+
+void SmtpSession::OnUpstreamData(std::string_view bytes) {
+  while (!bytes.empty() && phase_ != Phase::kClosing) {
+    size_t used = 0;
+    bool complete = false;
+    Reply reply;
+    Status s = upstream_parser_.Feed(bytes, &used, &complete, &reply);
+    bytes.remove_prefix(used);
+    if (!s.ok()) {
+      OnUpstreamGone(s.message());
+      return;
+    }
+    if (complete && !OnUpstreamReply(std::move(reply))) return;
+  }
+}
+
+bool SmtpSession::OnUpstreamReply(Reply reply) {
+  if (phase_ == Phase::kUpstreamSetup) return OnSetupReply(reply);
+  if (phase_ == Phase::kAwaitDataReply) {
+    upstream_timer_.Stop();
+    OnDataReply(reply);
+    return phase_ != Phase::kClosing;
+  }
+  if (pending_.empty() || !ExpectsUpstreamReply(pending_.front().expect)) {
+    // Unsolicited: a 421 before the provider hangs up, or a broken provider.
+    Reply to_client = reply.code == 421 ? reply : MakeReply("421 4.4.0 provider sent an unexpected reply");
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
+    if (capture_ && pending_work_ == 0) {
+      capture_->Abort("provider sent an unsolicited reply");
+      capture_.reset();
+    }
+    WriteClient(to_client);
+    CloseAll("unsolicited provider reply");
+    return false;
+  }
+  Pending head = std::move(pending_.front());
+  pending_.pop_front();
+  bool more_expected = false;
+  for (const Pending& p : pending_)
+    if (ExpectsUpstreamReply(p.expect)) more_expected = true;
+  if (more_expected) ArmUpstreamTimer(listener_.timeouts.command);
+  else upstream_timer_.Stop();
+  switch (head.expect) {
+    case Expect::kEhlo:
+      if (reply.klass() == 2) {
+        caps_ = ParseEhloReply(reply);
+        client_ehlo_done_ = true;
+        ResetTransaction();
+        ClientOffer offer;
+        offer.offer_starttls = listener_.tls == config::TlsMode::kStartTls && !client_->is_tls() && env_.server_tls;
+        offer.offer_auth = AuthAllowedNow() && !authenticated_;
+        offer.allow_chunking = ChunkingOffered();
+        WriteClient(FilterEhloReply(reply, offer));
+      } else {
+        WriteClient(reply);
+      }
+      break;
+    case Expect::kHelo:
+      if (reply.klass() == 2) {
+        client_ehlo_done_ = true;
+        ResetTransaction();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kMail:
+      if (reply.klass() == 2) {
+        ResetTransaction();
+        in_transaction_ = true;
+        mail_from_ = head.path;
+        bdat_binary_ = head.binarymime;
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kRcpt:
+      if (reply.klass() == 2) recipients_.push_back(head.path);
+      WriteClient(reply);
+      break;
+    case Expect::kRset:
+      if (reply.klass() == 2) ResetTransaction();
+      WriteClient(reply);
+      break;
+    case Expect::kData:
+      if (reply.code == 354) {
+        WriteClient(reply);
+        BeginData();
+        Pump();
+        return phase_ != Phase::kClosing;
+      }
+      if (capture_) {
+        capture_->Abort("provider refused DATA: " + OneLine(reply));
+        capture_.reset();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kQuit:
+      WriteClient(reply);
+      Log(archive::LogKind::kConnections, "ok client=" + client_->peer().text + " tls=" +
+                                              (client_->is_tls() ? client_->tls_description() : "none") +
+                                              " user=" + login_ + " messages=" + std::to_string(messages_relayed_));
+      CloseAll("client quit");
+      return false;
+    case Expect::kAuth:
+      if (reply.code == 334) {
+        WriteClient(reply);
+        phase_ = Phase::kAuthContinuation;
+        Pump();
+        return phase_ != Phase::kClosing;
+      }
+      if (reply.code == 235) {
+        authenticated_ = true;
+        login_ = login_candidate_;
+        Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_ +
+                                                " mechanism=" + auth_mechanism_ + " result=ok");
+      } else {
+        Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_candidate_ +
+                                                " mechanism=" + auth_mechanism_ + " result=" + OneLine(reply));
+      }
+      WipeString(&login_candidate_);
+      WriteClient(reply);
+      break;
+    case Expect::kVerbatim:
+      WriteClient(reply);
+      break;
+    case Expect::kSilent:
+      break;
+    case Expect::kBdatChunk:
+      // A refused chunk ends the provider's transaction; the client must RSET.
+      if (reply.klass() != 2 && capture_) {
+        capture_->Abort("provider refused a BDAT chunk: " + OneLine(reply));
+        capture_.reset();
+      }
+      WriteClient(reply);
+      break;
+    case Expect::kLocal:
+    case Expect::kStartTls:
+    case Expect::kDataGate:
+    case Expect::kBdatGate:
+      break;
+  }
+  Pump();
+  return phase_ != Phase::kClosing;
+}
+
+bool SmtpSession::OnSetupReply(const Reply& reply) {
+  upstream_timer_.Stop();
+  const config::Upstream& up = *listener_.upstream;
+  const std::string refused = "421 4.4.1 provider " + UpstreamName() + " refused the session: " + OneLine(reply);
+  switch (setup_) {
+    case SetupStep::kConnect:
+    case SetupStep::kTlsHandshake:
+      SetupFailed("421 4.4.1 provider " + UpstreamName() + " spoke before TLS was up");
+      return false;
+    case SetupStep::kGreeting:
+      if (reply.code != 220) {
+        SetupFailed(refused);
+        return false;
+      }
+      setup_ = SetupStep::kEhlo;
+      SendUpstream("EHLO " + local_name_ + "\r\n", listener_.timeouts.command);
+      return true;
+    case SetupStep::kEhlo:
+    case SetupStep::kEhloAfterTls:
+      if (reply.klass() != 2) {
+        SetupFailed(refused);
+        return false;
+      }
+      caps_ = ParseEhloReply(reply);
+      if (up.tls == config::TlsMode::kStartTls && !upstream_->is_tls()) {
+        if (!caps_.starttls) {
+          SetupFailed("421 4.4.1 provider " + UpstreamName() + " does not offer STARTTLS");
+          return false;
+        }
+        setup_ = SetupStep::kStartTls;
+        SendUpstream("STARTTLS\r\n", listener_.timeouts.command);
+        return true;
+      }
+      AfterUpstreamEhlo(reply);
+      return phase_ != Phase::kClosing;
+    case SetupStep::kStartTls:
+      if (reply.code != 220) {
+        SetupFailed(refused);
+        return false;
+      }
+      // Whatever else this read carried is plaintext the provider must not
+      // inject into the TLS session: drop it with the parser state.
+      upstream_parser_.Reset();
+      setup_ = SetupStep::kTlsHandshake;
+      ArmUpstreamTimer(listener_.timeouts.greeting);
+      upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this](const Status& s) {
+        if (phase_ == Phase::kClosing) return;
+        if (!s.ok()) {
+          SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
+          return;
+        }
+        setup_ = SetupStep::kEhloAfterTls;
+        SendUpstream("EHLO " + local_name_ + "\r\n", listener_.timeouts.command);
+      });
+      return false;
+    case SetupStep::kAuthPlain:
+    case SetupStep::kAuthLoginDone:
+      if (reply.code != 235) {
+        SetupFailed("421 4.7.0 provider " + UpstreamName() + " refused mailtee's account login: " + OneLine(reply));
+        return false;
+      }
+      UpstreamReady();
+      return phase_ != Phase::kClosing;
+    case SetupStep::kAuthLoginUser:
+    case SetupStep::kAuthLoginPassword: {
+      if (reply.code != 334) {
+        SetupFailed("421 4.7.0 provider " + UpstreamName() + " refused mailtee's account login: " + OneLine(reply));
+        return false;
+      }
+      bool user = setup_ == SetupStep::kAuthLoginUser;
+      std::string line = Base64Encode(user ? listener_.auth.user : listener_.auth.password) + "\r\n";
+      setup_ = user ? SetupStep::kAuthLoginPassword : SetupStep::kAuthLoginDone;
+      SendUpstream(line, listener_.timeouts.command);
+      WipeString(&line);
+      return true;
+    }
+  }
+  return true;
+}
+
+void SmtpSession::AfterUpstreamEhlo(const Reply& reply) {
+  if (listener_.auth.mode != config::AuthMode::kAccount) {
+    UpstreamReady();
+    return;
+  }
+  if (caps_.OffersAuth("PLAIN")) {
+    std::string line = "AUTH PLAIN " + PlainInitialResponse(listener_.auth.user, listener_.auth.password) + "\r\n";
+    setup_ = SetupStep::kAuthPlain;
+    SendUpstream(line, listener_.timeouts.command);
+    WipeString(&line);
+  } else if (caps_.OffersAuth("LOGIN")) {
+    setup_ = SetupStep::kAuthLoginUser;
+    SendUpstream("AUTH LOGIN\r\n", listener_.timeouts.command);
+  } else {
+    SetupFailed("421 4.7.0 provider " + UpstreamName() + " offers neither AUTH PLAIN nor LOGIN for the configured account");
+  }
+}
+
+void SmtpSession::UpstreamReady() {
+  phase_ = Phase::kCommands;
+  authenticated_ = listener_.auth.mode == config::AuthMode::kAccount;
+  // The archive key in account mode is the envelope sender (many devices share one account).
+  if (owner_->draining()) {
+    WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
+    CloseAll("draining");
+    return;
+  }
+  WriteClient(MakeReply("220 " + local_name_ + " ESMTP mailtee"));
+  ArmClientTimer();
+  Pump();
+}
+
+void SmtpSession::OnUpstreamGone(const std::string& reason) {
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kUpstreamSetup) {
+    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + reason);
+    return;
+  }
+  if (phase_ == Phase::kCommitting) {
+    // The verdict is in hand: finish recording it and answer the client first.
+    upstream_lost_ = true;
+    return;
+  }
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  if (capture_ && pending_work_ == 0) {
+    capture_->Abort("provider connection lost: " + reason);
+    capture_.reset();
+  }
+  if (!client_gone_) WriteClient(MakeReply("421 4.4.1 provider connection lost: " + reason));
+  CloseAll(reason);
+}
+
+}  // namespace mailtee::smtp
