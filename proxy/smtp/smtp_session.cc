@@ -208,9 +208,15 @@ void SmtpSession::ArmUpstreamTimer(int seconds) {
 }
 
 void SmtpSession::ArmClientTimer() {
-  int seconds = phase_ == Phase::kData ? listener_.timeouts.data_block : listener_.timeouts.command;
+  bool in_body = phase_ == Phase::kData || phase_ == Phase::kBdatChunk;
+  int seconds = in_body ? listener_.timeouts.data_block : listener_.timeouts.command;
   client_timer_.Start(static_cast<uint64_t>(seconds) * 1000, [this] {
-    if (phase_ != Phase::kCommands && phase_ != Phase::kAuthContinuation && phase_ != Phase::kData) {
+    bool client_turn = phase_ == Phase::kCommands || phase_ == Phase::kAuthContinuation ||
+                       phase_ == Phase::kData || phase_ == Phase::kBdatChunk;
+    bool awaiting_provider = false;
+    for (const Pending& p : pending_)
+      if (ExpectsUpstreamReply(p.expect)) awaiting_provider = true;
+    if (!client_turn || (phase_ == Phase::kCommands && awaiting_provider)) {
       ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
       return;
     }

@@ -537,6 +537,20 @@ TEST_F(SmtpEdgeTest, IdleClientTimesOut) {
   EXPECT_THAT(c.ReadUntilClose(), StartsWith("421 4.4.2 "));
 }
 
+TEST_F(SmtpEdgeTest, ClientStallingInsideBdatChunkTimesOut) {
+  StartWith({}, [](config::Listener& l) { l.timeouts.data_block = 1; });
+  SmtpTestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
+  c.ReadReply();
+  c.ReadReply();
+  c.Send("BDAT 100 LAST\r\nonly a few bytes");
+  EXPECT_THAT(c.ReadUntilClose(), StartsWith("421 4.4.2 "));
+  ASSERT_TRUE(upstream_->WaitFor([&] { return upstream_->closed_connections() == 1; }));
+  for (const auto& m : upstream_->messages()) EXPECT_FALSE(m.complete);
+  EXPECT_TRUE(harness_.sink().records()[0].aborted);
+}
+
 TEST_F(SmtpEdgeTest, SilentProviderTimesOut) {
   FakeSmtpUpstream::Options opts;
   opts.silent = true;
