@@ -320,6 +320,33 @@ TEST_F(StoreCommitTest, IndexingSinkHearsOfEveryDurableMessage) {
   store_->SetIndexingSink(nullptr);
 }
 
+TEST_F(StoreCommitTest, JapaneseLoginAndSubjectAndALargeBody) {
+  MessageContext c = SentContext();
+  c.user = "山田@例え.jp";
+  std::string message =
+      "From: yamada@example.jp\r\n"
+      "To: bob@example.net\r\n"
+      "Subject: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\n"  // テスト
+      "\r\n";
+  std::string line(998, 'x');
+  while (message.size() < (5 << 20)) message += line + "\r\n";
+  std::unique_ptr<Capture> capture;
+  ASSERT_TRUE(store_->Begin(c, &capture).ok());
+  for (size_t i = 0; i < message.size(); i += 65536)
+    ASSERT_TRUE(capture->Append(std::string_view(message).substr(i, 65536)).ok());
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 ok", {}}).ok());
+
+  fs::path day = DayDir("%E5%B1%B1%E7%94%B0@%E4%BE%8B%E3%81%88.jp", c);
+  ASSERT_TRUE(fs::exists(day / (capture->id() + ".eml")));
+  EXPECT_TRUE(Slurp(day / (capture->id() + ".eml")) == message);
+  Report r = ReadReport(day / (capture->id() + ".xml"));
+  EXPECT_EQ(r.user, "山田@例え.jp");
+  EXPECT_EQ(r.summary.subject, "テスト");
+  EXPECT_EQ(r.summary.size, message.size());
+  EXPECT_EQ(r.summary.sha256_hex, Sha256Hex(message));
+}
+
 TEST_F(StoreCommitTest, AbortRemovesTheSpool) {
   auto capture = Spool(SentContext(), kMessage);
   capture->Abort("client closed the connection");
