@@ -17,6 +17,7 @@
 #include "admin/cli/commands.h"
 #include "archive/archive_store.h"
 #include "archive/env.h"
+#include "archive/index_sink.h"
 #include "archive/log_book.h"
 #include "config/loader.h"
 #include "proxy/daemon/daemon.h"
@@ -100,11 +101,24 @@ int RunDaemon(const Args& args) {
   }
   log.Prune();
 
+  // Declared first so it outlives the store, which holds a pointer to it.
+  std::unique_ptr<archive::IndexingSink> index;
   std::unique_ptr<archive::ArchiveStore> store;
   s = archive::ArchiveStore::Open(config.storage_dir, archive::Env::Default(), &log, &store);
   if (!s.ok()) {
     log.Write(archive::LogKind::kSystem, "cannot open the archive: " + s.ToString());
     return 1;
+  }
+  // The search index and ledger follow every commit. The files stay the truth:
+  // if the index cannot open, mail still flows and `mailtee archive reindex`
+  // rebuilds it later.
+  s = archive::IndexingSink::Open(config.storage_dir, &index);
+  if (s.ok()) {
+    store->SetIndexingSink(index.get());
+  } else {
+    log.Write(archive::LogKind::kSystem, "WARNING: archive index unavailable (" + s.ToString() +
+                                             "); messages are archived but not indexed — run "
+                                             "'mailtee archive reindex' once the cause is fixed");
   }
   archive::RecoveryStats recovered;
   s = store->Recover(&recovered);
