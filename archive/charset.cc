@@ -164,6 +164,16 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// glibc's EUC-JP passes 0x80-0x9F through as C1 controls; real EUC-JP text
+// uses only 0x8E/0x8F (single shifts) from that range.
+bool NoC1Bytes(std::string_view s) {
+  for (char ch : s) {
+    const uint8_t c = static_cast<uint8_t>(ch);
+    if (c >= 0x80 && c <= 0xA0 && c != 0x8E && c != 0x8F) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view s) {
@@ -213,8 +223,11 @@ std::string RawHeaderToUtf8(std::string_view bytes) {
     return std::string(bytes);
   }
   if (IsValidUtf8(bytes)) return std::string(bytes);
-  for (const char* cs : {"CP932", "EUC-JP"})
-    if (RunIconv(cs, bytes, false, &out)) return out;
+  // EUC-JP first: its text (bytes 0xA1-0xFE in pairs) is also valid CP932
+  // half-width katakana, while CP932 Japanese almost always has lead bytes
+  // 0x81-0x9F that EUC-JP rejects.
+  if (NoC1Bytes(bytes) && RunIconv("EUC-JP", bytes, false, &out)) return out;
+  if (RunIconv("CP932", bytes, false, &out)) return out;
   RunIconv("ISO-8859-1", bytes, true, &out);
   return out;
 }

@@ -22,7 +22,7 @@ bool IsValidUtf8(std::string_view bytes);
 
 // Raw (unencoded) header bytes to UTF-8, leaving ASCII and encoded-words as
 // they are: raw ISO-2022-JP escape sequences are decoded; 8-bit bytes are
-// kept if valid UTF-8, else read as CP932, else EUC-JP, else Latin-1.
+// kept if valid UTF-8, else read as EUC-JP, else CP932, else Latin-1.
 std::string RawHeaderToUtf8(std::string_view bytes);
 
 }  // namespace mailtee::archive
