@@ -107,6 +107,7 @@ void SmtpSession::Start() {
       return;
     }
     phase_ = Phase::kClientHandshake;
+    ArmClientTimer();  // a client that never completes the handshake is dropped
     client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
       if (phase_ == Phase::kClosing) return;
       if (!s.ok()) {
@@ -171,7 +172,7 @@ void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
         SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
         return;
       }
-      setup_ = SetupStep::kGreeting;
+      if (setup_ == SetupStep::kTlsHandshake) setup_ = SetupStep::kGreeting;
     });
     return;
   }
@@ -216,6 +217,11 @@ void SmtpSession::ArmClientTimer() {
     bool awaiting_provider = false;
     for (const Pending& p : pending_)
       if (ExpectsUpstreamReply(p.expect)) awaiting_provider = true;
+    if (phase_ == Phase::kClientHandshake) {
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout");
+      CloseAll("client TLS handshake timeout");
+      return;
+    }
     if (!client_turn || (phase_ == Phase::kCommands && awaiting_provider)) {
       ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
       return;

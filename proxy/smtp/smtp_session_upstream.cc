@@ -167,8 +167,14 @@ bool SmtpSession::OnSetupReply(const Reply& reply) {
   const config::Upstream& up = *listener_.upstream;
   const std::string refused = "421 4.4.1 provider " + UpstreamName() + " refused the session: " + OneLine(reply);
   switch (setup_) {
-    case SetupStep::kConnect:
     case SetupStep::kTlsHandshake:
+      if (up.tls == config::TlsMode::kImplicit && upstream_->is_tls()) {
+        // Implicit TLS: the greeting may be decrypted before the handshake callback ran.
+        setup_ = SetupStep::kGreeting;
+        return OnSetupReply(reply);
+      }
+      [[fallthrough]];
+    case SetupStep::kConnect:
       SetupFailed("421 4.4.1 provider " + UpstreamName() + " spoke before TLS was up");
       return false;
     case SetupStep::kGreeting:

@@ -551,6 +551,16 @@ TEST_F(SmtpEdgeTest, ClientStallingInsideBdatChunkTimesOut) {
   EXPECT_TRUE(harness_.sink().records()[0].aborted);
 }
 
+TEST_F(SmtpEdgeTest, ImplicitTlsClientThatNeverHandshakesIsDropped) {
+  StartWith({}, [](config::Listener& l) {
+    l.tls = config::TlsMode::kImplicit;
+    l.timeouts.command = 1;
+  });
+  SmtpTestClient c(harness_.port());
+  EXPECT_EQ(c.ReadUntilClose(), "");  // closed, and not a plaintext byte written
+  EXPECT_THAT(harness_.LogText("connections"), HasSubstr("reason=TLS handshake timeout"));
+}
+
 TEST_F(SmtpEdgeTest, SilentProviderTimesOut) {
   FakeSmtpUpstream::Options opts;
   opts.silent = true;
