@@ -31,22 +31,30 @@ struct EncodedWord {
   std::string bytes;        // decoded, still in `charset`
 };
 
-// Parses "=?charset?E?text?=" at s[pos]; nullopt if malformed.
+// Parses "=?charset?E?text?=" at s[pos]; nullopt if malformed. Linear: the
+// charset is at most kMaxCharsetName long and the text scan stops at the
+// first '?' or blank, so a header full of "=?" costs O(n) overall.
+constexpr size_t kMaxCharsetName = 64;
+
 std::optional<EncodedWord> ParseEncodedWord(std::string_view s, size_t pos) {
   if (s.substr(pos, 2) != "=?") return std::nullopt;
-  size_t q1 = s.find('?', pos + 2);
-  if (q1 == std::string_view::npos || q1 == pos + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?')
+  size_t q1 = pos + 2;
+  while (q1 < s.size() && q1 - pos - 2 <= kMaxCharsetName && s[q1] != '?') {
+    if (IsBlank(s[q1]) || s[q1] == '=') return std::nullopt;
+    ++q1;
+  }
+  if (q1 >= s.size() || s[q1] != '?' || q1 == pos + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?')
     return std::nullopt;
   std::string_view charset = s.substr(pos + 2, q1 - pos - 2);
-  for (char c : charset)
-    if (IsBlank(c) || c == '=') return std::nullopt;
   const char enc = s[q1 + 1];
-  size_t text_start = q1 + 3;
-  size_t close = s.find("?=", text_start);
-  if (close == std::string_view::npos) return std::nullopt;
+  const size_t text_start = q1 + 3;
+  size_t close = text_start;
+  while (close < s.size() && s[close] != '?') {
+    if (IsBlank(s[close])) return std::nullopt;
+    ++close;
+  }
+  if (close + 1 >= s.size() || s[close + 1] != '=') return std::nullopt;
   std::string_view text = s.substr(text_start, close - text_start);
-  for (char c : text)
-    if (IsBlank(c)) return std::nullopt;
   EncodedWord w;
   w.end = close + 2;
   size_t star = charset.find('*');

@@ -74,6 +74,15 @@ TEST(DecodeHeaderValue, OutputIsAlwaysValidUtf8) {
   EXPECT_TRUE(IsValidUtf8(DecodeHeaderValue("=?ISO-2022-JP?Q?=1B$B=7F=7F?=")));
 }
 
+TEST(DecodeHeaderValue, HostileInputStaysLinear) {
+  // Quadratic scanning would take minutes on these; linear takes milliseconds.
+  std::string opens, unclosed;
+  for (int i = 0; i < 200000; ++i) opens += "=?";
+  for (int i = 0; i < 100000; ++i) unclosed += "=?a?Q?xx";
+  EXPECT_EQ(DecodeHeaderValue(opens), opens);
+  EXPECT_EQ(DecodeHeaderValue(unclosed), unclosed);
+}
+
 TEST(MimeParams, Rfc2231ContinuationsWithCharset) {
   MimeHeaderValue v = ParseMimeHeaderValue(
       "attachment;\r\n filename*0*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8_20;\r\n filename*1*=26%E5%B9%B4%E5%BA%A6.xlsx");
