@@ -8,8 +8,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <map>
-#include <set>
 
 #include "config/schema.h"
 #include "config/small_file.h"
@@ -55,21 +53,49 @@ bool IsIpLiteral(const std::string& s, bool* loopback) {
   return false;
 }
 
+// An IP literal as the 16-byte IPv6 form (IPv4 as ::ffff:a.b.c.d), so that
+// 127.0.0.1 and ::ffff:127.0.0.1 compare equal. False when not an IP literal.
+bool AsIpv6(const std::string& text, uint8_t out[16], bool* is_v4) {
+  uint8_t v4[4];
+  if (inet_pton(AF_INET, text.c_str(), v4) == 1) {
+    static const uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    std::memcpy(out, kMappedPrefix, 12);
+    std::memcpy(out + 12, v4, 4);
+    *is_v4 = true;
+    return true;
+  }
+  *is_v4 = false;
+  return inet_pton(AF_INET6, text.c_str(), out) == 1;
+}
+
 // Two listeners collide when they bind the same port on the same address, or
-// one of them binds the wildcard of the other's family (0.0.0.0 or ::).
+// one binds a wildcard that covers the other: 0.0.0.0 covers every IPv4
+// address; :: covers every address, IPv4 too, because the listener binds IPv6
+// sockets dual-stack (libuv without UV_TCP_IPV6ONLY, Linux bindv6only=0).
 bool SameBinding(const Listener& a, const Listener& b) {
   if (a.port != b.port) return false;
   uint8_t pa[16], pb[16];
-  const int fa = inet_pton(AF_INET, a.address.c_str(), pa) == 1 ? AF_INET
-                 : inet_pton(AF_INET6, a.address.c_str(), pa) == 1 ? AF_INET6 : 0;
-  const int fb = inet_pton(AF_INET, b.address.c_str(), pb) == 1 ? AF_INET
-                 : inet_pton(AF_INET6, b.address.c_str(), pb) == 1 ? AF_INET6 : 0;
-  if (fa == 0 || fb == 0) return a.address == b.address;  // already reported as not an IP
-  if (fa != fb) return false;
-  const size_t len = fa == AF_INET ? 4 : 16;
-  static const uint8_t kZero[16] = {};
-  if (std::memcmp(pa, kZero, len) == 0 || std::memcmp(pb, kZero, len) == 0) return true;
-  return std::memcmp(pa, pb, len) == 0;
+  bool a_v4 = false, b_v4 = false;
+  if (!AsIpv6(a.address, pa, &a_v4) || !AsIpv6(b.address, pb, &b_v4)) {
+    return a.address == b.address;  // already reported as not an IP
+  }
+  static const uint8_t kAny6[16] = {};
+  static const uint8_t kAny4[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+  const auto is_v4_mapped = [](const uint8_t* p) { return std::memcmp(p, kAny4, 12) == 0; };
+  if (std::memcmp(pa, kAny6, 16) == 0 || std::memcmp(pb, kAny6, 16) == 0) return true;
+  if (std::memcmp(pa, kAny4, 16) == 0 && is_v4_mapped(pb)) return true;
+  if (std::memcmp(pb, kAny4, 16) == 0 && is_v4_mapped(pa)) return true;
+  return std::memcmp(pa, pb, 16) == 0;
+}
+
+// Well-known ports and the TLS mode their clients expect (RFC 8314: 465 and
+// 995 are implicit TLS; RFC 6409 / RFC 2595: 587 and 110 start in plain text).
+struct PortConvention {
+  uint16_t implicit_port;
+  uint16_t starttls_port;
+};
+PortConvention ConventionFor(Protocol p) {
+  return p == Protocol::kSmtp ? PortConvention{465, 587} : PortConvention{995, 110};
 }
 
 // tinyxml2's ErrorStr() is "Error=XML_ERROR_X ErrorID=7 (0x7) Line number=2: detail";
@@ -85,6 +111,8 @@ std::string XmlErrorText(const tinyxml2::XMLDocument& doc) {
     case tinyxml2::XML_ERROR_EMPTY_DOCUMENT: meaning = "the file has no XML element"; break;
     case tinyxml2::XML_ERROR_PARSING_COMMENT: meaning = "comment not closed with -->"; break;
     case tinyxml2::XML_ERROR_PARSING_TEXT: meaning = "stray text or '<'"; break;
+    case tinyxml2::XML_ERROR_PARSING: meaning = "malformed markup (a stray '<' or an unfinished tag)"; break;
+    case tinyxml2::XML_ELEMENT_DEPTH_EXCEEDED: meaning = "elements nested too deeply"; break;
     default: meaning = doc.ErrorName(); break;
   }
   const std::string raw = doc.ErrorStr() ? doc.ErrorStr() : "";
@@ -157,21 +185,23 @@ class Loader {
       for (const char* name : schema->children) known |= std::strcmp(name, c->Name()) == 0;
       if (!known) {
         const std::string near = NearestName(c->Name(), schema->children);
-        Error(c, std::string("unknown element <") + c->Name() + "> inside <" + e->Name() + ">",
-              near.empty() ? "remove it; see docs/config.md" : "did you mean <" + near + ">?");
+        const std::string home = ParentOf(c->Name());
+        std::string hint = near.empty() ? "remove it; see docs/config.md" : "did you mean <" + near + ">?";
+        if (near.empty() && !home.empty()) hint = "<" + std::string(c->Name()) + "> belongs inside <" + home + ">";
+        Error(c, std::string("unknown element <") + c->Name() + "> inside <" + e->Name() + ">", hint);
         continue;
       }
       CheckShape(c);
     }
   }
 
-  // The one child named `name`, or null; a second one is an error.
+  // The one child named `name`, or null; every further copy is an error.
   const XMLElement* Single(const XMLElement* parent, const char* name) {
     const XMLElement* first = parent->FirstChildElement(name);
-    if (first && first->NextSiblingElement(name)) {
-      Error(first->NextSiblingElement(name), std::string("<") + name + "> is given more than once in <" +
-                                                 parent->Name() + ">",
-            "keep one");
+    if (first == nullptr) return nullptr;
+    for (const XMLElement* extra = first->NextSiblingElement(name); extra; extra = extra->NextSiblingElement(name)) {
+      Error(extra, std::string("<") + name + "> is given more than once in <" + parent->Name() + ">",
+            "keep one (the first, at line " + std::to_string(first->GetLineNum()) + ", is used)");
     }
     return first;
   }
@@ -188,20 +218,22 @@ class Loader {
     return std::string(v);
   }
 
+  // Enum attribute; false only when present with a value not in the table.
   template <typename T, size_t N>
-  void Enum(const XMLElement* e, const char* name, const EnumValue<T> (&table)[N], T* out) {
+  bool Enum(const XMLElement* e, const char* name, const EnumValue<T> (&table)[N], T* out) {
     auto v = Attr(e, name, false);
-    if (!v) return;
+    if (!v) return true;
     for (const auto& entry : table) {
       if (*v == entry.text) {
         *out = entry.value;
-        return;
+        return true;
       }
     }
     std::string allowed;
     for (const auto& entry : table) allowed += std::string(allowed.empty() ? "" : ", ") + entry.text;
     Error(e, std::string("'") + *v + "' is not a valid value for " + name + " on <" + e->Name() + ">",
           "use one of: " + allowed);
+    return false;
   }
 
   // Integer attribute in [min, max]; false when absent or invalid.
@@ -234,7 +266,43 @@ class Loader {
     return base_dir_.back() == '/' ? base_dir_ + path : base_dir_ + "/" + path;
   }
 
-  bool Readable(const std::string& path) const { return access(path.c_str(), R_OK) == 0; }
+  // "" when `path` is a regular file mailtee can read, else why not. A folder
+  // passes access(R_OK) but is no certificate.
+  static std::string UnreadableReason(const std::string& path) {
+    if (path.empty()) return "no file named";
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0 || access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    return "";
+  }
+
+  // Warns when a well-known port is given the other TLS mode: a client or
+  // provider on 465/995 speaks TLS first, one on 587/110 starts in plain text.
+  void CheckPortConvention(const XMLElement* e, const std::string& who, Protocol protocol, uint16_t port,
+                           TlsMode tls) {
+    const PortConvention c = ConventionFor(protocol);
+    const std::string p = std::to_string(port);
+    if (port == c.implicit_port && tls != TlsMode::kImplicit) {
+      Warn(e, who + ": port " + p + " is normally implicit TLS, but tls=\"" + ToString(tls) + "\" is set",
+           "use tls=\"implicit\" for port " + p + ", or port " + std::to_string(c.starttls_port) +
+               " for tls=\"starttls\"");
+    } else if (port == c.starttls_port && tls == TlsMode::kImplicit) {
+      Warn(e, who + ": port " + p + " normally speaks STARTTLS, but tls=\"implicit\" is set",
+           "use tls=\"starttls\" for port " + p + ", or port " + std::to_string(c.implicit_port) +
+               " for tls=\"implicit\"");
+    }
+  }
+
+  // The element that may contain `name` (e.g. "listener" for "upstream"), or "".
+  static std::string ParentOf(const char* name) {
+    for (const char* parent : {"mailtee", "listener"}) {
+      const ElementSchema* s = FindElement(parent);
+      for (const char* child : s->children) {
+        if (std::strcmp(child, name) == 0) return parent;
+      }
+    }
+    return "";
+  }
 
   void ParseStorage(const XMLElement* e) {
     if (auto dir = Attr(e, "dir", true)) {
@@ -259,8 +327,9 @@ class Loader {
     tls.cert = Resolve(*cert);
     tls.key = Resolve(*key);
     for (const std::string* f : {&tls.cert, &tls.key}) {
-      if (!Readable(*f)) {
-        Error(e, "cannot read " + *f + ": " + std::strerror(errno),
+      const std::string why = UnreadableReason(*f);
+      if (!why.empty()) {
+        Error(e, "cannot read " + *f + ": " + why,
               "check the path (relative paths start at the config file's folder) and permissions");
       }
     }
@@ -279,23 +348,31 @@ class Loader {
   void ParseListener(const XMLElement* e) {
     Listener l;
     l.line = e->GetLineNum();
-    if (auto name = Attr(e, "name", true)) l.name = *name;
+    if (auto name = Attr(e, "name", true)) {
+      l.name = *name;
+      if (name->empty()) Error(e, "<listener name=\"\"> is empty", "name it; the name appears in logs and reports");
+    }
     if (!Attr(e, "protocol", true)) {
       // reported
     }
     Enum(e, "protocol", kProtocols, &l.protocol);
     if (auto address = Attr(e, "address", false)) l.address = *address;
     bool loopback = false;
-    if (!IsIpLiteral(l.address, &loopback)) {
+    const bool address_is_ip = IsIpLiteral(l.address, &loopback);
+    if (!address_is_ip) {
       Error(e, "listener address '" + l.address + "' is not an IP address",
             "use an IP literal such as 0.0.0.0, 127.0.0.1, :: or ::1");
     }
     int64_t n;
     if (!Attr(e, "port", true)) {
-    } else if (Integer(e, "port", 1, 65535, &n)) {
+    } else if (Integer(e, "port", 0, 65535, &n)) {
       l.port = static_cast<uint16_t>(n);
+      if (n == 0) {
+        Warn(e, "listener '" + l.name + "' has port=\"0\": the system picks a free port at each start",
+             "clients need a fixed port: give one (e.g. 587 for SMTP, 110 for POP3)");
+      }
     }
-    Enum(e, "tls", kTlsModes, &l.tls);
+    if (Enum(e, "tls", kTlsModes, &l.tls)) CheckPortConvention(e, "listener '" + l.name + "'", l.protocol, l.port, l.tls);
     if (e->Attribute("bare-newline") || e->Attribute("max-message-size")) {
       if (l.protocol == Protocol::kPop3) {
         Error(e, "bare-newline and max-message-size apply to SMTP listeners only",
@@ -328,14 +405,16 @@ class Loader {
       }
       l.allow.push_back(*net);
     }
-    // Passthrough relays the clients' own logins; an account listener has no
-    // client password to leak and is fenced to the <allow> networks.
-    if (l.tls == TlsMode::kNone && !loopback && l.auth.mode == AuthMode::kPassthrough) {
+    // Passthrough clients send their provider password through this leg; an
+    // account listener's clients send no password, but their mail still
+    // crosses the network readable by anyone on the path.
+    if (l.tls == TlsMode::kNone && address_is_ip && !loopback) {
       Warn(e, "listener '" + l.name + "' has tls=\"none\" on " + l.address +
-                  ": passwords cross the network in clear",
+                  (l.auth.mode == AuthMode::kPassthrough ? ": passwords cross the network in clear"
+                                                         : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
-    if (l.auth.mode == AuthMode::kAccount && l.allow.empty()) {
+    if (l.auth.mode == AuthMode::kAccount && e->FirstChildElement("allow") == nullptr) {
       Error(e, "listener '" + l.name + "' uses auth mode=\"account\" without <allow>: mailtee would be an open relay",
             "add <allow network=\"...\"/> for the LAN devices that need it");
     }
@@ -377,7 +456,7 @@ class Loader {
     }
     int64_t port;
     if (Attr(e, "port", true) && Integer(e, "port", 1, 65535, &port)) u.port = static_cast<uint16_t>(port);
-    Enum(e, "tls", kTlsModes, &u.tls);
+    if (Enum(e, "tls", kTlsModes, &u.tls)) CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
     Enum(e, "verify", kBooleans, &u.verify);
     if (!u.verify) {
       Warn(e, "verify=\"false\": the provider's identity is not checked",
@@ -385,20 +464,11 @@ class Loader {
     }
     if (auto ca = Attr(e, "ca-file", false); ca && !ca->empty()) {
       u.ca_file = Resolve(*ca);
-      if (!Readable(u.ca_file)) {
-        Error(e, "cannot read ca-file " + u.ca_file + ": " + std::strerror(errno),
+      const std::string why = UnreadableReason(u.ca_file);
+      if (!why.empty()) {
+        Error(e, "cannot read ca-file " + u.ca_file + ": " + why,
               "check the path (relative paths start at the config file's folder)");
       }
-    }
-    const bool smtp = protocol == Protocol::kSmtp;
-    const uint16_t implicit_port = smtp ? 465 : 995, starttls_port = smtp ? 587 : 110;
-    if (u.tls == TlsMode::kImplicit && u.port == starttls_port) {
-      Warn(e, "port " + std::to_string(u.port) + " normally speaks STARTTLS, but tls=\"implicit\" is set",
-           "use tls=\"starttls\" for port " + std::to_string(u.port) + ", or port " + std::to_string(implicit_port));
-    }
-    if (u.tls == TlsMode::kStartTls && u.port == implicit_port) {
-      Warn(e, "port " + std::to_string(u.port) + " is normally implicit TLS, but tls=\"starttls\" is set",
-           "use tls=\"implicit\" for port " + std::to_string(u.port));
     }
     if (u.tls == TlsMode::kNone) {
       bool loopback = false;
@@ -412,7 +482,7 @@ class Loader {
 
   void ParseAuth(const XMLElement* e, Auth* auth) {
     auth->line = e->GetLineNum();
-    Enum(e, "mode", kAuthModes, &auth->mode);
+    if (!Enum(e, "mode", kAuthModes, &auth->mode)) return;  // reported; the rest depends on the mode
     auto user = Attr(e, "user", false);
     auto password = Attr(e, "password", false);
     auto password_file = Attr(e, "password-file", false);

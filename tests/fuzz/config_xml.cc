@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r.ok()) return 0;
   if (r.config.listeners.empty()) abort();
   for (const Listener& l : r.config.listeners) {
-    if (l.name.empty() || l.port == 0 || !l.upstream || l.upstream->port == 0 || l.upstream->host.empty()) abort();
+    if (l.name.empty() || !l.upstream || l.upstream->port == 0 || l.upstream->host.empty()) abort();
     if (l.auth.mode == AuthMode::kAccount && (l.allow.empty() || l.auth.user.empty())) abort();
     for (const Network& n : l.allow) {
       if (n.prefix_length < 0 || n.prefix_length > (n.family == 2 /*AF_INET*/ ? 32 : 128)) abort();

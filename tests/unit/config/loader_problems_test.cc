@@ -117,18 +117,23 @@ TEST(LoaderProblems, BadEnumValuesListTheAllowedOnes) {
   EXPECT_EQ(FindProblem(r, "'oauth'")->hint, "use one of: passthrough, account");
 }
 
-TEST(LoaderProblems, PortsOutsideOneTo65535) {
+TEST(LoaderProblems, PortsOutsideTheirRange) {
+  // Listeners take 0..65535 (0 only warns: the system picks a port); upstreams 1..65535.
   ScratchDir dir;
   LoadResult r = Load(R"(<mailtee>
-  <listener name="a" protocol="smtp" port="0" tls="starttls">
+  <listener name="a" protocol="smtp" port="65536" tls="starttls">
     <upstream host="smtp.example.net" port="65536" tls="starttls"/>
   </listener>
   <listener name="b" protocol="smtp" port="25x" tls="starttls">
     <upstream host="smtp.example.net" port="-1" tls="starttls"/>
   </listener>
+  <listener name="c" protocol="smtp" port="1587" tls="starttls">
+    <upstream host="smtp.example.net" port="0" tls="starttls"/>
+  </listener>
 </mailtee>)", dir);
-  ExpectProblem(r, "port=\"0\" on <listener> is not a number from 1 to 65535", 2, false);
+  ExpectProblem(r, "port=\"65536\" on <listener> is not a number from 0 to 65535", 2, false);
   ExpectProblem(r, "port=\"65536\" on <upstream> is not a number from 1 to 65535", 3, false);
+  ExpectProblem(r, "port=\"0\" on <upstream> is not a number from 1 to 65535", 9, false);
   ExpectProblem(r, "port=\"25x\" on <listener>", 5, false);
   ExpectProblem(r, "port=\"-1\" on <upstream>", 6, false);
 }

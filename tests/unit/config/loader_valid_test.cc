@@ -28,7 +28,7 @@ TEST(LoaderValid, FullConfigIsReadIntoTypedFields) {
     <allow network="2001:db8::/32"/>
     <timeouts greeting="30" command="60" data-block="90" data-end="120" idle="700"/>
   </listener>
-  <listener name="scanner" protocol="smtp" address="192.168.1.10" port="2525" tls="none">
+  <listener name="scanner" protocol="smtp" address="192.168.1.10" port="2525" tls="starttls">
     <upstream host="smtp.provider.example" port="465" tls="implicit"/>
     <auth mode="account" user="scanner@office.example" password-file="scanner.pw"/>
     <allow network="192.168.1.0/24"/>
