@@ -1,0 +1,55 @@
+// The small interfaces through which the admin server sees the rest of the
+// daemon. admin/ never reaches into proxy/ or archive/ internals: the daemon
+// (or a test) hands it implementations of these.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/index_query.h"
+#include "archive/index_record.h"
+#include "archive/log_book.h"
+#include "config/config.h"
+#include "config/status.h"
+#include "proxy/daemon/daemon.h"
+
+namespace mailtee::admin {
+
+class Metrics;
+
+// Live state of the proxy listeners.
+class StatusSource {
+ public:
+  virtual ~StatusSource() = default;
+  virtual std::vector<daemon::ListenerInfo> Listeners() const = 0;
+};
+
+// Read access to the archive search index. Record paths are relative to
+// storage_dir().
+class ArchiveQuery {
+ public:
+  virtual ~ArchiveQuery() = default;
+  virtual Status Search(const archive::Query& query, archive::ResultPage* page) = 0;
+  virtual Status Get(const std::string& id, archive::IndexRecord* record, bool* found) = 0;
+  virtual const std::string& storage_dir() const = 0;
+};
+
+struct AdminServices {
+  StatusSource* status = nullptr;         // null: no listeners reported
+  ArchiveQuery* archive = nullptr;        // null: archive endpoints answer 503
+  archive::LogBook* log = nullptr;        // admin audit lines ("admin: ...") and errors; may be null
+  const config::Config* config = nullptr; // null: /api/config answers 503
+  Metrics* metrics = nullptr;             // null: /metrics shows only the built-in gauges
+};
+
+// Adapters for the real daemon objects.
+class DaemonStatusSource : public StatusSource {
+ public:
+  explicit DaemonStatusSource(const daemon::Daemon* daemon) : daemon_(daemon) {}
+  std::vector<daemon::ListenerInfo> Listeners() const override { return daemon_->listeners(); }
+
+ private:
+  const daemon::Daemon* daemon_;
+};
+
+}  // namespace mailtee::admin

@@ -1,0 +1,20 @@
+// The session cookie: parsing the Cookie request header and building the
+// Set-Cookie value. The cookie is HttpOnly (no script reads it), Secure (never
+// sent over plain HTTP), SameSite=Strict (never sent on cross-site requests)
+// and Path=/; without Max-Age it dies with the browser.
+#pragma once
+
+#include <string>
+
+namespace mailtee::admin {
+
+inline constexpr const char* kSessionCookieName = "mailtee_session";
+
+// Value of cookie `name` in a Cookie header ("a=1; mailtee_session=xyz"), or "".
+std::string CookieValue(const std::string& cookie_header, const std::string& name);
+
+std::string SessionSetCookie(const std::string& token);
+// Expires the cookie in the browser (logout).
+std::string ClearedSessionSetCookie();
+
+}  // namespace mailtee::admin

@@ -1,0 +1,57 @@
+// SessionStore: logged-in admin sessions, in memory (a restart logs everyone
+// out, which is fine for an admin console). The browser holds a random token
+// in the session cookie; the store is keyed by the token's digest. Each
+// session has its own CSRF token, which the client echoes in X-CSRF-Token on
+// every state-changing request (the cookie alone never authorises a change).
+//
+// Sessions end after idle_timeout without a request, after max_lifetime in any
+// case, on logout, or when the store is full (oldest evicted first).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace mailtee::admin {
+
+struct AdminSession {
+  std::string user;
+  std::string csrf_token;
+  std::string client_ip;
+  std::chrono::steady_clock::time_point created, last_seen;
+};
+
+class SessionStore {
+ public:
+  struct Options {
+    std::chrono::seconds idle_timeout{30 * 60};
+    std::chrono::seconds max_lifetime{12 * 3600};
+    size_t max_sessions = 256;
+  };
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit SessionStore(Options options, Clock clock = nullptr);
+
+  // Returns the cookie token; *session (optional) gets the new session.
+  std::string Create(const std::string& user, const std::string& client_ip, AdminSession* session = nullptr);
+  // The live session for a cookie token (refreshing its idle time), or null.
+  const AdminSession* Find(const std::string& token);
+  void Remove(const std::string& token);
+  size_t size() const { return sessions_.size(); }
+
+ private:
+  std::chrono::steady_clock::time_point Now() const;
+  bool Expired(const AdminSession& s, std::chrono::steady_clock::time_point now) const;
+  void DropExpired();
+
+  Options options_;
+  Clock clock_;
+  std::map<std::string, AdminSession> sessions_;  // digest(token) -> session
+};
+
+// The CSRF check for a state-changing request: header value must equal the
+// session's token (constant time).
+bool CsrfTokenValid(const AdminSession& session, const std::string& header_value);
+
+}  // namespace mailtee::admin
