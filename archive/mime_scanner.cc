@@ -132,8 +132,12 @@ void MimeScanner::StartEntity(const HeaderBlock& header, std::string_view defaul
     type.value = std::string(default_type);
   }
   pending_break_ = 0;
-  if (type.value.rfind("multipart/", 0) == 0 && !type.Param("boundary").empty() && frames_.size() < kMaxDepth) {
-    frames_.push_back(Frame{type.Param("boundary"), type.value == "multipart/digest"});
+  const std::string boundary = type.Param("boundary");
+  // A boundary longer than the line probe could never be recognised; past
+  // kMaxDepth the multipart is read as one opaque leaf.
+  if (type.value.rfind("multipart/", 0) == 0 && !boundary.empty() && boundary.size() + 4 <= kMaxBodyLineProbe &&
+      frames_.size() < kMaxDepth) {
+    frames_.push_back(Frame{boundary, type.value == "multipart/digest"});
     mode_ = Mode::kSkip;  // the preamble
     return;
   }

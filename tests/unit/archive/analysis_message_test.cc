@@ -271,6 +271,39 @@ TEST(MessageAnalyzer, TextPartsWithoutNameAreNotAttachmentsButNamedInlineAre) {
   EXPECT_EQ(s.attachments[0].size, 6u);
 }
 
+TEST(MessageAnalyzer, DigestPrefixBoundariesPaddingAndSinglePartAttachment) {
+  std::string digest =
+      "Content-Type: multipart/digest; boundary=\"b\"\r\n\r\n"
+      "--b  \t\r\n\r\nSubject: one\r\n\r\nx\r\n"          // boundary with transport padding
+      "--b\r\nContent-Type: multipart/mixed; boundary=b2\r\n\r\n"  // inner boundary starts like the outer
+      "--b2\r\nContent-Disposition: attachment; filename=in.txt\r\n\r\nabc\r\n--b2--\r\n"
+      "--b--\r\n";
+  MessageSummary d = Analyze(digest);
+  ASSERT_EQ(d.attachments.size(), 2u);
+  EXPECT_EQ(d.attachments[0].name, "one.eml");
+  EXPECT_EQ(d.attachments[0].type, "message/rfc822");
+  EXPECT_EQ(d.attachments[0].size, std::string("Subject: one\r\n\r\nx").size());
+  EXPECT_EQ(d.attachments[1].name, "in.txt");
+  EXPECT_EQ(d.attachments[1].size, 3u);
+
+  MessageSummary single = Analyze(
+      "Content-Type: application/pdf; name=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+      "JVBERi0x\r\nLjQ=\r\n");
+  ASSERT_EQ(single.attachments.size(), 1u);
+  EXPECT_EQ(single.attachments[0].name, "scan.pdf");
+  EXPECT_EQ(single.attachments[0].size, 8u);  // "%PDF-1.4"
+}
+
+TEST(MessageAnalyzer, QuotedPrintableLiteralsAndSoftBreakWithBlanks) {
+  std::string m =
+      "Content-Type: text/plain; name=q.txt\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\n"
+      "a=ZZb= \t\r\nc=3\r\nend";
+  MessageSummary s = Analyze(m);
+  ASSERT_EQ(s.attachments.size(), 1u);
+  // "a=ZZb" kept literally (5), soft break, "c=3" literal (3), CRLF (2), "end" (3)
+  EXPECT_EQ(s.attachments[0].size, 13u);
+}
+
 TEST(MessageAnalyzer, DeepNestingIsBounded) {
   std::string m = "Content-Type: multipart/mixed; boundary=d0\r\n\r\n";
   for (int i = 1; i <= 200; ++i)
