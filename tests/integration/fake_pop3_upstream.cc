@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/base64.h>
+#include <openssl/md5.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -168,6 +169,34 @@ void FakePop3Upstream::Serve(int fd) {
       conn.Write("+OK\r\n");
     } else if (verb == "PASS") {
       authed = user == mailbox_.user && arg == mailbox_.password;
+      conn.Write(authed ? "+OK logged in\r\n" : "-ERR [AUTH] invalid login\r\n");
+    } else if (verb == "APOP") {
+      // RFC 1939: digest = MD5(<timestamp from the greeting> + password), hex.
+      std::string stamp = options_.greeting.substr(options_.greeting.find('<'));
+      std::string secret = stamp + mailbox_.password;
+      uint8_t md[MD5_DIGEST_LENGTH];
+      MD5(reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), md);
+      char hex[2 * MD5_DIGEST_LENGTH + 1];
+      for (int i = 0; i < MD5_DIGEST_LENGTH; ++i) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+      authed = arg == mailbox_.user + " " + hex;
+      conn.Write(authed ? "+OK maildrop locked\r\n" : "-ERR [AUTH] permission denied\r\n");
+    } else if (verb == "AUTH" && Upper(arg) == "LOGIN") {
+      std::string user64, pass64;
+      conn.Write("+ VXNlcm5hbWU6\r\n");
+      if (!conn.ReadLine(&user64)) break;
+      if (user64 == "*") {
+        conn.Write("-ERR cancelled\r\n");
+        continue;
+      }
+      conn.Write("+ UGFzc3dvcmQ6\r\n");
+      if (!conn.ReadLine(&pass64)) break;
+      auto decode = [](const std::string& in) {
+        uint8_t out[512];
+        size_t len = 0;
+        if (!EVP_DecodeBase64(out, &len, sizeof out, reinterpret_cast<const uint8_t*>(in.data()), in.size())) return std::string();
+        return std::string(reinterpret_cast<char*>(out), len);
+      };
+      authed = decode(user64) == mailbox_.user && decode(pass64) == mailbox_.password;
       conn.Write(authed ? "+OK logged in\r\n" : "-ERR [AUTH] invalid login\r\n");
     } else if (verb == "AUTH" && Upper(arg).rfind("PLAIN", 0) == 0) {
       std::string response = arg.size() > 6 ? arg.substr(6) : "";

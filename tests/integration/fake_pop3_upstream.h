@@ -1,7 +1,7 @@
 // FakePop3Upstream: a scripted POP3 provider on 127.0.0.1, port 0, for the
 // POP3 proxy's integration tests (after Envoy's fake_upstream.h). Blocking
-// sockets, one thread per connection; plays a mailbox with USER/PASS,
-// AUTH PLAIN, STAT, LIST, UIDL, RETR, TOP, DELE, NOOP, RSET, CAPA, STLS, QUIT.
+// sockets, one thread per connection; plays a mailbox with USER/PASS, APOP,
+// AUTH PLAIN, AUTH LOGIN, STAT, LIST, UIDL, RETR, TOP, DELE, NOOP, RSET, CAPA, STLS, QUIT.
 // Every command line it receives is recorded so tests can assert what reached
 // the provider (and what must not have).
 #pragma once

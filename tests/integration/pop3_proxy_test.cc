@@ -2,6 +2,7 @@
 // test client and a scripted provider, with a real ArchiveStore behind a
 // recording sink.
 #include <gtest/gtest.h>
+#include <openssl/md5.h>
 
 #include <string>
 
@@ -410,6 +411,70 @@ TEST(Pop3Proxy, SlowClientPausesTheProviderAndStillGetsEveryByte) {
                      FakePop3Upstream::Stuffed(mb.messages[0]));
   ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }, std::chrono::seconds(30)));
   EXPECT_EQ(h.sink().entries()[0].bytes, mb.messages[0]);
+}
+
+}  // namespace
+}  // namespace mailtee::testing
+
+namespace mailtee::testing {
+namespace {
+
+TEST(Pop3Proxy, ApopWorksBecauseTheBannerIsRelayedVerbatim) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(1);
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  std::string greeting = c.ReadLine();
+  std::string stamp = greeting.substr(greeting.find('<'), greeting.find('>') - greeting.find('<') + 1);
+  std::string secret = stamp + "secret";
+  uint8_t md[MD5_DIGEST_LENGTH];
+  MD5(reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), md);
+  char hex[2 * MD5_DIGEST_LENGTH + 1];
+  for (int i = 0; i < MD5_DIGEST_LENGTH; ++i) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  c.Send("APOP alice " + std::string(hex) + "\r\n");
+  EXPECT_EQ(c.ReadLine(), "+OK maildrop locked\r\n");
+  c.Send("RETR 1\r\n");
+  c.ReadMultiLine();
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
+  EXPECT_EQ(h.sink().entries()[0].context.user, "alice");
+  EXPECT_EQ(h.LogText("pop3").find(hex), std::string::npos) << "the APOP digest is not logged";
+}
+
+TEST(Pop3Proxy, AuthLoginTakesTheUserFromTheFirstResponse) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(1);
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  c.Send("AUTH LOGIN\r\n");
+  EXPECT_EQ(c.ReadLine(), "+ VXNlcm5hbWU6\r\n");
+  c.Send("YWxpY2U=\r\n");  // alice
+  EXPECT_EQ(c.ReadLine(), "+ UGFzc3dvcmQ6\r\n");
+  c.Send("c2VjcmV0\r\n");  // secret
+  EXPECT_EQ(c.ReadLine(), "+OK logged in\r\n");
+  c.Send("RETR 1\r\n");
+  c.ReadMultiLine();
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
+  EXPECT_EQ(h.sink().entries()[0].context.user, "alice");
+  EXPECT_EQ(h.LogText("pop3").find("c2VjcmV0"), std::string::npos);
+}
+
+TEST(Pop3Proxy, CancelledSaslExchangeGivesNoLogin) {
+  FakePop3Upstream upstream(ThreeMessages(), {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  c.Send("AUTH LOGIN\r\n");
+  EXPECT_EQ(c.ReadLine(), "+ VXNlcm5hbWU6\r\n");
+  c.Send("*\r\n");
+  EXPECT_EQ(c.ReadLine(), "-ERR cancelled\r\n");
+  c.Send("STAT\r\n");  // back in command mode: relayed as a command
+  EXPECT_EQ(c.ReadLine(), "-ERR not logged in\r\n");
 }
 
 }  // namespace
