@@ -66,6 +66,20 @@ std::vector<std::string> FilterCapabilities(std::string_view body, const CapaPol
   return out;
 }
 
+bool HasCapability(std::string_view body, std::string_view tag) {
+  std::string wanted = Upper(tag);
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t lf = body.find('\n', pos);
+    std::string_view line = body.substr(pos, lf == std::string_view::npos ? std::string_view::npos : lf - pos);
+    pos = lf == std::string_view::npos ? body.size() : lf + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::vector<std::string> words = Words(line);
+    if (!words.empty() && Upper(words[0]) == wanted) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> FallbackCapabilities(const CapaPolicy& policy) {
   std::vector<std::string> out;
   if (policy.allow_login) out.emplace_back("USER");

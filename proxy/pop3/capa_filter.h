@@ -26,6 +26,9 @@ struct CapaPolicy {
 // (CRLF lines). Returns the capability lines to send, without line ends.
 std::vector<std::string> FilterCapabilities(std::string_view provider_body, const CapaPolicy& policy);
 
+// True when the CAPA body lists tag (case-insensitive), e.g. "UIDL".
+bool HasCapability(std::string_view provider_body, std::string_view tag);
+
 // The answer when the provider has no CAPA (it said -ERR): what mailtee itself can vouch for.
 std::vector<std::string> FallbackCapabilities(const CapaPolicy& policy);
 

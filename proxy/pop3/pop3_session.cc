@@ -289,6 +289,12 @@ void Pop3Session::HandleLine(const std::string& line) {
       quit_requested_ = true;
       TryQuit();
       return;
+    case Verb::kRetr:
+      // The archive report carries the message's UIDL; clients that never ask
+      // UIDL get it looked up by mailtee just before their RETR.
+      if (!listing_.uid(command.number) && provider_uidl_ != ProviderUidl::kNo) LookUpUidl(command.number);
+      Relay(command, line, ShapeOf(command));
+      return;
     default:
       Relay(command, line, ShapeOf(command));
       return;
@@ -302,6 +308,19 @@ void Pop3Session::Relay(const Command& command, const std::string& line, Respons
   slots_.push_back(std::move(slot));
   framer_.Expect(shape);
   WriteUpstream(line + "\r\n");
+}
+
+void Pop3Session::LookUpUidl(uint32_t number) {
+  Slot slot;
+  slot.kind = SlotKind::kRelayed;
+  slot.internal = true;
+  slot.command.verb = Verb::kUidl;
+  slot.command.has_number = true;
+  slot.command.number = number;
+  slots_.push_back(std::move(slot));
+  framer_.Expect(ResponseShape::kSingleLine);
+  WriteUpstream("UIDL " + std::to_string(number) + "\r\n");
+  hold_upstream_writes_ = true;  // the RETR goes out after the answer
 }
 
 void Pop3Session::AnswerLocally(std::string reply) {
@@ -419,6 +438,11 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
   }
   if (slots_.empty()) return;  // not reached: the framer had an expectation
   const Command& command = slots_.front().command;
+  if (slots_.front().internal) {
+    forwarding_ = false;
+    if (kind == StatusKind::kOk && line.size() > 4) listing_.AddLine(MailboxListing::Kind::kUids, line.substr(4));
+    return;
+  }
   switch (command.verb) {
     case Verb::kCapa:
       forwarding_ = false;
@@ -508,11 +532,19 @@ void Pop3Session::OnComplete(StatusKind kind) {
   if (kind == StatusKind::kContinuation || slots_.empty()) return;  // AUTH goes on
   Slot slot = std::move(slots_.front());
   slots_.pop_front();
+  if (slot.internal) {
+    hold_upstream_writes_ = false;
+    std::string held;
+    held.swap(held_upstream_);
+    WriteUpstream(held);
+    return;
+  }
   const Command& command = slot.command;
   switch (command.verb) {
     case Verb::kCapa: {
       CapaPolicy policy{StlsOffered() && login_.empty(), LoginAllowed()};
       bool ok = current_kind_ == StatusKind::kOk;
+      if (ok) provider_uidl_ = HasCapability(capa_body_, "UIDL") ? ProviderUidl::kYes : ProviderUidl::kNo;
       WriteClient(FormatMultiLine(ok ? capa_status_ : "+OK Capability list follows",
                                   ok ? FilterCapabilities(capa_body_, policy) : FallbackCapabilities(policy)));
       capa_body_.clear();
@@ -629,7 +661,11 @@ void Pop3Session::WriteClient(std::string_view bytes) {
 }
 
 void Pop3Session::WriteUpstream(std::string_view bytes) {
-  if (upstream_ && !upstream_->closing()) upstream_->Write(bytes);
+  if (hold_upstream_writes_) {
+    held_upstream_.append(bytes);
+    return;
+  }
+  if (upstream_ && !upstream_->closing() && !bytes.empty()) upstream_->Write(bytes);
 }
 
 void Pop3Session::ArmTimer() {

@@ -60,7 +60,8 @@ class Pop3Session : private ResponseHandler {
   struct Slot {
     SlotKind kind = SlotKind::kRelayed;
     Command command;
-    std::string reply;  // local answers, without CRLF
+    std::string reply;     // local answers, without CRLF
+    bool internal = false; // mailtee's own "UIDL n" before a RETR: answer not forwarded
   };
   struct CommitJob;
 
@@ -75,6 +76,7 @@ class Pop3Session : private ResponseHandler {
   bool ParsingBlocked() const;
   void HandleLine(const std::string& line);
   void Relay(const Command& command, const std::string& line, ResponseShape shape);
+  void LookUpUidl(uint32_t number);
   void AnswerLocally(std::string reply);
   void FlushLocalSlots();
   void StartClientTls();
@@ -130,6 +132,12 @@ class Pop3Session : private ResponseHandler {
   ResponseFramer framer_;
   std::string greeting_;
   bool switch_upstream_tls_ = false;
+  // While mailtee's own UIDL lookup is in flight, the commands after it are
+  // queued here (bounded by kMaxCommandsInFlight lines): the lookup itself
+  // never makes the provider see pipelining the client did not do.
+  bool hold_upstream_writes_ = false;
+  std::string held_upstream_;
+  enum class ProviderUidl { kUnknown, kYes, kNo } provider_uidl_ = ProviderUidl::kUnknown;
   bool upstream_paused_ = false;
   bool forwarding_ = true;        // raw bytes of the current response go to the client
   StatusKind current_kind_ = StatusKind::kOk;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <openssl/md5.h>
 
+#include <algorithm>
 #include <string>
 
 #include "tests/integration/fake_pop3_upstream.h"
@@ -475,6 +476,72 @@ TEST(Pop3Proxy, CancelledSaslExchangeGivesNoLogin) {
   EXPECT_EQ(c.ReadLine(), "-ERR cancelled\r\n");
   c.Send("STAT\r\n");  // back in command mode: relayed as a command
   EXPECT_EQ(c.ReadLine(), "-ERR not logged in\r\n");
+}
+
+}  // namespace
+}  // namespace mailtee::testing
+
+namespace mailtee::testing {
+namespace {
+
+TEST(Pop3Proxy, UidlIsLookedUpForClientsThatNeverAskIt) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(2);
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  Login(c);
+  c.Send("RETR 2\r\nNOOP\r\n");
+  EXPECT_EQ(c.ReadMultiLine(), "+OK " + std::to_string(mb.messages[1].size()) + " octets\r\n" +
+                                   FakePop3Upstream::Stuffed(mb.messages[1]))
+      << "mailtee's own UIDL answer never reaches the client";
+  EXPECT_EQ(c.ReadLine(), "+OK\r\n");
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
+  EXPECT_EQ(h.sink().entries()[0].context.uidl, "uid-2");
+  auto cmds = upstream.commands();
+  auto uidl = std::find(cmds.begin(), cmds.end(), "UIDL 2");
+  auto retr = std::find(cmds.begin(), cmds.end(), "RETR 2");
+  ASSERT_NE(uidl, cmds.end());
+  EXPECT_LT(uidl, retr);
+}
+
+TEST(Pop3Proxy, UidlLookupStillHappensAfterCapaListsUidl) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(1);
+  FakePop3Upstream upstream(mb, {});
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  c.Send("CAPA\r\n");
+  c.ReadMultiLine();
+  Login(c);
+  c.Send("RETR 1\r\n");
+  c.ReadMultiLine();
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
+  EXPECT_EQ(h.sink().entries()[0].context.uidl, "uid-1");
+}
+
+TEST(Pop3Proxy, NoUidlLookupWhenTheProviderLacksUidl) {
+  FakeMailbox mb = ThreeMessages();
+  mb.messages.resize(1);
+  FakePop3Options opts;
+  opts.capa = "TOP\r\nUSER\r\n";
+  FakePop3Upstream upstream(mb, opts);
+  Pop3Harness h;
+  h.Start(Pop3Harness::MakeListener(upstream.port()));
+  Pop3TestClient c(h.port());
+  c.ReadLine();
+  c.Send("CAPA\r\n");
+  c.ReadMultiLine();
+  Login(c);
+  c.Send("RETR 1\r\n");
+  c.ReadMultiLine();
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
+  EXPECT_EQ(h.sink().entries()[0].context.uidl, "");
+  EXPECT_FALSE(upstream.received("UIDL 1"));
 }
 
 }  // namespace

@@ -30,6 +30,13 @@ TEST(Pop3CapaFilter, AfterTlsShowsUserAndIntersectedSasl) {
   EXPECT_EQ(none, std::vector<std::string>{"IMPLEMENTATION mailtee"});
 }
 
+TEST(Pop3CapaFilter, HasCapability) {
+  EXPECT_TRUE(HasCapability(kProviderCapa, "uidl"));
+  EXPECT_TRUE(HasCapability(kProviderCapa, "EXPIRE"));
+  EXPECT_FALSE(HasCapability(kProviderCapa, "UID"));
+  EXPECT_FALSE(HasCapability("TOP\r\nUSER\r\n", "UIDL"));
+}
+
 TEST(Pop3CapaFilter, FallbackAndFormatting) {
   auto lines = FallbackCapabilities({.offer_stls = true, .allow_login = false});
   EXPECT_EQ(lines, (std::vector<std::string>{"STLS", "IMPLEMENTATION mailtee"}));
