@@ -1,0 +1,52 @@
+#include "admin/daemon_admin.h"
+
+#include "admin/index_archive_query.h"
+#include "admin/local_client.h"
+#include "certs/tls_context.h"
+
+namespace mailtee::admin {
+
+Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const daemon::Daemon* daemon,
+                          archive::IndexingSink* index, archive::LogBook* log, const std::string& version,
+                          AdminSettings settings, std::unique_ptr<DaemonAdmin>* out) {
+  std::unique_ptr<DaemonAdmin> admin(new DaemonAdmin);
+  admin->config_ = config;
+  if (settings.storage_dir.empty()) settings.storage_dir = config.storage_dir;
+  if (settings.users_file.empty()) settings.users_file = config.storage_dir + "/admin-users.xml";
+  if (settings.socket_path.empty()) settings.socket_path = AdminSocketPath(config.storage_dir);
+  if (settings.version.empty()) settings.version = version;
+
+  std::string cert = config.tls ? config.tls->cert : "", key = config.tls ? config.tls->key : "";
+  if (!config.tls) {
+    Status s = certs::EnsureSelfSignedCertificate(config.storage_dir, &cert, &key);
+    if (!s.ok()) return s.WithContext("(admin console certificate)");
+  }
+  if (settings.cert_file.empty()) settings.cert_file = cert;
+  if (settings.https_enabled) {
+    bssl::UniquePtr<SSL_CTX> ctx;
+    Status s = certs::MakeServerContext(cert, key, &ctx);
+    if (!s.ok()) return s.WithContext("(admin console certificate)");
+    admin->tls_ = ctx.release();
+  }
+
+  admin->status_ = std::make_unique<DaemonStatusSource>(daemon);
+  if (index) admin->archive_ = std::make_unique<IndexArchiveQuery>(index->index(), index->storage_dir());
+  AdminServices services;
+  services.status = admin->status_.get();
+  services.archive = admin->archive_.get();
+  services.log = log;
+  services.config = &admin->config_;
+  services.metrics = &admin->metrics_;
+  admin->server_ = std::make_unique<AdminServer>(loop, settings, admin->tls_, services);
+  Status s = admin->server_->Start();
+  if (!s.ok()) return s;
+  *out = std::move(admin);
+  return Status::Ok();
+}
+
+DaemonAdmin::~DaemonAdmin() {
+  server_.reset();  // before the TLS context it uses
+  if (tls_) SSL_CTX_free(tls_);
+}
+
+}  // namespace mailtee::admin
