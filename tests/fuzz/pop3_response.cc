@@ -37,6 +37,7 @@ struct Checker : mailtee::pop3::ResponseHandler {
     if (body.size() > response_raw.size()) __builtin_trap();
     // The CAPA filter must cope with any body.
     (void)mailtee::pop3::FilterCapabilities(body, {true, false});
+    (void)mailtee::pop3::HasCapability(body, "UIDL");
   }
 };
 
