@@ -17,7 +17,8 @@ namespace mailtee::archive {
 namespace {
 
 constexpr LogKind kAllKinds[] = {LogKind::kConnections, LogKind::kReceived, LogKind::kRelayed, LogKind::kFailed,
-                                 LogKind::kPop3,        LogKind::kTranscript, LogKind::kSystem};
+                                 LogKind::kPop3,        LogKind::kTranscript, LogKind::kSystem,
+                                 LogKind::kAdmin,       LogKind::kApproval};
 constexpr int kKindCount = sizeof(kAllKinds) / sizeof(kAllKinds[0]);
 
 // "YYYYMMDD.log" -> true
@@ -52,6 +53,8 @@ const char* LogKindName(LogKind kind) {
     case LogKind::kPop3: return "pop3";
     case LogKind::kTranscript: return "transcript";
     case LogKind::kSystem: return "system";
+    case LogKind::kAdmin: return "admin";
+    case LogKind::kApproval: return "approval";
   }
   return "system";
 }

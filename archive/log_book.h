@@ -15,8 +15,8 @@
 
 namespace mailtee::archive {
 
-enum class LogKind { kConnections, kReceived, kRelayed, kFailed, kPop3, kTranscript, kSystem };
-const char* LogKindName(LogKind kind);   // "connections", "received", ...
+enum class LogKind { kConnections, kReceived, kRelayed, kFailed, kPop3, kTranscript, kSystem, kAdmin, kApproval };
+const char* LogKindName(LogKind kind);   // "connections", "received", ..., "admin", "approval"
 
 class LogBook {
  public:

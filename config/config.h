@@ -11,7 +11,9 @@ namespace mailtee::config {
 
 enum class Protocol { kSmtp, kPop3 };
 enum class TlsMode { kNone, kStartTls, kImplicit };   // starttls = STLS for POP3
-enum class AuthMode { kPassthrough, kAccount };
+// kNone: mailtee relays without authenticating upstream (providers that
+// authorize by source IP, LAN relays); like kAccount it requires <allow>.
+enum class AuthMode { kPassthrough, kAccount, kNone };
 enum class BareNewline { kReject, kNormalize };
 
 const char* ToString(Protocol p);
@@ -83,12 +85,24 @@ struct LogSettings {
   bool transcripts = false;       // opt-in detailed session transcripts (passwords masked)
 };
 
+// <admin>: the HTTPS console + JSON API. Absent: console off (the local
+// root-only socket <storage>/admin.sock still serves the CLI).
+struct AdminConsole {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  uint16_t port = 8443;
+  std::string users_file;         // empty: <storage>/admin-users.xml
+  std::string public_url;         // origin browsers use; links in approval mails
+  int line = 0;
+};
+
 struct Config {
   std::string source;             // file name (or "<embedded default>") for messages
   std::string storage_dir = "/var/lib/mailtee";
   std::optional<TlsFiles> tls;    // absent: self-signed cert generated into storage_dir
   LogSettings logs;
   std::vector<Listener> listeners;
+  std::optional<AdminConsole> admin;
 };
 
 }  // namespace mailtee::config

@@ -31,7 +31,8 @@ const EnumValue<Protocol> kProtocols[] = {{"smtp", Protocol::kSmtp}, {"pop3", Pr
 const EnumValue<TlsMode> kTlsModes[] = {
     {"none", TlsMode::kNone}, {"starttls", TlsMode::kStartTls}, {"implicit", TlsMode::kImplicit}};
 const EnumValue<AuthMode> kAuthModes[] = {{"passthrough", AuthMode::kPassthrough},
-                                          {"account", AuthMode::kAccount}};
+                                          {"account", AuthMode::kAccount},
+                                          {"none", AuthMode::kNone}};
 const EnumValue<BareNewline> kBareNewline[] = {{"reject", BareNewline::kReject},
                                                {"normalize", BareNewline::kNormalize}};
 const EnumValue<bool> kBooleans[] = {{"true", true}, {"false", false}, {"yes", true},
@@ -149,6 +150,8 @@ class Loader {
     for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
       ParseListener(e);
     }
+    // After the listeners, so a port clash with one of them is caught.
+    if (const XMLElement* e = Single(root, "admin")) ParseAdmin(e);
     if (result_.config.listeners.empty()) {
       Error(root, "no <listener> is configured", "add at least one <listener> (see config/example.xml)");
     }
@@ -345,6 +348,38 @@ class Loader {
     }
   }
 
+  void ParseAdmin(const XMLElement* e) {
+    AdminConsole admin;
+    admin.line = e->GetLineNum();
+    Enum(e, "enabled", kBooleans, &admin.enabled);
+    if (auto address = Attr(e, "address", false)) admin.address = *address;
+    bool loopback = false;
+    if (!IsIpLiteral(admin.address, &loopback)) {
+      Error(e, "admin address '" + admin.address + "' is not an IP address",
+            "use an IP literal such as 127.0.0.1 or 0.0.0.0");
+    }
+    int64_t port;
+    if (Integer(e, "port", 1, 65535, &port)) admin.port = static_cast<uint16_t>(port);
+    if (auto users = Attr(e, "users-file", false); users && !users->empty()) admin.users_file = Resolve(*users);
+    if (auto url = Attr(e, "public-url", false)) {
+      admin.public_url = *url;
+      if (url->rfind("https://", 0) != 0) {
+        Error(e, "public-url must start with https://", "e.g. public-url=\"https://mailtee.company.example:8443\"");
+      }
+    }
+    if (admin.enabled && !loopback && admin.public_url.empty()) {
+      Warn(e, "the admin console listens on " + admin.address + " without public-url",
+           "set public-url to the address browsers use, so links and origin checks match");
+    }
+    for (const Listener& l : result_.config.listeners) {
+      if (l.port == admin.port && l.address == admin.address) {
+        Error(e, "admin console port " + std::to_string(admin.port) + " is taken by listener '" + l.name + "'",
+              "choose another port");
+      }
+    }
+    result_.config.admin = admin;
+  }
+
   void ParseListener(const XMLElement* e) {
     Listener l;
     l.line = e->GetLineNum();
@@ -414,9 +449,14 @@ class Loader {
                                                          : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
-    if (l.auth.mode == AuthMode::kAccount && e->FirstChildElement("allow") == nullptr) {
-      Error(e, "listener '" + l.name + "' uses auth mode=\"account\" without <allow>: mailtee would be an open relay",
+    if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
+      const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
+      Error(e, "listener '" + l.name + "' uses auth mode=\"" + mode + "\" without <allow>: mailtee would be an open relay",
             "add <allow network=\"...\"/> for the LAN devices that need it");
+    }
+    if (l.auth.mode == AuthMode::kNone && l.protocol == Protocol::kPop3) {
+      Error(e, "auth mode=\"none\" applies to SMTP listeners only: a POP3 mailbox needs a login",
+            "use mode=\"passthrough\" on this POP3 listener");
     }
     if (const XMLElement* t = Single(e, "timeouts")) {
       Seconds(t, "greeting", &l.timeouts.greeting);
@@ -489,6 +529,13 @@ class Loader {
     if (auth->mode == AuthMode::kPassthrough) {
       if (user || password || password_file) {
         Warn(e, "user/password are ignored with mode=\"passthrough\" (clients log in themselves)",
+             "remove them, or use mode=\"account\"");
+      }
+      return;
+    }
+    if (auth->mode == AuthMode::kNone) {
+      if (user || password || password_file) {
+        Warn(e, "user/password are ignored with mode=\"none\" (mailtee does not log in to the provider)",
              "remove them, or use mode=\"account\"");
       }
       return;

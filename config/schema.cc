@@ -8,7 +8,8 @@ namespace {
 // Adding a config element: one row here, one parse function in loader.cc.
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
-      {"mailtee", {}, {"storage", "tls", "logs", "listener"}},
+      {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin"}},
+      {"admin", {"enabled", "address", "port", "users-file", "public-url"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},
       {"logs", {"retention-days", "transcripts"}, {}},

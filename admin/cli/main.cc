@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "admin/cli/admin_commands.h"
 #include "admin/cli/archive_command.h"
 #include "admin/cli/commands.h"
 
@@ -18,6 +19,10 @@ void PrintUsage(FILE* out) {
       "  check-config FILE        validate a config file; prints FILE:LINE: problems, exit 1 on error\n"
       "  archive SUBCOMMAND       search|show|verify|reindex|stats|export|purge the archive\n"
       "                           (mailtee archive --help for details)\n"
+      "  status [--config F|--storage D] [--json]\n"
+      "                           ask the running daemon for listeners, sessions, certificate expiry\n"
+      "  admin add-user NAME [--password-stdin] [--config F]\n"
+      "                           create or reset an admin console account\n"
       "  version                  print the version and the TLS library\n"
       "\n"
       "See docs/operator-guide.md and config/example.xml.\n",
@@ -36,6 +41,8 @@ int main(int argc, char** argv) {
   if (command == "run") return mailtee::cli::RunDaemon(args);
   if (command == "check-config") return mailtee::cli::CheckConfig(args);
   if (command == "archive") return mailtee::cli::ArchiveCommand(args);
+  if (command == "status") return mailtee::cli::StatusCommand(args);
+  if (command == "admin") return mailtee::cli::AdminCommand(args);
   if (command == "version" || command == "--version") return mailtee::cli::PrintVersion(args);
   if (command == "help" || command == "--help" || command == "-h") {
     PrintUsage(stdout);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "admin/cli/commands.h"
+#include "admin/daemon_admin.h"
 #include "archive/archive_store.h"
 #include "archive/env.h"
 #include "archive/index_sink.h"
@@ -28,6 +29,7 @@ namespace {
 struct RunState {
   uv_loop_t* loop = nullptr;
   daemon::Daemon* daemon = nullptr;
+  admin::DaemonAdmin* console = nullptr;
   archive::LogBook* log = nullptr;
   uv_signal_t sigterm{}, sigint{};
   uv_timer_t prune_timer{};
@@ -50,6 +52,7 @@ void OnSignal(uv_signal_t* handle, int signum) {
   state->log->Write(archive::LogKind::kSystem,
                     std::string("received ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT") +
                         ": draining sessions (send again to exit at once)");
+  if (state->console) state->console->Stop(nullptr);
   state->daemon->Stop([state] {
     state->log->Write(archive::LogKind::kSystem, "all sessions finished; stopped");
     CloseLoopHandles(state);
@@ -144,9 +147,27 @@ int RunDaemon(const Args& args) {
   }
   log.Write(archive::LogKind::kSystem, ready);
 
+  // The admin console (HTTPS, when <admin> is configured) and the root-only
+  // local socket the CLI uses. Mail keeps flowing if it cannot start.
+  admin::AdminSettings admin_settings;
+  admin_settings.https_enabled = config.admin.has_value() && config.admin->enabled;
+  if (config.admin) {
+    admin_settings.address = config.admin->address;
+    admin_settings.port = config.admin->port;
+    admin_settings.users_file = config.admin->users_file;
+    admin_settings.public_url = config.admin->public_url;
+  }
+  std::unique_ptr<admin::DaemonAdmin> console;
+  s = admin::DaemonAdmin::Start(loop, config, &daemon, index.get(), &log, MAILTEE_VERSION, admin_settings,
+                                &console);
+  if (!s.ok()) {
+    log.Write(archive::LogKind::kSystem, "WARNING: admin console not started: " + s.ToString());
+  }
+
   RunState state;
   state.loop = loop;
   state.daemon = &daemon;
+  state.console = console.get();
   state.log = &log;
   uv_signal_init(loop, &state.sigterm);
   uv_signal_init(loop, &state.sigint);
