@@ -100,7 +100,8 @@ std::string HeldMessageToJson(const HeldMessage& h) {
          {"expires_at", h.expires_at},
          {"escalated", h.escalated},
          {"relay_result", h.relay_result},
-         {"relay_attempts", h.relay_attempts}};
+         {"relay_attempts", h.relay_attempts},
+         {"outcome_notified", h.outcome_notified}};
   // Subjects arrive decoded but may still hold invalid UTF-8: replace, never throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -132,6 +133,7 @@ bool HeldMessageFromJson(const std::string& text, HeldMessage* h) {
     h->escalated = j.value("escalated", false);
     h->relay_result = j.value("relay_result", "");
     h->relay_attempts = j.value("relay_attempts", 0);
+    h->outcome_notified = j.value("outcome_notified", false);
   } catch (const json::exception&) {
     return false;  // a field of the wrong type: a corrupt record
   }

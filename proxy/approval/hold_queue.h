@@ -59,6 +59,7 @@ struct HeldMessage {
   bool escalated = false;
   std::string relay_result;   // provider's reply to the release, or the last relay error
   int relay_attempts = 0;
+  bool outcome_notified = false;  // the sender/approvers heard the final outcome (sent by the daemon)
 
   int Approvals() const;
   bool DecidedBy(const std::string& approver) const;

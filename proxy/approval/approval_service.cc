@@ -1,0 +1,474 @@
+#include "proxy/approval/approval_service.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "proxy/approval/address_pattern.h"
+#include "proxy/approval/hold_screen.h"
+#include "proxy/approval/mail_command.h"
+#include "proxy/approval/rules.h"
+
+namespace mailtee::approval {
+namespace {
+
+std::string Join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
+  return s;
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+Status ApprovalService::Create(ServiceOptions options, std::unique_ptr<ApprovalService>* out) {
+  if (options.loop == nullptr || options.config == nullptr) return Status::Error("approval service needs a loop and a config");
+  std::string secret;
+  Status s = LoadOrCreateSecret(options.config->secret_file, &secret);
+  if (!s.ok()) return s;
+  std::unique_ptr<HoldQueue> queue;
+  s = HoldQueue::Open(options.storage_dir, &queue);
+  if (!s.ok()) return s;
+  out->reset(new ApprovalService(std::move(options), std::move(queue), std::make_unique<TokenSigner>(secret)));
+  return Status::Ok();
+}
+
+ApprovalService::ApprovalService(ServiceOptions options, std::unique_ptr<HoldQueue> queue,
+                                 std::unique_ptr<TokenSigner> signer)
+    : options_(std::move(options)),
+      config_(*options_.config),
+      queue_(std::move(queue)),
+      signer_(std::move(signer)),
+      notices_(config_),
+      sweep_(options_.loop),
+      alive_(std::make_shared<bool>(true)) {}
+
+ApprovalService::~ApprovalService() { *alive_ = false; }
+
+int64_t ApprovalService::Now() const {
+  const auto t = options_.clock ? options_.clock() : std::chrono::system_clock::now();
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+void ApprovalService::Start() {
+  // Copies of messages whose hold was never recorded (crash before Persist).
+  const std::string dir = options_.storage_dir + "/holds";
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.rfind("tmp-", 0) == 0) unlink((dir + "/" + name).c_str());
+    }
+    closedir(d);
+  }
+  Sweep();
+  sweep_.Start(options_.sweep_interval_ms, [this] { Sweep(); }, options_.sweep_interval_ms);
+}
+
+void ApprovalService::Stop() { sweep_.Stop(); }
+
+void ApprovalService::Log(const std::string& event, const HeldMessage* h, const std::string& actor,
+                          const std::string& behalf, const std::string& ip, const std::string& via,
+                          const std::string& reason) {
+  if (options_.log == nullptr) return;
+  ApprovalEvent e;
+  e.event = event;
+  e.actor = actor;
+  e.on_behalf_of = behalf;
+  e.client_ip = ip;
+  e.via = via;
+  e.reason = reason;
+  if (h) {
+    e.held_id = h->id;
+    e.sender = h->sender;
+    e.recipients = h->recipients;
+    e.subject = h->subject;
+  }
+  options_.log->Write(e);
+}
+
+bool ApprovalService::IsApprovalAddress(std::string_view rcpt) const {
+  return config_.enabled && NormalizeAddress(rcpt) == config_.address;
+}
+
+std::unique_ptr<smtp::HoldScreen> ApprovalService::Screen(const smtp::HoldEnvelope& envelope) {
+  if (!config_.enabled) return nullptr;
+  std::vector<std::string> rcpts;
+  for (const std::string& r : envelope.recipients) rcpts.push_back(NormalizeAddress(r));
+  const EnvelopeOutlook outlook = PreviewEnvelope(config_, NormalizeAddress(envelope.envelope_from), rcpts);
+  if (outlook == EnvelopeOutlook::kPass) return nullptr;
+  return std::make_unique<HoldScreenImpl>(this, envelope, outlook == EnvelopeOutlook::kHold);
+}
+
+// ---- notices -----------------------------------------------------------------
+
+void ApprovalService::Send(OutgoingMail mail, const std::string& held_id) {
+  const RelayAccount* account = config_.RelayAccountFor(mail.envelope_from);
+  RelayTarget target = options_.relay;
+  if (account) {
+    target.user = account->user;
+    target.password = account->password;
+  }
+  const std::string subject = mail.subject;
+  const std::string to = Join(mail.envelope_to, ",");
+  RelayMessage m{mail.envelope_from, mail.envelope_to, std::move(mail.head), std::move(mail.attachment_path),
+                 std::move(mail.tail)};
+  std::weak_ptr<bool> alive = alive_;
+  RelayMessageUpstream(options_.loop, target, std::move(m), [this, alive, held_id, subject, to](const RelayResult& r) {
+    if (alive.expired() || r.status.ok()) return;
+    ApprovalEvent e;
+    e.event = "notice-failed";
+    e.held_id = held_id;
+    e.recipients = {to};
+    e.subject = subject;
+    e.reason = r.status.message();
+    if (options_.log) options_.log->Write(e);
+  });
+}
+
+void ApprovalService::SendRequests(const HeldMessage& h, const std::vector<std::string>& approvers) {
+  for (const std::string& approver : approvers) {
+    std::string to = approver, behalf;
+    Delegation d;
+    bool found = false;
+    if (queue_->GetDelegation(approver, &d, &found).ok() && found && d.ActiveAt(Now())) {
+      to = d.proxy;
+      behalf = approver;
+    }
+    TokenClaims approve{h.id, to, TokenAction::kApprove, h.expires_at};
+    TokenClaims reject{h.id, to, TokenAction::kReject, h.expires_at};
+    Send(notices_.ApprovalRequest(h, to, behalf, signer_->Issue(approve), signer_->Issue(reject),
+                                  queue_->MessagePath(h.id)),
+         h.id);
+  }
+}
+
+void ApprovalService::OnHeld(const HeldMessage& h) {
+  Log("held", &h, h.user, "", h.client_ip, "smtp", h.rule + (h.reason.empty() ? "" : " — " + h.reason));
+  SendRequests(h, h.approvers);
+  Send(notices_.HeldNotice(h), h.id);
+}
+
+std::vector<std::string> ApprovalService::OthersThan(const HeldMessage& h, const std::string& actor) const {
+  std::vector<std::string> out;
+  for (const std::string& a : h.approvers) {
+    if (a != actor) out.push_back(a);
+  }
+  return out;
+}
+
+// ---- decisions -----------------------------------------------------------------
+
+ActionResult ApprovalService::PeekToken(const std::string& token) {
+  ActionResult r;
+  TokenClaims claims;
+  r.status = signer_->Verify(token, std::chrono::system_clock::time_point(std::chrono::seconds(Now())), &claims);
+  if (!r.status.ok()) return r;
+  if (queue_->TokenUsed(TokenSigner::Fingerprint(token))) {
+    r.status = Status::Error("token already used");
+    return r;
+  }
+  bool found = false;
+  r.status = queue_->Get(claims.held_id, &r.held, &found);
+  if (r.status.ok() && !found) r.status = Status::Error("no held message " + claims.held_id);
+  if (r.status.ok() && r.held.state != HoldState::kPending) {
+    r.status = Status::Error("held message " + claims.held_id + " is already " + ToString(r.held.state));
+  }
+  if (r.status.ok()) r.message = std::string(ToString(claims.action)) + " " + claims.held_id + " as " + claims.approver;
+  return r;
+}
+
+ActionResult ApprovalService::ActWithToken(const std::string& token, const std::string& client_ip,
+                                           const std::string& via, const std::string& reason,
+                                           const std::string& authenticated_actor) {
+  ActionResult r;
+  TokenClaims claims;
+  r.status = signer_->Verify(token, std::chrono::system_clock::time_point(std::chrono::seconds(Now())), &claims);
+  const std::string actor = authenticated_actor.empty() ? claims.approver : NormalizeAddress(authenticated_actor);
+  if (r.status.ok() && !authenticated_actor.empty() && actor != claims.approver) {
+    r.status = Status::Error("the token belongs to " + claims.approver + ", not to " + actor);
+  }
+  bool found = false;
+  if (r.status.ok()) r.status = queue_->Get(claims.held_id, &r.held, &found);
+  if (r.status.ok() && !found) r.status = Status::Error("no held message " + claims.held_id);
+  std::string behalf;
+  if (r.status.ok()) r.status = queue_->Authorize(r.held, actor, Now(), &behalf);
+  if (r.status.ok()) {
+    Decision d{actor, behalf, ToString(claims.action), Now(), client_ip, via, reason};
+    r.status = queue_->Decide(claims.held_id, d, TokenSigner::Fingerprint(token), &r.held);
+  }
+  if (!r.status.ok()) {
+    Log("refused", found ? &r.held : nullptr, actor.empty() ? authenticated_actor : actor, "", client_ip, via,
+        r.status.message());
+    return r;
+  }
+  Log(ToString(claims.action), &r.held, actor, behalf, client_ip, via, reason);
+  r.message = std::string(claims.action == TokenAction::kApprove ? "approved " : "rejected ") + r.held.id;
+  if (r.held.state == HoldState::kPending) {
+    r.message += " (" + std::to_string(r.held.Approvals()) + " of " + std::to_string(r.held.quorum) + " approvals)";
+  }
+  Advance(r.held.id);
+  return r;
+}
+
+ActionResult ApprovalService::Withdraw(const std::string& held_id, const std::string& actor_raw,
+                                       const std::string& client_ip, const std::string& via) {
+  ActionResult r;
+  const std::string actor = NormalizeAddress(actor_raw);
+  bool found = false;
+  r.status = queue_->Get(held_id, &r.held, &found);
+  if (r.status.ok() && !found) r.status = Status::Error("no held message " + held_id);
+  if (r.status.ok() && actor != r.held.sender && actor != NormalizeAddress(r.held.user)) {
+    r.status = Status::Error(actor + " is not the sender of " + held_id);
+  }
+  if (r.status.ok()) {
+    r.status = queue_->Decide(held_id, Decision{actor, "", "withdraw", Now(), client_ip, via, ""}, "", &r.held);
+  }
+  if (!r.status.ok()) {
+    Log("refused", found ? &r.held : nullptr, actor, "", client_ip, via, r.status.message());
+    return r;
+  }
+  Log("withdraw", &r.held, actor, "", client_ip, via, "");
+  r.message = "withdrew " + held_id;
+  Advance(held_id);
+  return r;
+}
+
+// ---- moving holds forward ------------------------------------------------------
+
+void ApprovalService::Sweep() {
+  std::vector<HeldMessage> all;
+  if (!queue_->List(&all).ok()) return;
+  for (const HeldMessage& h : all) {
+    if (h.state == HoldState::kPending && h.expires_at > Now()) continue;
+    if (h.state != HoldState::kPending && h.state != HoldState::kApproved && h.outcome_notified) continue;
+    Advance(h.id);
+  }
+}
+
+void ApprovalService::Advance(const std::string& id) {
+  HeldMessage h;
+  bool found = false;
+  if (!queue_->Get(id, &h, &found).ok() || !found) return;
+  switch (h.state) {
+    case HoldState::kPending:
+      if (h.expires_at <= Now()) Expire(h);
+      return;
+    case HoldState::kApproved:
+      if (h.relay_attempts < options_.max_relay_attempts) Release(h);
+      return;
+    default:
+      if (!h.outcome_notified) Notify(h);
+      return;
+  }
+}
+
+void ApprovalService::Expire(const HeldMessage& held) {
+  const Decision note{"mailtee", "", "expire", Now(), "", "timer", ""};
+  HeldMessage h = held;
+  if (config_.on_expire == OnExpire::kEscalate && !h.escalated) {
+    h.escalated = true;
+    std::vector<std::string> added;
+    for (const std::string& a : config_.escalate_to) {
+      if (!Contains(h.approvers, a)) {
+        h.approvers.push_back(a);
+        added.push_back(a);
+      }
+    }
+    h.expires_at = Now() + int64_t{3600} * config_.expire_hours;
+    h.decisions.push_back(Decision{"mailtee", "", "escalate", Now(), "", "timer", Join(added, ",")});
+    if (!queue_->Put(h).ok()) return;
+    Log("escalate", &h, "mailtee", "", "", "timer", Join(added, ","));
+    SendRequests(h, added.empty() ? config_.escalate_to : added);
+    Send(notices_.OutcomeNotice(h, OutcomeKind::kEscalated, {h.sender}), h.id);
+    return;
+  }
+  if (config_.on_expire == OnExpire::kRelease) {
+    const Decision release{"mailtee", "", "release", Now(), "", "timer", "deadline passed"};
+    if (!queue_->Transition(h.id, HoldState::kPending, HoldState::kApproved, &release, "", &h).ok()) return;
+    Log("release", &h, "mailtee", "", "", "timer", "deadline passed");
+    Release(h);
+    return;
+  }
+  if (!queue_->Transition(h.id, HoldState::kPending, HoldState::kExpired, &note, "", &h).ok()) return;
+  Log("expire", &h, "mailtee", "", "", "timer", "");
+  Notify(h);
+}
+
+void ApprovalService::Release(const HeldMessage& held) {
+  if (in_flight_.count(held.id)) return;
+  const RelayAccount* account = config_.RelayAccountFor(held.sender);
+  RelayTarget target = options_.relay;
+  if (account) {
+    target.user = account->user;
+    target.password = account->password;
+  }
+  in_flight_.insert(held.id);
+  HeldMessage counted = held;
+  counted.relay_attempts++;
+  queue_->Put(counted);  // an attempt that crashes mid-way still counts
+  RelayMessage m{held.sender, held.recipients, "", queue_->MessagePath(held.id), ""};
+  std::weak_ptr<bool> alive = alive_;
+  const std::string id = held.id;
+  RelayMessageUpstream(options_.loop, target, std::move(m), [this, alive, id](const RelayResult& r) {
+    if (alive.expired()) return;
+    in_flight_.erase(id);
+    HeldMessage h;
+    bool found = false;
+    if (!queue_->Get(id, &h, &found).ok() || !found) return;
+    if (r.status.ok()) {
+      std::string result = std::to_string(r.code) + " " + r.reply;
+      if (!r.refused_recipients.empty()) result += " (refused: " + Join(r.refused_recipients, ",") + ")";
+      if (!queue_->Transition(id, HoldState::kApproved, HoldState::kRelayed, nullptr, result, &h).ok()) return;
+      Log("relayed", &h, "mailtee", "", "", "smtp", result);
+      Notify(h);
+      return;
+    }
+    h.relay_result = r.status.message();
+    Log("relay-failed", &h, "mailtee", "", "", "smtp", r.status.message());
+    if (r.permanent || h.relay_attempts >= options_.max_relay_attempts) {
+      h.relay_attempts = options_.max_relay_attempts;  // stop retrying; an admin must act
+      queue_->Put(h);
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kRelayFailed, {h.sender}), h.id);
+    } else {
+      queue_->Put(h);  // retried by the next sweep
+    }
+  });
+}
+
+void ApprovalService::Notify(const HeldMessage& held) {
+  HeldMessage h = held;
+  std::string last_actor;
+  for (auto it = h.decisions.rbegin(); it != h.decisions.rend(); ++it) {
+    if (it->action == "approve" || it->action == "reject") {
+      last_actor = it->on_behalf_of.empty() ? it->approver : it->on_behalf_of;
+      break;
+    }
+  }
+  std::vector<std::string> everyone = h.approvers;
+  switch (h.state) {
+    case HoldState::kRelayed:
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kApproved, {h.sender}), h.id);
+      if (!OthersThan(h, last_actor).empty()) {
+        Send(notices_.OutcomeNotice(h, OutcomeKind::kApproved, OthersThan(h, last_actor)), h.id);
+      }
+      break;
+    case HoldState::kRejected:
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kRejected, {h.sender}), h.id);
+      if (!OthersThan(h, last_actor).empty()) {
+        Send(notices_.OutcomeNotice(h, OutcomeKind::kRejected, OthersThan(h, last_actor)), h.id);
+      }
+      break;
+    case HoldState::kExpired:
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kExpired, {h.sender}), h.id);
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kExpired, everyone), h.id);
+      break;
+    case HoldState::kWithdrawn:
+      Send(notices_.OutcomeNotice(h, OutcomeKind::kWithdrawn, everyone), h.id);
+      break;
+    default: return;
+  }
+  h.outcome_notified = true;
+  queue_->Put(h);
+}
+
+// ---- mail commands ---------------------------------------------------------------
+
+std::string ApprovalService::HandleMailCommand(const smtp::HoldEnvelope& env, std::string_view message) {
+  const std::string actor = NormalizeAddress(env.login);
+  if (actor.empty() || !IsPlainAddress(actor)) {
+    Log("refused", nullptr, env.envelope_from, "", env.client_ip, "mail",
+        "approval command without an authenticated mail-address login");
+    return "530 5.7.0 approval commands need your own authenticated login";
+  }
+  const MailCommand c = ParseMailCommand(message);
+  using Kind = MailCommand::Kind;
+  switch (c.kind) {
+    case Kind::kNone:
+      return "501 5.5.4 " + c.error;
+    case Kind::kApprove:
+    case Kind::kReject: {
+      // The token names its action; a reject command with an approve token is refused.
+      TokenClaims claims;
+      if (signer_->Verify(c.token, std::chrono::system_clock::time_point(std::chrono::seconds(Now())), &claims).ok() &&
+          (claims.action == TokenAction::kApprove) != (c.kind == Kind::kApprove)) {
+        Log("refused", nullptr, actor, "", env.client_ip, "mail", "command and token disagree on the action");
+        return "550 5.7.1 this token is for '" + std::string(ToString(claims.action)) + "'";
+      }
+      ActionResult r = ActWithToken(c.token, env.client_ip, "mail", c.reason, actor);
+      return r.status.ok() ? "250 2.0.0 " + r.message : "550 5.7.1 " + r.status.message();
+    }
+    case Kind::kWithdraw: {
+      ActionResult r = Withdraw(c.held_id, actor, env.client_ip, "mail");
+      return r.status.ok() ? "250 2.0.0 " + r.message : "550 5.7.1 " + r.status.message();
+    }
+    case Kind::kWaitlist: {
+      std::vector<HeldMessage> pending;
+      const HoldState state = HoldState::kPending;
+      if (!queue_->List(&pending, &state).ok()) return "451 4.3.0 hold queue unavailable";
+      std::string ja, en;
+      int n = 0;
+      for (const HeldMessage& h : pending) {
+        std::string behalf;
+        if (!queue_->Authorize(h, actor, Now(), &behalf).ok() || h.DecidedBy(behalf.empty() ? actor : behalf)) continue;
+        ++n;
+        const std::string approve = signer_->Issue({h.id, actor, TokenAction::kApprove, h.expires_at});
+        const std::string reject = signer_->Issue({h.id, actor, TokenAction::kReject, h.expires_at});
+        const std::string item = "* " + h.id + "  " + h.sender + " -> " + Join(h.recipients, ", ") + "\n  " + h.subject +
+                                 "\n  " + h.rule + "\n  approve: " + notices_.MailtoFor("approve " + approve) +
+                                 "\n  reject:  " + notices_.MailtoFor("reject " + reject) +
+                                 (notices_.LinkFor(approve).empty() ? "" : "\n  web: " + notices_.LinkFor(approve)) + "\n";
+        ja += item;
+        en += item;
+      }
+      Send(notices_.CommandReply(actor, "waitlist (" + std::to_string(n) + ")",
+                                 "承認待ち: " + std::to_string(n) + " 件\n\n" + ja,
+                                 "Waiting for you: " + std::to_string(n) + "\n\n" + en),
+           "");
+      Log("waitlist", nullptr, actor, "", env.client_ip, "mail", std::to_string(n) + " pending");
+      return "250 2.0.0 waitlist (" + std::to_string(n) + " pending) sent to " + actor;
+    }
+    case Kind::kSetProxy: {
+      Delegation d{actor, c.proxy, 0};
+      if (!c.until_date.empty() && !EndOfLocalDay(c.until_date, &d.until)) return "501 5.5.4 bad date";
+      Status s = queue_->SetDelegation(d);
+      if (!s.ok()) return "550 5.7.1 " + s.message();
+      Log("delegate", nullptr, actor, "", env.client_ip, "mail",
+          "proxy " + c.proxy + (c.until_date.empty() ? "" : " until " + c.until_date));
+      return "250 2.0.0 " + c.proxy + " now approves for you" + (c.until_date.empty() ? "" : " until " + c.until_date);
+    }
+    case Kind::kClearProxy: {
+      Status s = queue_->ClearDelegation(actor);
+      if (!s.ok()) return "451 4.3.0 " + s.message();
+      Log("undelegate", nullptr, actor, "", env.client_ip, "mail", "");
+      return "250 2.0.0 proxy approver cleared";
+    }
+    case Kind::kHistory: {
+      std::vector<HeldMessage> all;
+      if (!queue_->List(&all).ok()) return "451 4.3.0 hold queue unavailable";
+      const int64_t since = Now() - int64_t{86400} * c.days;
+      std::string text;
+      int n = 0;
+      for (const HeldMessage& h : all) {
+        for (const Decision& d : h.decisions) {
+          if (d.at < since || (d.approver != actor && d.on_behalf_of != actor)) continue;
+          ++n;
+          text += FormatNoticeTime(d.at) + "  " + d.action + "  " + h.id + "  " + h.sender + " -> " +
+                  Join(h.recipients, ", ") + "  " + h.subject + "\n";
+        }
+      }
+      Send(notices_.CommandReply(actor, "history (" + std::to_string(c.days) + " days)",
+                                 "過去 " + std::to_string(c.days) + " 日の判断: " + std::to_string(n) + " 件\n\n" + text,
+                                 "Your decisions in the last " + std::to_string(c.days) + " days: " + std::to_string(n) +
+                                     "\n\n" + text),
+           "");
+      return "250 2.0.0 history (" + std::to_string(n) + " decisions) sent to " + actor;
+    }
+  }
+  return "500 5.5.2 internal error";
+}
+
+}  // namespace mailtee::approval
