@@ -81,9 +81,10 @@ void SmtpSession::Start() {
   Log(archive::LogKind::kConnections, "accept client=" + peer.text + ":" + std::to_string(peer.port) +
                                           " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls));
 
-  // Never an open relay: account mode needs an allow-list, and an allow-list is always enforced.
-  bool account = listener_.auth.mode == config::AuthMode::kAccount;
-  bool allowed = listener_.allow.empty() ? !account : false;
+  // Never an open relay: account and none modes need an allow-list (an empty
+  // one admits nobody), and an allow-list is always enforced.
+  bool relay_by_ip = listener_.auth.mode != config::AuthMode::kPassthrough;
+  bool allowed = listener_.allow.empty() ? !relay_by_ip : false;
   for (const auto& net : listener_.allow) {
     if (net.Contains(peer.family, peer.bytes)) allowed = true;
   }
@@ -433,7 +434,7 @@ void SmtpSession::HandleCommand(Command c) {
       }
       return;
     case Verb::kAuth: {
-      if (listener_.auth.mode == config::AuthMode::kAccount) {
+      if (listener_.auth.mode != config::AuthMode::kPassthrough) {
         QueueLocal("503 5.5.1 authentication is not offered here");
         return;
       }

@@ -268,8 +268,10 @@ void SmtpSession::AfterUpstreamEhlo(const Reply& reply) {
 
 void SmtpSession::UpstreamReady() {
   phase_ = Phase::kCommands;
-  authenticated_ = listener_.auth.mode == config::AuthMode::kAccount;
-  // The archive key in account mode is the envelope sender (many devices share one account).
+  // account / none: the client is trusted by its address (allow-list), so MAIL
+  // is accepted at once; the archive key is then the envelope sender (many
+  // devices share one account, or there is no login at all).
+  authenticated_ = listener_.auth.mode != config::AuthMode::kPassthrough;
   if (owner_->draining()) {
     WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
     CloseAll("draining");

@@ -406,6 +406,60 @@ TEST_F(SmtpRelayTest, AccountModeRefusesClientsOutsideAllowList) {
   EXPECT_EQ(c.ReadUntilClose(), "554 5.7.1 relay not permitted from 127.0.0.1\r\n");
 }
 
+// auth mode="none": for providers that authorize by the office's IP address
+// and for LAN devices. mailtee never logs in, never advertises AUTH, and
+// accepts MAIL only from allow-listed clients.
+TEST_F(SmtpRelayTest, NoneModeRelaysWithoutAuthFromAnAllowedAddress) {
+  StartWith({}, [](config::Listener& l) {
+    l.auth.mode = config::AuthMode::kNone;
+    l.allow.push_back(*config::Network::Parse("127.0.0.1/32"));
+  });
+  SmtpTestClient c(harness_.port());
+  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
+  c.Send("EHLO printer\r\n");
+  std::string ehlo = c.ReadReply();
+  EXPECT_THAT(ehlo, StartsWith("250"));
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos) << ehlo;
+  c.Send(PlainAuth("alice@example.org", "secret"));
+  EXPECT_THAT(c.ReadReply(), StartsWith("503 5.5.1 "));
+  c.Send("MAIL FROM:<printer@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: scan\r\n\r\nscan\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "250 2.0.0 Ok: queued as FAKE1\r\n");
+  c.Send("QUIT\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("221 "));
+
+  for (const std::string& cmd : upstream_->commands()) EXPECT_NE(cmd.rfind("AUTH", 0), 0u) << cmd;
+  auto msgs = upstream_->messages();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_TRUE(msgs[0].complete);
+  EXPECT_EQ(msgs[0].from, "printer@example.org");
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].context.user, "");  // keyed by the envelope sender
+  EXPECT_EQ(recs[0].context.envelope_from, "printer@example.org");
+  EXPECT_EQ(recs[0].bytes, "Subject: scan\r\n\r\nscan\r\n");
+}
+
+TEST_F(SmtpRelayTest, NoneModeRefusesClientsOutsideAllowListAtConnect) {
+  StartWith({}, [](config::Listener& l) {
+    l.auth.mode = config::AuthMode::kNone;
+    l.allow.push_back(*config::Network::Parse("192.0.2.0/24"));
+  });
+  SmtpTestClient c(harness_.port());
+  EXPECT_EQ(c.ReadUntilClose(), "554 5.7.1 relay not permitted from 127.0.0.1\r\n");
+  EXPECT_EQ(upstream_->connections(), 0);  // refused before the provider is contacted
+}
+
+TEST_F(SmtpRelayTest, NoneModeWithoutAllowListAdmitsNobody) {
+  // The loader refuses this config; the session must not be an open relay either.
+  StartWith({}, [](config::Listener& l) { l.auth.mode = config::AuthMode::kNone; });
+  SmtpTestClient c(harness_.port());
+  EXPECT_EQ(c.ReadUntilClose(), "554 5.7.1 relay not permitted from 127.0.0.1\r\n");
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define MAILTEE_ASAN 1
 #elif defined(__has_feature)

@@ -114,7 +114,7 @@ TEST(LoaderProblems, BadEnumValuesListTheAllowedOnes) {
   EXPECT_EQ(FindProblem(r, "'allow'")->hint, "use one of: reject, normalize");
   ExpectProblem(r, "'sometimes' is not a valid value for verify on <upstream>", 4, false);
   ExpectProblem(r, "'oauth' is not a valid value for mode on <auth>", 5, false);
-  EXPECT_EQ(FindProblem(r, "'oauth'")->hint, "use one of: passthrough, account");
+  EXPECT_EQ(FindProblem(r, "'oauth'")->hint, "use one of: passthrough, account, none");
 }
 
 TEST(LoaderProblems, PortsOutsideTheirRange) {
@@ -353,6 +353,44 @@ TEST(LoaderProblems, AccountModeWithoutAllowWouldBeAnOpenRelay) {
 </mailtee>)", dir);
   ExpectProblem(r, "uses auth mode=\"account\" without <allow>: mailtee would be an open relay", 2, false);
   EXPECT_NE(FindProblem(r, "open relay")->hint.find("<allow network="), std::string::npos);
+}
+
+TEST(LoaderProblems, NoneModeWithoutAllowWouldBeAnOpenRelay) {
+  ScratchDir dir;
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="lan" protocol="smtp" port="2525" tls="none">
+    <upstream host="smtp.example.net" port="587" tls="starttls"/>
+    <auth mode="none"/>
+  </listener>
+</mailtee>)", dir);
+  ExpectProblem(r, "uses auth mode=\"none\" without <allow>: mailtee would be an open relay", 2, false);
+}
+
+TEST(LoaderProblems, NoneModeIsForSmtpOnly) {
+  ScratchDir dir;
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="mail" protocol="pop3" port="110" tls="none">
+    <upstream host="pop.example.net" port="995" tls="implicit"/>
+    <auth mode="none"/>
+    <allow network="192.168.1.0/24"/>
+  </listener>
+</mailtee>)", dir);
+  ExpectProblem(r, "auth mode=\"none\" applies to SMTP listeners only", 2, false);
+}
+
+TEST(LoaderProblems, NoneModeIgnoresCredentialsWithAWarning) {
+  ScratchDir dir;
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="lan" protocol="smtp" port="2525" tls="none">
+    <upstream host="smtp.example.net" port="587" tls="starttls"/>
+    <auth mode="none" user="u" password="never-shown"/>
+    <allow network="192.168.1.0/24"/>
+  </listener>
+</mailtee>)", dir);
+  EXPECT_TRUE(r.ok()) << AllProblems(r);
+  ExpectProblem(r, "user/password are ignored with mode=\"none\"", 4, true);
+  EXPECT_EQ(AllProblems(r).find("never-shown"), std::string::npos);
+  EXPECT_EQ(r.config.listeners[0].auth.password, "");
 }
 
 TEST(LoaderProblems, AccountModeNeedsUserAndPassword) {
