@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -89,6 +90,11 @@ int RunDaemon(const Args& args) {
   }
 
   signal(SIGPIPE, SIG_IGN);
+  // Archive commits block a libuv pool thread for several fsyncs each; with
+  // libuv's default of 4 threads, 20 concurrent SMTP clients would queue behind
+  // each other's disk waits. More threads let the file system batch the fsyncs.
+  // Must be set before the pool's first use; an operator's value wins.
+  setenv("UV_THREADPOOL_SIZE", "32", /*overwrite=*/0);
   umask(077);  // archive, spool, keys and logs are for root/mailtee only
   if (mkdir(config.storage_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     std::fprintf(stderr, "mailtee: cannot create storage dir %s: %s — create it or set <storage dir=...>\n",
