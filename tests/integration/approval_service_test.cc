@@ -281,5 +281,100 @@ TEST_F(ApprovalServiceTest, ExpiryRejectsAndRestartKeepsPendingHolds) {
   EXPECT_TRUE(To(up, "tanaka@customer.example").empty());
 }
 
+
+TEST_F(ApprovalServiceTest, ContentRulesScreenTheBytesAndDiscardLeavesNothing) {
+  FakeSmtpUpstream up({});
+  config_.rules[0].when = When::kAttachment;
+  StartService(up.port());
+  smtp::HoldEnvelope env{"submission", "taro@company.example", "192.0.2.10", "taro@company.example",
+                         {"tanaka@customer.example"}};
+  // Plain text: screened (the rule depends on content), not held, copy removed.
+  std::unique_ptr<smtp::HoldScreen> plain = service_->Screen(env);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(plain->held_regardless_of_content());
+  ASSERT_TRUE(plain->Append(kOriginal).ok());
+  EXPECT_FALSE(plain->ShouldHold());
+  plain->Discard();
+  plain.reset();
+  // With an attachment: held, and the attachment name is in the record.
+  const std::string with_pdf =
+      "From: taro@company.example\r\nSubject: quote\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"quote.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+  std::unique_ptr<smtp::HoldScreen> screen = service_->Screen(env);
+  ASSERT_TRUE(screen->Append(with_pdf).ok());
+  ASSERT_TRUE(screen->ShouldHold());
+  ASSERT_TRUE(screen->Persist("id-6").ok());
+  HeldMessage h;
+  bool found;
+  ASSERT_TRUE(service_->queue()->Get("id-6", &h, &found).ok());
+  EXPECT_EQ(h.attachment_names, std::vector<std::string>{"quote.pdf"});
+  EXPECT_EQ(h.reason, "attachment: quote.pdf");
+  screen.reset();
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/storage/holds")) {
+    ++files;
+    EXPECT_EQ(e.path().filename(), "id-6.eml");
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(ApprovalServiceTest, EscalateOnceThenReject) {
+  FakeSmtpUpstream up({});
+  config_.on_expire = OnExpire::kEscalate;
+  config_.escalate_to = {"shacho@company.example"};
+  StartService(up.port());
+  HoldOne("id-7");
+  ASSERT_TRUE(RunUntil([&] { return up.messages().size() == 3; }));
+  now_ += std::chrono::hours(config_.expire_hours + 1);
+  service_->Sweep();
+  HeldMessage h;
+  bool found;
+  ASSERT_TRUE(service_->queue()->Get("id-7", &h, &found).ok());
+  EXPECT_EQ(h.state, HoldState::kPending);
+  EXPECT_TRUE(h.escalated);
+  EXPECT_EQ(h.approvers.back(), "shacho@company.example");
+  ASSERT_TRUE(RunUntil([&] { return To(up, "shacho@company.example").size() == 1; }));
+  const std::string approve = TokenIn(TextOf(To(up, "shacho@company.example")[0]), "approve");
+  ASSERT_TRUE(service_->PeekToken(approve).status.ok());
+  now_ += std::chrono::hours(config_.expire_hours + 1);
+  service_->Sweep();
+  ASSERT_TRUE(service_->queue()->Get("id-7", &h, &found).ok());
+  EXPECT_EQ(h.state, HoldState::kExpired);
+  EXPECT_FALSE(service_->ActWithToken(approve, "192.0.2.1", "web", "", "").status.ok());  // token expired too
+  EXPECT_TRUE(To(up, "tanaka@customer.example").empty());
+}
+
+TEST_F(ApprovalServiceTest, ReleaseOnExpiryAndRelayRetriedAfterAFailure) {
+  FakeSmtpUpstream::Options o;
+  o.data_reply = "451 4.3.0 try later";
+  auto failing = std::make_unique<FakeSmtpUpstream>(o);
+  config_.on_expire = OnExpire::kRelease;
+  StartService(failing->port());
+  HoldOne("id-8");
+  now_ += std::chrono::hours(config_.expire_hours + 1);
+  service_->Sweep();
+  ASSERT_TRUE(RunUntil([&] { return service_->relays_in_flight() == 0 && failing->messages().size() >= 4; }));
+  HeldMessage h;
+  bool found;
+  ASSERT_TRUE(RunUntil([&] {
+    return service_->queue()->Get("id-8", &h, &found).ok() && h.relay_attempts == 1 && !h.relay_result.empty();
+  }));
+  EXPECT_EQ(h.state, HoldState::kApproved);
+  EXPECT_NE(h.relay_result.find("451"), std::string::npos) << h.relay_result;
+  EXPECT_EQ(h.decisions.back().action, "release");
+  // The provider recovers: the next sweep relays it.
+  service_->Stop();
+  service_.reset();
+  FakeSmtpUpstream good({});
+  StartService(good.port());  // Start() sweeps
+  ASSERT_TRUE(RunUntil([&] { return To(good, "tanaka@customer.example").size() == 1; }));
+  ASSERT_TRUE(RunUntil([&] {
+    return service_->queue()->Get("id-8", &h, &found).ok() && h.state == HoldState::kRelayed && h.outcome_notified;
+  }));
+  EXPECT_EQ(h.relay_attempts, 2);
+}
+
 }  // namespace
 }  // namespace mailtee::approval
