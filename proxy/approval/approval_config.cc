@@ -127,6 +127,11 @@ class Parser {
       }
     }
     Number(e, "expire-hours", 1, 24 * 365, &out_->expire_hours);
+    if (const char* v = e->Attribute("skip-weekends")) {
+      const std::string w = v;
+      if (w == "true" || w == "yes" || w == "1") out_->skip_weekends = true;
+      else if (w != "false" && w != "no" && w != "0") Error(e, "'" + w + "' is not a valid value for skip-weekends on <approval>", "use true or false");
+    }
     if (const char* v = e->Attribute("on-expire")) {
       const std::string s = v;
       if (s == "reject") out_->on_expire = OnExpire::kReject;

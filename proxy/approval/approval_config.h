@@ -47,6 +47,7 @@ struct ApprovalConfig {
   bool enabled = false;
   std::string address = "approval@mailtee.local";   // mail commands go here; notices come from here
   int expire_hours = 72;
+  bool skip_weekends = false;            // expire-hours count Monday to Friday only (local time)
   OnExpire on_expire = OnExpire::kReject;
   std::vector<std::string> escalate_to;  // on-expire="escalate": approvers added when the hold expires once
   std::string secret_file;               // absolute; generated on first start (0600)

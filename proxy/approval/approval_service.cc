@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "proxy/approval/address_pattern.h"
+#include "proxy/approval/deadline.h"
 #include "proxy/approval/hold_screen.h"
 #include "proxy/approval/mail_command.h"
 #include "proxy/approval/rules.h"
@@ -278,7 +279,7 @@ void ApprovalService::Expire(const HeldMessage& held) {
         added.push_back(a);
       }
     }
-    h.expires_at = Now() + int64_t{3600} * config_.expire_hours;
+    h.expires_at = ComputeDeadline(Now(), config_.expire_hours, config_.skip_weekends);
     h.decisions.push_back(Decision{"mailtee", "", "escalate", Now(), "", "timer", Join(added, ",")});
     if (!queue_->Put(h).ok()) return;
     Log("escalate", &h, "mailtee", "", "", "timer", Join(added, ","));

@@ -8,6 +8,7 @@
 
 #include "proxy/approval/address_pattern.h"
 #include "proxy/approval/approval_service.h"
+#include "proxy/approval/deadline.h"
 
 namespace mailtee::approval {
 namespace {
@@ -108,7 +109,8 @@ Status HoldScreenImpl::Persist(const std::string& archive_id) {
   h.approvers = decision_.approvers;
   h.quorum = decision_.quorum;
   h.held_at = service_->Now();
-  h.expires_at = h.held_at + int64_t{3600} * service_->options_.config->expire_hours;
+  h.expires_at = ComputeDeadline(h.held_at, service_->options_.config->expire_hours,
+                                 service_->options_.config->skip_weekends);
   s = service_->queue_->Put(h);
   if (!s.ok()) {
     unlink(path.c_str());  // no record: the copy is an orphan

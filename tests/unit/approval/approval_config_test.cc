@@ -19,7 +19,7 @@ TEST(ApprovalConfigTest, ParsesTheIssueExample) {
   dir.Write("keywords.txt", "\xEF\xBB\xBF# words that need the boss\n見積\n\nconfidential\r\n");
   dir.Write("relay.pw", "s3cret\n");
   const std::string xml = R"(<approval enabled="true" address="Approval@Mailtee.Local" expire-hours="48"
-      on-expire="escalate" escalate-to="shacho@company.example" secret-file="approval.key"
+      on-expire="escalate" escalate-to="shacho@company.example" secret-file="approval.key" skip-weekends="true"
       public-url="https://mailtee.company.example:8443/">
     <internal domain="company.example"/>
     <rule sender="info@company.example" when="always" approvers="bucho@company.example, kacho@company.example" quorum="2"/>
@@ -35,6 +35,7 @@ TEST(ApprovalConfigTest, ParsesTheIssueExample) {
   EXPECT_TRUE(c.enabled);
   EXPECT_EQ(c.address, "approval@mailtee.local");
   EXPECT_EQ(c.expire_hours, 48);
+  EXPECT_TRUE(c.skip_weekends);
   EXPECT_EQ(c.on_expire, OnExpire::kEscalate);
   EXPECT_EQ(c.escalate_to, std::vector<std::string>{"shacho@company.example"});
   EXPECT_EQ(c.secret_file, dir.path() + "/approval.key");
