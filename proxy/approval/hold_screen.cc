@@ -8,6 +8,7 @@
 
 #include "proxy/approval/address_pattern.h"
 #include "proxy/approval/approval_service.h"
+#include "proxy/approval/body_text.h"
 #include "proxy/approval/deadline.h"
 
 namespace mailtee::approval {
@@ -75,8 +76,7 @@ bool HoldScreenImpl::ShouldHold() {
   for (const archive::AttachmentInfo& a : summary.attachments) {
     facts_.attachment_names.push_back(a.name.empty() ? "(" + a.type + ")" : a.name);
   }
-  const size_t body = sample_.find("\r\n\r\n");
-  facts_.body_sample = body == std::string::npos ? "" : sample_.substr(body + 4);
+  facts_.body_sample = ExtractBodyText(sample_);
   sample_.clear();
   decision_ = Evaluate(*service_->options_.config, facts_);
   return decision_.hold;

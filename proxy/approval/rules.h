@@ -21,7 +21,7 @@ struct MessageFacts {
   std::string subject;                    // decoded UTF-8
   std::vector<std::string> attachment_names;
   int attachment_count = 0;               // names may be empty; the count is what matters
-  std::string body_sample;                // bounded start of the body (raw bytes), for match="body"
+  std::string body_sample;                // the text/plain body as UTF-8 (body_text.h), for match="body"
 };
 
 struct HoldDecision {
