@@ -85,6 +85,21 @@ struct LogSettings {
   bool transcripts = false;       // opt-in detailed session transcripts (passwords masked)
 };
 
+// Archive retention: <retention days="N"/> (the default), <retention user="U"
+// days="N"/> (per-user overrides, repeatable), <legal-hold user="U"/>
+// (repeatable; never purged while held). 0 days = keep forever (the default).
+struct UserRetention {
+  std::string user;               // as written; matched case-insensitively
+  int days = 0;
+  int line = 0;
+};
+struct RetentionSettings {
+  int default_days = 0;
+  std::vector<UserRetention> users;
+  std::vector<std::string> legal_hold_users;
+  bool any() const { return default_days > 0 || !users.empty(); }
+};
+
 // <admin>: the HTTPS console + JSON API. Absent: console off (the local
 // root-only socket <storage>/admin.sock still serves the CLI).
 struct AdminConsole {
@@ -103,6 +118,7 @@ struct Config {
   LogSettings logs;
   std::vector<Listener> listeners;
   std::optional<AdminConsole> admin;
+  RetentionSettings retention;
 };
 
 }  // namespace mailtee::config

@@ -147,6 +147,7 @@ class Loader {
     if (const XMLElement* e = Single(root, "storage")) ParseStorage(e);
     if (const XMLElement* e = Single(root, "tls")) ParseTls(e);
     if (const XMLElement* e = Single(root, "logs")) ParseLogs(e);
+    ParseRetention(root);
     for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
       ParseListener(e);
     }
@@ -337,6 +338,65 @@ class Loader {
       }
     }
     result_.config.tls = tls;
+  }
+
+  // <retention days="N"/> once (the default) and <retention user="U" days="N"/>
+  // per user; <legal-hold user="U"/> per user. Users compare case-insensitively.
+  void ParseRetention(const XMLElement* root) {
+    RetentionSettings& r = result_.config.retention;
+    const XMLElement* default_at = nullptr;
+    std::vector<std::pair<std::string, int>> seen;  // lowercase user, line
+    auto lower = [](std::string v) {
+      for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return v;
+    };
+    for (const XMLElement* e = root->FirstChildElement("retention"); e; e = e->NextSiblingElement("retention")) {
+      int64_t days = 0;
+      if (!Attr(e, "days", true)) continue;
+      if (!Integer(e, "days", 0, 36500, &days)) continue;
+      auto user = Attr(e, "user", false);
+      if (!user) {
+        if (default_at) {
+          Error(e, "<retention> without user= is given more than once",
+                "keep one default (the first, at line " + std::to_string(default_at->GetLineNum()) +
+                    "); per-user periods take user=\"...\"");
+          continue;
+        }
+        default_at = e;
+        r.default_days = static_cast<int>(days);
+        continue;
+      }
+      if (user->empty()) {
+        Error(e, "<retention user=\"\"> is empty", "name the archive user (the login), or drop user= for the default");
+        continue;
+      }
+      bool duplicate = false;
+      for (const auto& [name, line] : seen) {
+        if (name == lower(*user)) {
+          Error(e, "retention for user '" + *user + "' is given more than once",
+                "keep one (the first is at line " + std::to_string(line) + ")");
+          duplicate = true;
+        }
+      }
+      if (duplicate) continue;
+      seen.emplace_back(lower(*user), e->GetLineNum());
+      r.users.push_back(UserRetention{*user, static_cast<int>(days), e->GetLineNum()});
+    }
+    for (const XMLElement* e = root->FirstChildElement("legal-hold"); e; e = e->NextSiblingElement("legal-hold")) {
+      auto user = Attr(e, "user", true);
+      if (!user) continue;
+      if (user->empty()) {
+        Error(e, "<legal-hold user=\"\"> is empty", "name the archive user whose mail must be kept");
+        continue;
+      }
+      bool duplicate = false;
+      for (const std::string& held : r.legal_hold_users) duplicate |= lower(held) == lower(*user);
+      if (duplicate) {
+        Warn(e, "legal hold for '" + *user + "' is given more than once", "remove the repeated line");
+        continue;
+      }
+      r.legal_hold_users.push_back(*user);
+    }
   }
 
   void ParseLogs(const XMLElement* e) {

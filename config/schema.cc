@@ -8,11 +8,13 @@ namespace {
 // Adding a config element: one row here, one parse function in loader.cc.
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
-      {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin"}},
+      {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold"}},
       {"admin", {"enabled", "address", "port", "users-file", "public-url"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},
       {"logs", {"retention-days", "transcripts"}, {}},
+      {"retention", {"days", "user"}, {}},
+      {"legal-hold", {"user"}, {}},
       {"listener",
        {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size",
         "max-connections-per-ip"},
