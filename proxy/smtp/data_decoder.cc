@@ -1,5 +1,7 @@
 #include "proxy/smtp/data_decoder.h"
 
+#include <cstring>
+
 namespace mailtee::smtp {
 
 void DataDecoder::Emit(char c, std::string* archive, std::string* upstream) {
@@ -50,9 +52,38 @@ bool DataDecoder::DrainByte(char c) {
   return false;
 }
 
+namespace {
+
+// Index of the first CR or LF at or after from (input.size() if none).
+size_t FindLineBreak(std::string_view input, size_t from) {
+  const char* begin = input.data() + from;
+  size_t n = input.size() - from;
+  const void* cr = std::memchr(begin, '\r', n);
+  size_t limit = cr ? static_cast<size_t>(static_cast<const char*>(cr) - begin) : n;
+  const void* lf = std::memchr(begin, '\n', limit);
+  if (lf) limit = static_cast<size_t>(static_cast<const char*>(lf) - begin);
+  return from + limit;
+}
+
+}  // namespace
+
 size_t DataDecoder::Decode(std::string_view input, std::string* archive, std::string* upstream) {
   size_t i = 0;
   while (i < input.size() && state_ != State::kDone) {
+    if (state_ == State::kText && !rejected_) {
+      // Fast path: inside a line, every byte up to the next CR/LF is copied
+      // as is to both outputs (no dot handling mid-line). This is most of a
+      // message; the byte-wise state machine below handles line boundaries.
+      size_t end = FindLineBreak(input, i);
+      if (end > i) {
+        std::string_view run = input.substr(i, end - i);
+        archive->append(run);
+        upstream->append(run);
+        archive_bytes_ += run.size();
+        i = end;
+        continue;
+      }
+    }
     char c = input[i++];
     if (rejected_) {
       if (DrainByte(c)) state_ = State::kDone;

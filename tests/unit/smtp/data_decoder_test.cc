@@ -173,3 +173,63 @@ TEST(BareNewlineScanner, AcrossChunks) {
 
 }  // namespace
 }  // namespace mailtee::smtp
+
+namespace mailtee::smtp {
+namespace {
+
+// An independent line-based model of docs/smtp.md's rules under "normalize":
+// lines end at CRLF, bare LF or bare CR; only a "." line reached through a
+// real CRLF (or first) and ended by CRLF ends the data; a leading dot is
+// stuffing; upstream lines are canonically re-stuffed.
+Decoded ReferenceNormalize(std::string_view in) {
+  Decoded out;
+  size_t pos = 0;
+  bool strict = true;
+  while (pos < in.size()) {
+    size_t end = pos;
+    while (end < in.size() && in[end] != '\r' && in[end] != '\n') ++end;
+    if (end == in.size()) break;  // unterminated: not exercised (inputs end with the terminator)
+    std::string_view line = in.substr(pos, end - pos);
+    bool crlf = in[end] == '\r' && end + 1 < in.size() && in[end + 1] == '\n';
+    size_t next = end + (crlf ? 2 : 1);
+    if (strict && crlf && line == ".") {
+      out.done = true;
+      out.consumed = next;
+      return out;
+    }
+    std::string content(line.size() > 1 && line[0] == '.' ? line.substr(1) : line);
+    out.archive += content + "\r\n";
+    out.upstream += (content.size() && content[0] == '.' ? "." : "") + content + "\r\n";
+    strict = crlf;
+    pos = next;
+  }
+  out.consumed = pos;
+  return out;
+}
+
+// The fast path (whole runs of text copied at once) against the model, with
+// random chunkings, so a run cut at any boundary is exercised.
+TEST(DataDecoder, MatchesLineModelOnRandomInputs) {
+  uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  const char alphabet[] = {'a', 'b', '.', '\r', '\n', '\r', 'x', '.'};
+  for (int round = 0; round < 3000; ++round) {
+    std::string body;
+    size_t len = next() % 40;
+    for (size_t k = 0; k < len; ++k) body += alphabet[next() % sizeof(alphabet)];
+    std::string input = body + "\r\n.\r\nNEXT";
+    Decoded want = ReferenceNormalize(input);
+    ASSERT_TRUE(want.done);
+    size_t step = 1 + next() % 8;
+    Decoded got = DecodeAll(input, BareNewline::kNormalize, step);
+    ASSERT_TRUE(got.done) << round;
+    EXPECT_EQ(got.consumed, want.consumed) << round;
+    EXPECT_EQ(got.archive, want.archive) << round;
+    EXPECT_EQ(got.upstream, want.upstream) << round;
+    Decoded whole = DecodeAll(input, BareNewline::kNormalize);
+    EXPECT_EQ(whole.archive, want.archive) << round;
+  }
+}
+
+}  // namespace
+}  // namespace mailtee::smtp
