@@ -106,28 +106,43 @@ std::unique_ptr<smtp::HoldScreen> ApprovalService::Screen(const smtp::HoldEnvelo
 
 // ---- notices -----------------------------------------------------------------
 
-void ApprovalService::Send(OutgoingMail mail, const std::string& held_id) {
+void ApprovalService::Send(OutgoingMail mail, const std::string& held_id, int attempt) {
   const RelayAccount* account = config_.RelayAccountFor(mail.envelope_from);
   RelayTarget target = options_.relay;
   if (account) {
     target.user = account->user;
     target.password = account->password;
   }
-  const std::string subject = mail.subject;
-  const std::string to = Join(mail.envelope_to, ",");
-  RelayMessage m{mail.envelope_from, mail.envelope_to, std::move(mail.head), std::move(mail.attachment_path),
-                 std::move(mail.tail)};
+  RelayMessage m{mail.envelope_from, mail.envelope_to, mail.head, mail.attachment_path, mail.tail};
   std::weak_ptr<bool> alive = alive_;
-  RelayMessageUpstream(options_.loop, target, std::move(m), [this, alive, held_id, subject, to](const RelayResult& r) {
+  RelayMessageUpstream(options_.loop, target, std::move(m),
+                       [this, alive, held_id, attempt, mail = std::move(mail)](const RelayResult& r) mutable {
     if (alive.expired() || r.status.ok()) return;
     ApprovalEvent e;
     e.event = "notice-failed";
     e.held_id = held_id;
-    e.recipients = {to};
-    e.subject = subject;
-    e.reason = r.status.message();
+    e.recipients = mail.envelope_to;
+    e.subject = mail.subject;
+    e.reason = r.status.message() + " (attempt " + std::to_string(attempt) + ")";
     if (options_.log) options_.log->Write(e);
+    if (!r.permanent && attempt < options_.max_notice_attempts) {
+      // Back off: 1, 4, 9, 16 minutes; picked up by the sweep.
+      outbox_.push_back(FailedNotice{std::move(mail), held_id, attempt, Now() + int64_t{60} * attempt * attempt});
+    }
   });
+}
+
+void ApprovalService::RetryNotices() {
+  std::vector<FailedNotice> due;
+  for (auto it = outbox_.begin(); it != outbox_.end();) {
+    if (it->retry_at <= Now()) {
+      due.push_back(std::move(*it));
+      it = outbox_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (FailedNotice& n : due) Send(std::move(n.mail), n.held_id, n.attempts + 1);
 }
 
 void ApprovalService::SendRequests(const HeldMessage& h, const std::vector<std::string>& approvers) {
@@ -241,6 +256,7 @@ ActionResult ApprovalService::Withdraw(const std::string& held_id, const std::st
 // ---- moving holds forward ------------------------------------------------------
 
 void ApprovalService::Sweep() {
+  RetryNotices();
   std::vector<HeldMessage> all;
   if (!queue_->List(&all).ok()) return;
   for (const HeldMessage& h : all) {

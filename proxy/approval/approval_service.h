@@ -39,6 +39,7 @@ struct ServiceOptions {
   std::function<std::chrono::system_clock::time_point()> clock;  // null: system clock
   uint64_t sweep_interval_ms = 60 * 1000;   // expiry and relay retries
   int max_relay_attempts = 10;
+  int max_notice_attempts = 5;              // a failed notice is retried by later sweeps (in memory)
 };
 
 struct ActionResult {
@@ -81,6 +82,7 @@ class ApprovalService : public smtp::HoldGate {
   HoldQueue* queue() { return queue_.get(); }
   const TokenSigner& signer() const { return *signer_; }
   int relays_in_flight() const { return static_cast<int>(in_flight_.size()); }
+  size_t notices_waiting_for_retry() const { return outbox_.size(); }
 
  private:
   friend class HoldScreenImpl;
@@ -92,7 +94,8 @@ class ApprovalService : public smtp::HoldGate {
   // Requests to each approver (or their active proxy), with fresh tokens.
   void SendRequests(const HeldMessage& held, const std::vector<std::string>& approvers);
   void OnHeld(const HeldMessage& held);
-  void Send(OutgoingMail mail, const std::string& held_id);
+  void Send(OutgoingMail mail, const std::string& held_id, int attempt = 1);
+  void RetryNotices();
   void Release(const HeldMessage& held);
   void Notify(const HeldMessage& held);
   void Expire(const HeldMessage& held);
@@ -105,6 +108,13 @@ class ApprovalService : public smtp::HoldGate {
   NoticeBuilder notices_;
   net::Timer sweep_;
   std::set<std::string> in_flight_;   // held ids being relayed now
+  struct FailedNotice {
+    OutgoingMail mail;
+    std::string held_id;
+    int attempts = 0;
+    int64_t retry_at = 0;
+  };
+  std::vector<FailedNotice> outbox_;  // lost at restart: waitlist re-issues requests
   std::shared_ptr<bool> alive_;       // relay callbacks check it: the service may be gone
 };
 

@@ -376,5 +376,27 @@ TEST_F(ApprovalServiceTest, ReleaseOnExpiryAndRelayRetriedAfterAFailure) {
   EXPECT_EQ(h.relay_attempts, 2);
 }
 
+
+TEST_F(ApprovalServiceTest, FailedNoticesAreRetriedBySweepsThenDropped) {
+  FakeSmtpUpstream::Options o;
+  o.data_reply = "451 4.3.0 try later";
+  FakeSmtpUpstream up(o);
+  StartService(up.port());
+  HoldOne("id-9");
+  ASSERT_TRUE(RunUntil([&] { return service_->notices_waiting_for_retry() == 3; }));
+  EXPECT_EQ(up.messages().size(), 3u);
+  service_->Sweep();  // not due yet
+  EXPECT_EQ(service_->notices_waiting_for_retry(), 3u);
+  for (int attempt = 2; attempt <= 5; ++attempt) {
+    now_ += std::chrono::minutes(30);
+    service_->Sweep();
+    EXPECT_EQ(service_->notices_waiting_for_retry(), 0u);
+    ASSERT_TRUE(RunUntil([&] { return up.messages().size() == 3u * attempt; }));
+    ASSERT_TRUE(RunUntil([&] { return service_->notices_waiting_for_retry() == (attempt < 5 ? 3u : 0u); }));
+  }
+  const std::string log = Slurp(log_->PathFor(now_ - std::chrono::hours(2)));
+  EXPECT_NE(log.find("notice-failed id=id-9"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mailtee::approval
