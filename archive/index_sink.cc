@@ -2,6 +2,7 @@
 
 #include "archive/env.h"
 #include "archive/ledger_hash.h"
+#include "archive/report.h"
 
 namespace mailtee::archive {
 namespace {
@@ -36,10 +37,12 @@ Status IndexingSink::IndexCommitted(const Report& report, const std::string& rel
   if (!s.ok()) return s.WithContext(context);
   IndexRecord record = RecordFromReport(report, rel_eml, rel_report, Sha256Hex(report_bytes));
 
+  std::lock_guard<std::mutex> lock(IdLock(report.id));
   IndexRecord existing;
   bool known = false;
   s = index_->Get(report.id, &existing, &known);
   if (!s.ok()) return s.WithContext(context);
+  if (known && existing == record) return Status::Ok();  // a re-notification after a crash
   LedgerEntry entry{.action = known ? kLedgerActionUpdate : kLedgerActionArchive,
                     .id = report.id,
                     .eml_path = rel_eml,
@@ -53,6 +56,7 @@ Status IndexingSink::IndexCommitted(const Report& report, const std::string& rel
 
 Status IndexingSink::Purge(const IndexRecord& record) {
   const std::string context = "while purging message " + record.id;
+  std::lock_guard<std::mutex> lock(IdLock(record.id));
   Env* env = Env::Default();
   for (const std::string* rel : {&record.eml_path, &record.report_path}) {
     if (rel->empty()) continue;
@@ -66,6 +70,52 @@ Status IndexingSink::Purge(const IndexRecord& record) {
   Status s = ledger_->Append(&entry);
   if (!s.ok()) return s.WithContext(context);
   return index_->Remove(record.id, ledger_->Head()).WithContext(context);
+}
+
+std::mutex& IndexingSink::IdLock(const std::string& id) {
+  return id_locks_[std::hash<std::string>()(id) % id_locks_.size()];
+}
+
+Status IndexingSink::CatchUp(CatchUpStats* stats) {
+  *stats = CatchUpStats();
+  std::string index_head;
+  Status s = index_->GetLedgerHead(&index_head);
+  if (!s.ok()) return s.WithContext("while checking the search index against the ledger");
+  const std::string ledger_head = ledger_->Head();
+  if (index_head == ledger_head) return Status::Ok();
+  const uint64_t index_seq = index_head.empty() ? 0 : std::strtoull(index_head.c_str(), nullptr, 10);
+  const uint64_t ledger_seq = ledger_head.empty() ? 0 : std::strtoull(ledger_head.c_str(), nullptr, 10);
+  if (ledger_seq <= index_seq) {
+    // Equal seq with another hash, or a ledger shorter than the index: the
+    // ledger was edited. Nothing to replay; verify names the damage.
+    stats->warnings.push_back("the search index saw ledger entry " + index_head + " but ledger.log ends at " +
+                              (ledger_head.empty() ? "nothing" : ledger_head) + " (run 'mailtee archive verify')");
+    return Status::Ok();
+  }
+  Status apply;
+  LedgerScan scan;
+  s = ScanLedger(LedgerPath(storage_dir_), [&](const LedgerEntry& e) {
+    if (e.seq <= index_seq || !apply.ok()) return;
+    ++stats->replayed;
+    std::lock_guard<std::mutex> lock(IdLock(e.id));
+    if (e.action == kLedgerActionPurge) {
+      apply = index_->Remove(e.id);
+      return;
+    }
+    std::string xml;
+    Report report;
+    Status r = ReadWholeFile(Env::Default(), storage_dir_ + "/" + e.report_path, kMaxReportBytes, &xml);
+    if (r.ok()) r = ParseReportXml(xml, &report);
+    if (!r.ok()) {  // purged later in the ledger, or really gone
+      stats->warnings.push_back("ledger entry #" + std::to_string(e.seq) + ": " + r.message());
+      return;
+    }
+    if (report.id.empty()) report.id = e.id;
+    apply = index_->AddRecord(RecordFromReport(report, e.eml_path, e.report_path, Sha256Hex(xml)), false);
+  }, &scan);
+  if (s.ok()) s = apply;
+  if (s.ok()) s = index_->SetLedgerHead(ledger_head);  // synced: also flushes the replayed records
+  return s.WithContext("while bringing the search index up to ledger entry " + ledger_head);
 }
 
 }  // namespace mailtee::archive

@@ -10,12 +10,17 @@
 // the second call is recorded as an "update" so verify keeps matching.
 // Paths are relative to the storage dir ("archive/tanaka/2026/11/24/ID.eml");
 // rel_eml is "" when only a report was written (refused messages).
+// Calling it again with unchanged files is a no-op (no second ledger entry),
+// so a store may re-notify after a crash whenever it is unsure.
 // If it fails the message is still archived; `mailtee archive reindex` brings
 // the index back, and verify reports the missing ledger entry.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "archive/index_db.h"
 #include "archive/ledger.h"
@@ -34,15 +39,34 @@ class IndexingSink {
   // from the index. Idempotent.
   Status Purge(const IndexRecord& record);
 
+  // Start-up consistency (call after ArchiveStore::Recover, before listeners
+  // open): brings the index up to the ledger. A crash between a ledger append
+  // and the index write leaves the index behind; CatchUp replays the ledger
+  // entries after the one the index last saw (archive/update: index the report
+  // file as it is now; purge: drop the record), then records the new head.
+  // Normal case: the two heads are equal and nothing is read.
+  // It never appends to the ledger. Files the ledger lists that are gone are
+  // left out of the index and named in stats (verify reports them too).
+  struct CatchUpStats {
+    uint64_t replayed = 0;                 // ledger entries applied
+    std::vector<std::string> warnings;     // missing reports, a ledger behind the index
+  };
+  Status CatchUp(CatchUpStats* stats);
+
   ArchiveIndex* index() { return index_.get(); }
   Ledger* ledger() { return ledger_.get(); }
   const std::string& storage_dir() const { return storage_dir_; }
 
  private:
   IndexingSink(std::string storage_dir, std::unique_ptr<Ledger> ledger, std::unique_ptr<ArchiveIndex> index);
+  // One message's ledger entry and index record change together: a POP3
+  // re-fetch (update) racing the retention task (purge) of the same id.
+  std::mutex& IdLock(const std::string& id);
+
   const std::string storage_dir_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ArchiveIndex> index_;
+  std::array<std::mutex, 64> id_locks_;
 };
 
 // The storage layout, in one place.
