@@ -29,6 +29,9 @@ struct ProxyEnvironment {
   SSL_CTX* upstream_tls = nullptr;  // client context for the provider (verify per listener.upstream)
   archive::MessageSink* sink = nullptr;
   archive::LogBook* log = nullptr;  // may be null (tests)
+  // <logs transcripts="true"/>: every protocol line to LogKind::kTranscript
+  // (never bodies, credentials masked; proxy/smtp/transcript.h).
+  bool transcripts = false;
 };
 
 class SmtpSession;

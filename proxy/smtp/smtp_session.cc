@@ -13,6 +13,7 @@
 #include "proxy/net/discard.h"
 #include "proxy/smtp/sasl.h"
 #include "proxy/smtp/session_detail.h"
+#include "proxy/smtp/transcript.h"
 
 namespace mailtee::smtp {
 
@@ -35,6 +36,16 @@ SmtpSession::~SmtpSession() {
 
 void SmtpSession::Log(archive::LogKind kind, const std::string& line) {
   if (env_.log) env_.log->Write(kind, session_tag_ + " " + line);
+}
+
+void SmtpSession::Transcript(std::string_view direction, std::string_view line) {
+  if (!env_.transcripts || !env_.log) return;
+  Log(archive::LogKind::kTranscript, std::string(direction) + " " + TranscriptText(line));
+}
+
+void SmtpSession::TranscriptSecret(std::string_view direction) {
+  if (!env_.transcripts || !env_.log) return;
+  Log(archive::LogKind::kTranscript, std::string(direction) + " " + std::string(kMaskedSecret));
 }
 
 // The archive key as logs show it: the authenticated login, else the envelope sender.
@@ -188,7 +199,9 @@ void SmtpSession::SetupFailed(const std::string& reply_line) {
   CloseAll(reply_line);
 }
 
-void SmtpSession::SendUpstream(std::string_view bytes, int timeout_seconds) {
+void SmtpSession::SendUpstream(std::string_view bytes, int timeout_seconds, Wire kind) {
+  if (kind == Wire::kCommand) Transcript("P>", bytes);
+  else if (kind == Wire::kSecret) TranscriptSecret("P>");
   upstream_->Write(bytes);
   ArmUpstreamTimer(timeout_seconds);
 }
@@ -346,7 +359,10 @@ void SmtpSession::Relay(const Command& command, Expect expect, std::string path)
   p.path = std::move(path);
   bool arm = pending_.empty() || !upstream_timer_.active();
   pending_.push_back(std::move(p));
-  upstream_->Write(command.ToWire());
+  std::string wire = command.ToWire();
+  Transcript("P>", wire);  // an AUTH initial response is masked by TranscriptText
+  upstream_->Write(wire);
+  if (command.verb == Verb::kAuth) WipeString(&wire);
   if (arm) ArmUpstreamTimer(listener_.timeouts.command);
   // Without PIPELINING at the provider, one command at a time.
   if (!caps_.pipelining) barrier_ = true;
@@ -387,10 +403,13 @@ void SmtpSession::FlushReadyReplies() {
 
 void SmtpSession::WriteClient(const Reply& reply) {
   if (client_gone_ || !client_ || client_->closing()) return;
-  client_->Write(reply.ToWire());
+  std::string wire = reply.ToWire();
+  Transcript("C<", wire);
+  client_->Write(wire);
 }
 
 void SmtpSession::HandleLine(const LineReader::Event& ev) {
+  Transcript("C>", ev.kind == LineReader::Kind::kTooLong ? std::string_view("(line too long)") : ev.line);
   if (ev.kind == LineReader::Kind::kTooLong) {
     QueueLocal("500 5.5.2 line too long");
     return;
@@ -572,6 +591,9 @@ void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {
     WipeString(&line);
     line = "*";  // cancel the exchange; the provider answers 501
   }
+  // A SASL response is a credential whatever it looks like (only "*" is not).
+  if (line == "*") Transcript("C>", line);
+  else TranscriptSecret("C>");
   if (auth_step_ == 0 && line != "*") {
     std::optional<std::string> login;
     if (auth_mechanism_ == "PLAIN") login = LoginFromPlain(line);
@@ -585,6 +607,8 @@ void SmtpSession::HandleSaslResponse(const LineReader::Event& ev) {
   p.expect = Expect::kAuth;
   pending_.push_back(std::move(p));
   barrier_ = true;
+  if (line == "*") Transcript("P>", line);
+  else TranscriptSecret("P>");
   line += "\r\n";
   upstream_->Write(line);
   WipeString(&line);
@@ -609,6 +633,7 @@ void SmtpSession::DoClientStartTls() {
     Pending p;
     p.expect = Expect::kSilent;
     pending_.push_back(std::move(p));
+    Transcript("P>", "RSET");
     upstream_->Write("RSET\r\n");
     ArmUpstreamTimer(listener_.timeouts.command);
   }

@@ -109,7 +109,9 @@ class SmtpSession {
   void AfterUpstreamEhlo(const Reply& reply);
   void UpstreamReady();
   void SetupFailed(const std::string& reply_line);
-  void SendUpstream(std::string_view bytes, int timeout_seconds);
+  // What SendUpstream's bytes are, for the transcript.
+  enum class Wire { kCommand, kSecret, kBody };
+  void SendUpstream(std::string_view bytes, int timeout_seconds, Wire kind = Wire::kCommand);
   void ArmUpstreamTimer(int seconds);
 
   // --- message transaction
@@ -126,6 +128,9 @@ class SmtpSession {
   void CloseAll(const std::string& why);
   void MaybeFinish();
   void Log(archive::LogKind kind, const std::string& line);
+  // Transcript (when enabled): direction is "C>", "C<", "P>" or "P<" (transcript.h).
+  void Transcript(std::string_view direction, std::string_view line);
+  void TranscriptSecret(std::string_view direction);  // a credential line, logged as "****"
   std::string UpstreamName() const;
   std::string LogUser() const;
 

@@ -125,7 +125,9 @@ void SmtpSession::OnSealed(const Status& status) {
   // complete the message.
   std::string final_bytes = bdat_active_ ? bdat_held_ : std::string(kEndOfData);
   bdat_held_.clear();
-  SendUpstream(final_bytes, listener_.timeouts.data_end);
+  // The held byte of a LAST chunk is body (not transcribed); "BDAT 0 LAST" and the dot are protocol.
+  bool body_byte = bdat_active_ && final_bytes.rfind("BDAT", 0) != 0;
+  SendUpstream(final_bytes, listener_.timeouts.data_end, body_byte ? Wire::kBody : Wire::kCommand);
 }
 
 void SmtpSession::OnDataReply(const Reply& reply) {
@@ -248,6 +250,7 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
   } else if (last && size == 0 && capture_) {
     bdat_held_ = wire.ToWire();  // sent after the seal
   } else {
+    Transcript("P>", wire.ToWire());
     upstream_->Write(wire.ToWire());
   }
   if (bdat_remaining_ == 0) FinishBdatChunk();

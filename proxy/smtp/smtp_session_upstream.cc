@@ -13,6 +13,7 @@
 #include "proxy/net/discard.h"
 #include "proxy/smtp/sasl.h"
 #include "proxy/smtp/session_detail.h"
+#include "proxy/smtp/transcript.h"
 
 namespace mailtee::smtp {
 
@@ -31,7 +32,10 @@ void SmtpSession::OnUpstreamData(std::string_view bytes) {
       OnUpstreamGone(s.message());
       return;
     }
-    if (complete && !OnUpstreamReply(std::move(reply))) return;
+    if (complete) {
+      Transcript("P<", reply.ToWire());
+      if (!OnUpstreamReply(std::move(reply))) return;
+    }
   }
 }
 
@@ -240,7 +244,7 @@ bool SmtpSession::OnSetupReply(const Reply& reply) {
       bool user = setup_ == SetupStep::kAuthLoginUser;
       std::string line = Base64Encode(user ? listener_.auth.user : listener_.auth.password) + "\r\n";
       setup_ = user ? SetupStep::kAuthLoginPassword : SetupStep::kAuthLoginDone;
-      SendUpstream(line, listener_.timeouts.command);
+      SendUpstream(line, listener_.timeouts.command, Wire::kSecret);
       WipeString(&line);
       return true;
     }

@@ -158,6 +158,7 @@ void SmtpHarness::Start(const config::Listener& listener) {
   env.upstream_tls = upstream_tls_.get();
   env.sink = &sink_;
   env.log = log_.get();
+  env.transcripts = transcripts;
   proxy_ = std::make_unique<smtp::SmtpProxy>(env);
   Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);

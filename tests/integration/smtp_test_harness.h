@@ -55,6 +55,7 @@ class SmtpHarness {
   static config::Listener MakeListener(uint16_t upstream_port);
   // Starts the loop thread with the proxy, archiving into sink().
   void Start(const config::Listener& listener);
+  bool transcripts = false;  // ProxyEnvironment::transcripts for the next Start()
   // Drains the proxy (on the loop) and waits until done.
   bool Drain(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Stop();
