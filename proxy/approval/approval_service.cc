@@ -366,6 +366,7 @@ void ApprovalService::Notify(const HeldMessage& held) {
     }
   }
   std::vector<std::string> everyone = h.approvers;
+  if (options_.on_final && h.state != HoldState::kPending && h.state != HoldState::kApproved) options_.on_final(h);
   switch (h.state) {
     case HoldState::kRelayed:
       Send(notices_.OutcomeNotice(h, OutcomeKind::kApproved, {h.sender}), h.id);

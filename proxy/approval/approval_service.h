@@ -40,6 +40,10 @@ struct ServiceOptions {
   uint64_t sweep_interval_ms = 60 * 1000;   // expiry and relay retries
   int max_relay_attempts = 10;
   int max_notice_attempts = 5;              // a failed notice is retried by later sweeps (in memory)
+  // Called once per hold when it reaches its final state (relayed, rejected,
+  // expired, withdrawn), on the loop, before the notices: the daemon updates
+  // the archived report (outcome + approval trail = held.decisions) here.
+  std::function<void(const HeldMessage&)> on_final;
 };
 
 struct ActionResult {

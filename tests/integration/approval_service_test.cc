@@ -95,6 +95,7 @@ class ApprovalServiceTest : public ::testing::Test {
     o.log = log_.get();
     o.clock = [this] { return now_; };
     o.sweep_interval_ms = 3600 * 1000;  // tests call Sweep() themselves
+    o.on_final = [this](const HeldMessage& h) { finals_.push_back(h.id + ":" + ToString(h.state)); };
     std::filesystem::create_directories(o.storage_dir);
     ASSERT_TRUE(ApprovalService::Create(o, &service_).ok());
     service_->Start();
@@ -140,6 +141,7 @@ class ApprovalServiceTest : public ::testing::Test {
   std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
   std::unique_ptr<ApprovalLog> log_;
   std::unique_ptr<ApprovalService> service_;
+  std::vector<std::string> finals_;
 };
 
 TEST_F(ApprovalServiceTest, HoldRequestApproveRelayAndRefuseReplay) {
@@ -184,6 +186,7 @@ TEST_F(ApprovalServiceTest, HoldRequestApproveRelayAndRefuseReplay) {
     return service_->queue()->Get("id-1", &now, &f).ok() && now.state == HoldState::kRelayed && now.outcome_notified;
   }));
   ASSERT_TRUE(RunUntil([&] { return To(up, "taro@company.example").size() == 2 && To(up, "kacho@company.example").size() == 2; }));
+  EXPECT_EQ(finals_, std::vector<std::string>{"id-1:relayed"});
 
   ActionResult replay = service_->ActWithToken(approve, "192.0.2.99", "web", "", "");
   EXPECT_FALSE(replay.status.ok());
