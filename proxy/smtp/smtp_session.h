@@ -53,6 +53,7 @@ class SmtpSession {
   enum class SetupStep {
     kConnect, kTlsHandshake, kGreeting, kEhlo, kStartTls, kEhloAfterTls,
     kAuthPlain, kAuthLoginUser, kAuthLoginPassword, kAuthLoginDone,
+    kHelo,  // the provider refused EHLO (5xx): plain SMTP, no extensions
   };
   // What a queued command's reply means to us.
   // kLocal, kStartTls and kDataGate are markers run when they reach the head of

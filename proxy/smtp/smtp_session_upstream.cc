@@ -191,6 +191,14 @@ bool SmtpSession::OnSetupReply(const Reply& reply) {
       return true;
     case SetupStep::kEhlo:
     case SetupStep::kEhloAfterTls:
+      if (reply.klass() == 5 && !(up.tls == config::TlsMode::kStartTls && !upstream_->is_tls())) {
+        // RFC 5321 §3.2: a server that does not do ESMTP refuses EHLO; fall
+        // back to HELO (no extensions). Not when STARTTLS is still to come:
+        // that needs EHLO, and going on in plaintext is not an option.
+        setup_ = SetupStep::kHelo;
+        SendUpstream("HELO " + local_name_ + "\r\n", listener_.timeouts.command);
+        return true;
+      }
       if (reply.klass() != 2) {
         SetupFailed(refused);
         return false;
@@ -227,6 +235,14 @@ bool SmtpSession::OnSetupReply(const Reply& reply) {
         SendUpstream("EHLO " + local_name_ + "\r\n", listener_.timeouts.command);
       });
       return false;
+    case SetupStep::kHelo:
+      if (reply.klass() != 2) {
+        SetupFailed(refused);
+        return false;
+      }
+      caps_ = ProviderCapabilities();  // HELO: no PIPELINING, no AUTH, no SIZE...
+      AfterUpstreamEhlo(reply);
+      return phase_ != Phase::kClosing;
     case SetupStep::kAuthPlain:
     case SetupStep::kAuthLoginDone:
       if (reply.code != 235) {
@@ -265,6 +281,8 @@ void SmtpSession::AfterUpstreamEhlo(const Reply& reply) {
   } else if (caps_.OffersAuth("LOGIN")) {
     setup_ = SetupStep::kAuthLoginUser;
     SendUpstream("AUTH LOGIN\r\n", listener_.timeouts.command);
+  } else if (setup_ == SetupStep::kHelo) {
+    SetupFailed("421 4.7.0 provider " + UpstreamName() + " refused EHLO, so mailtee cannot log in with the configured account");
   } else {
     SetupFailed("421 4.7.0 provider " + UpstreamName() + " offers neither AUTH PLAIN nor LOGIN for the configured account");
   }

@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <optional>
 #include <sstream>
+
+#include <openssl/hmac.h>
+#include <openssl/md5.h>
 
 #include "proxy/smtp/sasl.h"
 
@@ -165,6 +169,26 @@ std::string Between(const std::string& s, char open, char close) {
 
 }  // namespace
 
+std::vector<std::string> FakeSmtpUpstream::cram_challenges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cram_challenges_;
+}
+
+std::string FakeSmtpUpstream::CramMd5Response(const std::string& user, const std::string& password,
+                                              const std::string& challenge) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_md5(), password.data(), password.size(), reinterpret_cast<const unsigned char*>(challenge.data()),
+       challenge.size(), digest, &len);
+  static const char kHex[] = "0123456789abcdef";
+  std::string text = user + " ";
+  for (unsigned int i = 0; i < len; ++i) {
+    text += kHex[digest[i] >> 4];
+    text += kHex[digest[i] & 15];
+  }
+  return smtp::Base64Encode(text);
+}
+
 void FakeSmtpUpstream::Serve(int fd) {
   Conn conn(fd);
   auto record = [this](const std::string& line) {
@@ -201,7 +225,9 @@ void FakeSmtpUpstream::Serve(int fd) {
     }
     std::string upper = Upper(*line);
     std::string verb = upper.substr(0, upper.find(' '));
-    if (verb == "EHLO") {
+    if (verb == "EHLO" && options_.refuse_ehlo) {
+      ok = conn.Write("502 5.5.2 Error: command not recognized\r\n");
+    } else if (verb == "EHLO") {
       std::string reply = "250-fake.provider greets " + line->substr(std::min<size_t>(5, line->size())) + "\r\n";
       std::vector<std::string> ext = options_.ehlo_extensions;
       if (options_.starttls && !options_.implicit_tls) ext.push_back("STARTTLS");
@@ -247,6 +273,27 @@ void FakeSmtpUpstream::Serve(int fd) {
         auto user = smtp::Base64Decode(user_b64);
         auto pass = smtp::Base64Decode(*p);
         good = user && pass && check_login(*user, *pass);
+      } else if (mech == "CRAM-MD5") {
+        std::string challenge;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          challenge = "<" + std::to_string(cram_challenges_.size() + 1000) + "." + std::to_string(time(nullptr)) +
+                      "@fake.provider>";
+          cram_challenges_.push_back(challenge);
+        }
+        ok = conn.Write("334 " + smtp::Base64Encode(challenge) + "\r\n");
+        auto resp = conn.ReadLine();
+        if (!resp) break;
+        record(*resp);
+        auto decoded = smtp::Base64Decode(*resp);
+        if (decoded) {
+          size_t space = decoded->rfind(' ');
+          if (space != std::string::npos) {
+            std::string user = decoded->substr(0, space);
+            auto it = options_.users.find(user);
+            good = it != options_.users.end() && CramMd5Response(user, it->second, challenge) == *resp;
+          }
+        }
       } else {
         ok = conn.Write("504 5.5.4 mechanism not available here\r\n");
         continue;

@@ -36,6 +36,7 @@ class FakeSmtpUpstream {
     std::string data_reply = "250 2.0.0 Ok: queued as FAKE1";
     bool silent = false;                 // accept, then never say a word (timeouts)
     bool record_data = true;             // false: keep only size + checksum (big messages)
+    bool refuse_ehlo = false;            // an SMTP-only server: EHLO -> 502, HELO works
   };
 
   struct Message {
@@ -63,6 +64,12 @@ class FakeSmtpUpstream {
   // provider does not offer PIPELINING ("improper command pipelining").
   int pipelining_violations();
 
+  // The CRAM-MD5 challenges sent so far (decoded, "<n.time@fake.provider>").
+  std::vector<std::string> cram_challenges();
+  // RFC 2195 response for a challenge: base64("user " + hex HMAC-MD5(password, challenge)).
+  static std::string CramMd5Response(const std::string& user, const std::string& password,
+                                     const std::string& challenge);
+
   static uint64_t Checksum(uint64_t seed, std::string_view bytes);  // FNV-1a, streamable
   static constexpr uint64_t kChecksumSeed = 1469598103934665603ull;
 
@@ -85,6 +92,7 @@ class FakeSmtpUpstream {
   int connections_ = 0;
   int closed_ = 0;
   int pipelining_violations_ = 0;
+  std::vector<std::string> cram_challenges_;
 };
 
 }  // namespace mailtee::smtp_testing
