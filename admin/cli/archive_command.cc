@@ -16,6 +16,7 @@
 #include "archive/index_stats.h"
 #include "archive/reindex.h"
 #include "archive/retention.h"
+#include "archive/retention_task.h"
 #include "archive/verify.h"
 #include "config/loader.h"
 
@@ -36,7 +37,8 @@ const char* kUsage =
     "  reindex                                    rebuild index/search from the report files\n"
     "  stats                                      messages, bytes, first/last per user\n"
     "  export --format mbox|zip --output FILE [search filters]\n"
-    "  purge --days N [--user-days USER=N]... [--legal-hold USER]... [--dry-run]\n";
+    "  purge [--dry-run] [--days N] [--user-days USER=N]... [--legal-hold USER]...\n"
+    "                                             by <retention>/<legal-hold> of --config; flags override\n";
 
 bool HasFlag(const Args& args, const std::string& flag) {
   for (const auto& a : args)
@@ -62,7 +64,9 @@ int Fail(const Status& s) {
   return 1;
 }
 
-bool StorageDir(const Args& args, std::string* dir) {
+// The storage dir from --storage, else from --config (whose <retention> the
+// purge command also reads: *retention is left empty with --storage).
+bool StorageDir(const Args& args, std::string* dir, config::RetentionSettings* retention) {
   *dir = FlagValue(args, "--storage");
   if (!dir->empty()) return true;
   std::string config = FlagValue(args, "--config");
@@ -76,6 +80,7 @@ bool StorageDir(const Args& args, std::string* dir) {
     return false;
   }
   *dir = loaded.config.storage_dir;
+  *retention = loaded.config.retention;
   return true;
 }
 
@@ -267,9 +272,13 @@ int Export(const std::string& storage, const Args& args) {
   return 0;
 }
 
-int Purge(const std::string& storage, const Args& args, bool as_json) {
-  archive::RetentionPolicy policy;
-  policy.default_days = std::atoi(FlagValue(args, "--days").c_str());
+// The policy: <retention>/<legal-hold> from --config, then the flags on top
+// (--days replaces the default, --user-days one user's period, --legal-hold
+// adds a hold; a configured hold cannot be lifted from the command line).
+int Purge(const std::string& storage, const config::RetentionSettings& configured, const Args& args, bool as_json) {
+  archive::RetentionPolicy policy = archive::PolicyFromConfig(configured);
+  const std::string days = FlagValue(args, "--days");
+  if (!days.empty()) policy.default_days = std::atoi(days.c_str());
   for (const auto& u : FlagValues(args, "--legal-hold")) policy.legal_hold_users.insert(archive::index_keys::Lower(u));
   for (const auto& ud : FlagValues(args, "--user-days")) {
     size_t eq = ud.rfind('=');
@@ -280,7 +289,8 @@ int Purge(const std::string& storage, const Args& args, bool as_json) {
     policy.user_days[archive::index_keys::Lower(ud.substr(0, eq))] = std::atoi(ud.c_str() + eq + 1);
   }
   if (policy.default_days <= 0 && policy.user_days.empty()) {
-    std::fputs("mailtee archive: purge needs --days N (N > 0) or --user-days USER=N\n", stderr);
+    std::fputs("mailtee archive: nothing to purge by: configure <retention days=\"N\"/> (with --config) "
+               "or pass --days N / --user-days USER=N\n", stderr);
     return 2;
   }
   const bool dry_run = HasFlag(args, "--dry-run");
@@ -288,21 +298,29 @@ int Purge(const std::string& storage, const Args& args, bool as_json) {
                           std::chrono::system_clock::now().time_since_epoch()).count();
   std::unique_ptr<archive::IndexingSink> sink;
   Status s = archive::IndexingSink::Open(storage, &sink);
-  std::vector<IndexRecord> due;
-  if (s.ok()) s = archive::PlanPurge(sink->index(), policy, now, &due);
+  if (!s.ok() && ArchiveIndex::IsLockError(s)) {
+    std::fputs("mailtee archive: the daemon is running; it purges daily by <retention> in its config. "
+               "To purge by hand, stop it first (systemctl stop mailtee).\n", stderr);
+    return 1;
+  }
+  archive::PurgeRun run;
+  if (s.ok()) s = archive::RunRetention(sink.get(), policy, now, dry_run, &run);
   if (!s.ok()) return Fail(s);
   json out = json::array();
-  for (const auto& r : due) {
-    if (!dry_run) {
-      s = sink->Purge(r);
-      if (!s.ok()) return Fail(s);
-    }
+  for (const auto& r : run.due) {
     if (as_json) out.push_back({{"id", r.id}, {"user", r.user}, {"received_at", r.received_at}});
     else std::printf("%s %s %s %s\n", dry_run ? "would purge" : "purged", r.id.c_str(), r.user.c_str(), r.received_at.c_str());
   }
-  if (as_json) std::printf("%s\n", json{{"dry_run", dry_run}, {"messages", out}}.dump(2).c_str());
-  else std::printf("%zu message(s) %s\n", due.size(), dry_run ? "due (dry run, nothing deleted)" : "purged");
-  return 0;
+  for (const auto& e : run.errors) std::fprintf(stderr, "error: %s\n", e.c_str());
+  if (as_json) {
+    std::printf("%s\n", json{{"dry_run", dry_run}, {"messages", out}, {"purged", run.purged},
+                             {"errors", run.errors}}.dump(2).c_str());
+  } else if (dry_run) {
+    std::printf("%zu message(s) due (dry run, nothing deleted)\n", run.due.size());
+  } else {
+    std::printf("%llu of %zu due message(s) purged\n", static_cast<unsigned long long>(run.purged), run.due.size());
+  }
+  return run.errors.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -315,7 +333,8 @@ int ArchiveCommand(const Args& all) {
   const std::string sub = all[0];
   const Args args(all.begin() + 1, all.end());
   std::string storage;
-  if (!StorageDir(args, &storage)) return 2;
+  config::RetentionSettings retention;
+  if (!StorageDir(args, &storage, &retention)) return 2;
   const bool as_json = HasFlag(args, "--json");
   if (sub == "search") return Search(storage, args, as_json);
   if (sub == "show") return Show(storage, args, as_json);
@@ -323,7 +342,7 @@ int ArchiveCommand(const Args& all) {
   if (sub == "reindex") return Reindex(storage, as_json);
   if (sub == "stats") return Stats(storage, as_json);
   if (sub == "export") return Export(storage, args);
-  if (sub == "purge") return Purge(storage, args, as_json);
+  if (sub == "purge") return Purge(storage, retention, args, as_json);
   std::fprintf(stderr, "mailtee archive: unknown command '%s'\n%s", sub.c_str(), kUsage);
   return 2;
 }
