@@ -59,9 +59,8 @@ class Parser {
         ParseRule(c);
       } else if (name == "relay-account") {
         ParseRelayAccount(c);
-      } else {
-        Error(c, "unknown element <" + name + "> inside <approval>", "use <internal>, <rule> or <relay-account>");
       }
+      // Unknown elements and attributes are reported once, by the loader's schema check.
     }
     if (out_->enabled) CheckCoverage(e);
   }
