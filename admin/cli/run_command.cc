@@ -20,6 +20,7 @@
 #include "archive/archive_store.h"
 #include "archive/env.h"
 #include "archive/index_sink.h"
+#include "archive/retention_task.h"
 #include "archive/log_book.h"
 #include "config/loader.h"
 #include "proxy/daemon/daemon.h"
@@ -135,6 +136,24 @@ int RunDaemon(const Args& args) {
     log.Write(archive::LogKind::kSystem, "archive recovery failed: " + s.ToString() +
                                              " — the spool is kept; fix the cause and restart");
     return 1;
+  }
+  // The index may be behind the ledger after a crash between the two writes:
+  // replay what it missed before any new mail arrives.
+  std::unique_ptr<archive::RetentionTask> retention;
+  if (index) {
+    archive::IndexingSink::CatchUpStats caught_up;
+    s = index->CatchUp(&caught_up);
+    if (!s.ok()) {
+      log.Write(archive::LogKind::kSystem, "WARNING: index catch-up failed (" + s.ToString() +
+                                               "); run 'mailtee archive reindex' with the daemon stopped");
+    } else if (caught_up.replayed > 0) {
+      log.Write(archive::LogKind::kSystem,
+                "index caught up with the ledger: " + std::to_string(caught_up.replayed) + " entries replayed");
+    }
+    for (const std::string& w : caught_up.warnings) log.Write(archive::LogKind::kSystem, "WARNING: " + w);
+    // <retention>: purges run on their own thread, once a day.
+    retention = std::make_unique<archive::RetentionTask>(index.get(), archive::PolicyFromConfig(config.retention), &log);
+    retention->StartDaily();
   }
 
   uv_loop_t* loop = uv_default_loop();
