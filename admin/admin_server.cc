@@ -40,6 +40,8 @@ AdminServer::AdminServer(uv_loop_t* loop, AdminSettings settings, SSL_CTX* serve
   AddLogRoutes(&router_, &ctx_);
   AddConfigRoutes(&router_, &ctx_);
   AddMetricsRoutes(&router_, &ctx_);
+  AddMessageRoutes(&router_, &ctx_);
+  AddStatsRoutes(&router_, &ctx_);
   AddConsoleRoutes(&router_, &ctx_);
 }
 

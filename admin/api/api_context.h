@@ -44,6 +44,8 @@ void AddArchiveRoutes(Router* router, ApiContext* ctx);  // /api/archive/...
 void AddLogRoutes(Router* router, ApiContext* ctx);      // /api/logs
 void AddConfigRoutes(Router* router, ApiContext* ctx);   // /api/config
 void AddMetricsRoutes(Router* router, ApiContext* ctx);  // /metrics
-void AddConsoleRoutes(Router* router, ApiContext* ctx);  // / and /console.js (the web console)
+void AddConsoleRoutes(Router* router, ApiContext* ctx);  // / and the web console's files (admin/web)
+void AddMessageRoutes(Router* router, ApiContext* ctx);  // /api/archive/{id}/parts, /part/{n} (viewer)
+void AddStatsRoutes(Router* router, ApiContext* ctx);    // /api/stats/volume (dashboard charts)
 
 }  // namespace mailtee::admin

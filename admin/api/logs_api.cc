@@ -23,7 +23,8 @@ constexpr size_t kMaxLines = 2000;
 const archive::LogKind kKinds[] = {archive::LogKind::kConnections, archive::LogKind::kReceived,
                                    archive::LogKind::kRelayed,     archive::LogKind::kFailed,
                                    archive::LogKind::kPop3,        archive::LogKind::kTranscript,
-                                   archive::LogKind::kSystem};
+                                   archive::LogKind::kSystem,      archive::LogKind::kAdmin,
+                                   archive::LogKind::kApproval};
 
 std::string Today() {
   time_t now = time(nullptr);

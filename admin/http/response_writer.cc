@@ -1,5 +1,7 @@
 #include "admin/http/response_writer.h"
 
+#include <strings.h>
+
 namespace mailtee::admin {
 namespace {
 
@@ -8,6 +10,13 @@ std::string HeaderSafe(const std::string& value) {
   std::string out;
   for (char c : value) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
   return out;
+}
+
+bool HasHeader(const Response& response, const char* name) {
+  for (const auto& [n, v] : response.headers) {
+    if (strcasecmp(n.c_str(), name) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -22,9 +31,13 @@ std::string SerializeResponse(const Response& response, const WriteOptions& opti
   out += "Content-Length: " + std::to_string(length) + "\r\n";
   out += "Cache-Control: no-store\r\n";
   out += "X-Content-Type-Options: nosniff\r\n";
-  out += "X-Frame-Options: DENY\r\n";
+  // A handler may set its own, stricter policy (a mail's HTML part shown in
+  // the console's sandboxed frame: nothing loads, framable by the console only).
+  if (!HasHeader(response, "X-Frame-Options")) out += "X-Frame-Options: DENY\r\n";
   out += "Referrer-Policy: no-referrer\r\n";
-  out += "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; form-action 'self'\r\n";
+  if (!HasHeader(response, "Content-Security-Policy")) {
+    out += "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; form-action 'self'\r\n";
+  }
   if (options.tls) out += "Strict-Transport-Security: max-age=31536000\r\n";
   for (const auto& [name, value] : response.headers) out += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";
   out += options.keep_alive && !response.close_connection ? "Connection: keep-alive\r\n" : "Connection: close\r\n";

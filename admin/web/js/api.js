@@ -1,0 +1,37 @@
+// The JSON API client: the session cookie rides along (same origin); every
+// state-changing request carries the CSRF token from login / GET /api/session.
+let csrfToken = '';
+let unauthorizedHandler = null;
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function setCsrfToken(token) { csrfToken = token || ''; }
+export function onUnauthorized(fn) { unauthorizedHandler = fn; }
+
+export async function api(path, { method = 'GET', body, quiet401 = false } = {}) {
+  const opts = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
+  if (method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = csrfToken;
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, opts);
+  } catch (e) {
+    throw new ApiError(0, e.message);
+  }
+  const type = response.headers.get('content-type') || '';
+  const data = type.startsWith('application/json') ? await response.json().catch(() => ({})) : await response.text();
+  if (!response.ok) {
+    if (response.status === 401 && !quiet401 && unauthorizedHandler) unauthorizedHandler();
+    const message = (data && data.error) || response.statusText || `HTTP ${response.status}`;
+    throw new ApiError(response.status, message);
+  }
+  return data;
+}

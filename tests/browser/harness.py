@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Sets up a throwaway mailtee for the browser tests, runs them, tears down.
+
+  MAILTEE_BIN=build/admin/mailtee tests/browser/harness.py
+
+1. an SMTP sink (aiosmtpd, in this process) as mailtee's upstream provider;
+2. mailtee with one plain-SMTP listener relaying to the sink and the admin
+   console on a free port, in a temp dir;
+3. mail sent through mailtee with smtplib: a plain text message with an
+   attachment, and an HTML message that tries <script> and a remote <img>
+   (the "bait" port: nothing may ever connect to it);
+4. an admin user (mailtee admin add-user --password-stdin);
+5. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / BAIT_PORT.
+Exits with the test's exit code.
+"""
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.headerregistry import Address
+
+from aiosmtpd.controller import Controller
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "browser-test-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bait_port() -> int:
+    """Port 9 (discard) as in the HTML, if we may bind it; else any free port."""
+    try:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", 9))
+        return 9
+    except OSError:
+        return free_port()
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mailtee exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open within {timeout}s")
+
+
+class Sink:
+    """Accepts every message (the provider); counts them."""
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 OK queued"
+
+
+def messages(bait: int):
+    plain = EmailMessage()
+    plain["From"] = Address("Taro Yamada", "taro", "company.example")
+    plain["To"] = "hanako@partner.example"
+    plain["Subject"] = "Quarterly report 見積書"
+    plain["Message-ID"] = "<browser-plain@company.example>"
+    plain.set_content("Hello Hanako,\n\nthe report is attached.\nこんにちは。\n")
+    plain.add_attachment(b"%PDF-1.4 fake pdf bytes\n", maintype="application", subtype="pdf",
+                         filename="report-2026.pdf")
+    html = EmailMessage()
+    html["From"] = "taro@company.example"
+    html["To"] = "victim@partner.example"
+    html["Subject"] = "Newsletter with tracking"
+    html["Message-ID"] = "<browser-html@company.example>"
+    html.set_content("Plain alternative of the newsletter.")
+    html.add_alternative(
+        "<html><head><script>parent.document.title='PWNED';</script>"
+        "<meta http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:%d/refresh\"></head>"
+        "<body><h1 id=\"hello\">Safe newsletter heading</h1>"
+        "<script>document.body.setAttribute('data-pwned','1');document.write('PWNED');</script>"
+        "<img src=\"http://127.0.0.1:%d/x.png\" alt=\"tracker\">"
+        "<img src=\"x\" onerror=\"document.body.setAttribute('data-pwned','2')\">"
+        "<p style=\"color:#1f5fae\">Styled paragraph stays.</p>"
+        "<a href=\"javascript:alert(1)\">bad link</a>"
+        "</body></html>" % (bait, bait), subtype="html")
+    return [plain, html]
+
+
+def main() -> int:
+    binary = os.environ.get("MAILTEE_BIN")
+    if not binary or not os.access(binary, os.X_OK):
+        print("MAILTEE_BIN must name the mailtee binary", file=sys.stderr)
+        return 2
+    binary = os.path.abspath(binary)
+    work = tempfile.mkdtemp(prefix="mailtee-browser-")
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    smtp_port, admin_port, bait = free_port(), free_port(), bait_port()
+    config = os.path.join(work, "mailtee.xml")
+    with open(config, "w") as f:
+        f.write(f"""<mailtee>
+  <storage dir="{work}/data"/>
+  <admin address="127.0.0.1" port="{admin_port}"/>
+  <listener name="submission" protocol="smtp" address="127.0.0.1" port="{smtp_port}" tls="none">
+    <upstream host="127.0.0.1" port="{controller.port}" tls="none"/>
+    <auth mode="none"/>
+    <allow network="127.0.0.1/32"/>
+  </listener>
+</mailtee>
+""")
+    log = open(os.path.join(work, "mailtee.log"), "w")
+    proc = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    code = 1
+    try:
+        wait_port(smtp_port, proc)
+        wait_port(admin_port, proc)
+        for m in messages(bait):
+            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
+                s.send_message(m)
+        add = subprocess.run([binary, "admin", "add-user", ADMIN_USER, "--config", config, "--password-stdin"],
+                             input=ADMIN_PASSWORD + "\n", text=True, capture_output=True)
+        if add.returncode != 0:
+            raise RuntimeError("add-user failed: " + add.stderr)
+        env = dict(os.environ, ADMIN_URL=f"https://127.0.0.1:{admin_port}", ADMIN_USER=ADMIN_USER,
+                   ADMIN_PASSWORD=ADMIN_PASSWORD, BAIT_PORT=str(bait), WORK_DIR=work)
+        code = subprocess.run(["node", os.path.join(HERE, "ui.test.mjs")], env=env, cwd=HERE).returncode
+    except Exception as e:  # setup failed: say why, with mailtee's output
+        print(f"browser test setup failed: {e}", file=sys.stderr)
+        log.flush()
+        print(open(os.path.join(work, "mailtee.log")).read()[-4000:], file=sys.stderr)
+        print("0 passed, 1 failed")
+        code = 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        controller.stop()
+        if code == 0 and not os.environ.get("KEEP_WORK"):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"work dir kept: {work}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+// Browser tests of the admin console: headless Debian Chromium driven by
+// playwright-core. Started by harness.py (env ADMIN_URL, ADMIN_USER,
+// ADMIN_PASSWORD, BAIT_PORT). Prints "N passed, N failed"; exit 1 on failure.
+// Screenshots go to tests/browser/artifacts/.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkStrings } from './check_strings.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const URL_BASE = process.env.ADMIN_URL;
+const USER = process.env.ADMIN_USER;
+const PASSWORD = process.env.ADMIN_PASSWORD;
+const BAIT_PORT = Number(process.env.BAIT_PORT || 9);
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const results = [];
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+function assert(cond, message) { if (!cond) throw new Error('assertion failed: ' + message); }
+
+// Anything that connects to the bait port (the HTML mail's remote image) is a failure.
+let baitConnections = 0;
+const bait = net.createServer((s) => { baitConnections++; s.destroy(); });
+await new Promise((resolve, reject) => { bait.once('error', reject); bait.listen(BAIT_PORT, '127.0.0.1', resolve); });
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailtee-chromium-'));
+// A fresh profile (--user-data-dir) every run: playwright passes it for a persistent context.
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  ignoreHTTPSErrors: true, viewport: { width: 1366, height: 900 }, locale: 'en-US',
+});
+const page = context.pages()[0] || await context.newPage();
+const requests = [];
+const consoleErrors = [];
+page.on('request', (r) => requests.push(r.url()));
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+const shot = (name, p = page) => p.screenshot({ path: path.join(ARTIFACTS, name + '.png'), fullPage: true });
+
+async function login(p, user, password) {
+  await p.fill('#login-user', user);
+  await p.fill('#login-password', password);
+  await p.click('#login-submit');
+}
+
+await test('UI strings: every key in English and Japanese, every used key defined', async () => {
+  const problems = await checkStrings(path.join(HERE, '..', '..', 'admin', 'web'));
+  assert(problems.length === 0, problems.join('; '));
+});
+
+await test('console page is served with CSP default-src self and no inline script', async () => {
+  const r = await page.goto(URL_BASE + '/');
+  const csp = r.headers()['content-security-policy'] || '';
+  assert(csp.includes("default-src 'self'"), 'CSP header: ' + csp);
+  const inline = await page.$$eval('script:not([src])', (s) => s.length);
+  assert(inline === 0, 'inline scripts: ' + inline);
+  await page.waitForSelector('#login-form');
+  await shot('01-login');
+});
+
+await test('wrong password shows an error and stays on the login page', async () => {
+  await login(page, USER, 'not-the-password');
+  await page.waitForSelector('.login-form .alert-error:not([hidden])');
+  const text = await page.textContent('.login-form .alert-error');
+  assert(/wrong/i.test(text), 'error text: ' + text);
+});
+
+await test('login shows the dashboard with status, listener and volume chart', async () => {
+  await login(page, USER, PASSWORD);
+  await page.waitForSelector('.stats .stat-value');
+  await page.waitForSelector('.table td.strong');
+  assert((await page.textContent('.table td.strong')) === 'submission', 'listener name');
+  await page.waitForSelector('svg.chart rect.bar');
+  const bars = await page.$$('svg.chart rect.bar');
+  assert(bars.length >= 1, 'volume bars: ' + bars.length);
+  await page.waitForSelector('.hbar');
+  await shot('02-dashboard');
+});
+
+await test('archive search finds the message by subject and opens it', async () => {
+  await page.click('a[data-page="archive"]');
+  await page.fill('#q-subject', 'quarterly');
+  await page.click('#search-submit');
+  await page.waitForSelector('#search-results tbody tr');
+  const rows = await page.$$('#search-results tbody tr');
+  assert(rows.length === 1, 'rows: ' + rows.length);
+  await shot('03-search');
+  await page.click('#search-results .subject-link');
+  await page.waitForSelector('#message-subject');
+  assert((await page.textContent('#message-subject')) === 'Quarterly report 見積書', 'decoded subject');
+  await page.waitForSelector('#text-body');
+  assert((await page.textContent('#text-body')).includes('こんにちは'), 'text body shown as text');
+  const link = await page.waitForSelector('a.attachment-link');
+  assert((await link.textContent()).includes('report-2026.pdf'), 'attachment listed');
+  const href = await link.getAttribute('href');
+  const r = await page.request.get(URL_BASE + href);
+  assert(r.status() === 200, 'download status ' + r.status());
+  assert(/^attachment;/.test(r.headers()['content-disposition'] || ''), 'Content-Disposition: ' + r.headers()['content-disposition']);
+  assert((await r.text()).startsWith('%PDF-1.4 fake'), 'attachment bytes');
+  await shot('04-message-text');
+});
+
+await test('HTML mail: sandboxed, no script runs, no remote image is fetched', async () => {
+  const before = requests.length;
+  await page.goto(URL_BASE + '/#/archive?subject=newsletter');
+  await page.waitForSelector('#search-results .subject-link');
+  await page.click('#search-results .subject-link');
+  const frameEl = await page.waitForSelector('#html-frame');
+  assert((await frameEl.getAttribute('sandbox')) === '', 'iframe sandbox=""');
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector('#hello');
+  await page.waitForTimeout(1500);  // time for an image / refresh / script to try
+  const html = await frame.content();
+  assert(!html.includes('PWNED'), 'script output in the frame');
+  assert(!html.includes('<script'), 'script element kept');
+  assert(!/data-pwned/.test(html), 'event handler ran');
+  assert((await page.title()) !== 'PWNED', 'parent title changed');
+  assert(html.includes('Styled paragraph stays'), 'content kept');
+  const partUrl = URL_BASE + (await frameEl.getAttribute('src'));
+  const r = await page.request.get(partUrl);
+  const csp = r.headers()['content-security-policy'] || '';
+  assert(csp.includes("default-src 'none'") && csp.includes('sandbox'), 'part CSP: ' + csp);
+  assert(r.headers()['x-content-type-options'] === 'nosniff', 'nosniff');
+  const remote = requests.slice(before).filter((u) => u.includes(':' + BAIT_PORT + '/') || !u.startsWith(URL_BASE));
+  assert(remote.length === 0, 'requests outside the console: ' + remote.join(', '));
+  assert(baitConnections === 0, 'connections to the bait port: ' + baitConnections);
+  await shot('05-message-html');
+});
+
+await test('language switch EN -> JA is applied and remembered, JA -> EN back', async () => {
+  await page.goto(URL_BASE + '/#/archive');
+  await page.waitForSelector('a[data-page="archive"]');
+  assert((await page.textContent('a[data-page="archive"]')).includes('Archive'), 'english nav');
+  await page.selectOption('#lang-switch', 'ja');
+  await page.waitForFunction(() => document.querySelector('a[data-page="archive"]').textContent.includes('アーカイブ'));
+  assert((await page.getAttribute('html', 'lang')) === 'ja', 'html lang=ja');
+  await page.reload();
+  await page.waitForSelector('a[data-page="archive"]');
+  assert((await page.textContent('a[data-page="archive"]')).includes('アーカイブ'), 'remembered after reload');
+  await page.waitForSelector('#search-results tbody tr');
+  await shot('06-archive-ja');
+  await page.goto(URL_BASE + '/#/dashboard');
+  await page.waitForSelector('svg.chart');
+  await shot('07-dashboard-ja');
+  await page.selectOption('#lang-switch', 'en');
+  await page.waitForFunction(() => document.querySelector('a[data-page="archive"]').textContent.includes('Archive'));
+});
+
+await test('approvals page: list or "not enabled"', async () => {
+  await page.goto(URL_BASE + '/#/approvals');
+  const probe = await page.request.get(URL_BASE + '/api/approvals');
+  if (probe.status() === 404) {
+    await page.waitForSelector('#approvals .alert-info');
+    assert((await page.textContent('#approvals .alert-info')).includes('not enabled'), 'not enabled notice');
+    // TODO(approvals): when /api/approvals exists (proxy/approval engineer), hold a message with an
+    // <approval> rule in harness.py, then here: find its card, click Approve, confirm, and check that
+    // it moves to the history and reaches the sink.
+    console.log('     (approvals API not present: approve-a-held-message test is a TODO)');
+  } else {
+    await page.waitForSelector('#approvals .section-title');
+  }
+  await shot('08-approvals');
+});
+
+await test('log viewer shows the admin login lines of the system log', async () => {
+  await page.goto(URL_BASE + '/#/logs');
+  await page.waitForSelector('#log-view');
+  await page.fill('#log-filter', 'login');
+  await page.click('#log-show');
+  await page.waitForFunction(() => document.querySelector('#log-view').textContent.includes('admin: user='));
+  await shot('09-logs');
+});
+
+await test('config page is read-only and shows the listener', async () => {
+  await page.goto(URL_BASE + '/#/config');
+  await page.waitForSelector('#config-json', { state: 'attached' });
+  assert((await page.textContent('.alert-info')).includes('read-only'), 'read-only notice');
+  assert((await page.textContent('#config-json')).includes('"submission"'), 'listener in JSON');
+  await shot('10-config');
+});
+
+await test('phone layout: bottom navigation, no horizontal scrolling', async () => {
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(URL_BASE + '/#/archive');
+  await phone.waitForSelector('#search-results tbody tr');
+  const box = await phone.$eval('nav.nav', (n) => n.getBoundingClientRect().toJSON());
+  assert(box.bottom >= 840 && box.top > 700, 'nav at the bottom: ' + JSON.stringify(box));
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, 'horizontal overflow ' + overflow + 'px');
+  await shot('11-phone-archive', phone);
+  await phone.goto(URL_BASE + '/#/dashboard');
+  await phone.waitForSelector('svg.chart');
+  await shot('12-phone-dashboard', phone);
+  await phone.close();
+});
+
+await test('logout returns to the login page; the API then answers 401', async () => {
+  await page.goto(URL_BASE + '/#/dashboard');
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  const r = await page.request.get(URL_BASE + '/api/status');
+  assert(r.status() === 401, 'status after logout: ' + r.status());
+});
+
+await test('no CSP violations or script errors on any page', async () => {
+  const bad = consoleErrors.filter((e) => !/401|Unauthorized|Failed to load resource/.test(e));
+  assert(bad.length === 0, bad.join(' | '));
+});
+
+await context.close();
+bait.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+const passed = results.filter((r) => r[1]).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
