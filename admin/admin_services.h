@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/index_db.h"
 #include "archive/index_query.h"
 #include "archive/index_record.h"
 #include "archive/log_book.h"
@@ -32,6 +33,9 @@ class ArchiveQuery {
   virtual Status Search(const archive::Query& query, archive::ResultPage* page) = 0;
   virtual Status Get(const std::string& id, archive::IndexRecord* record, bool* found) = 0;
   virtual const std::string& storage_dir() const = 0;
+  // The open index itself, for whole-archive jobs run on a worker thread
+  // (/api/archive/stats, /api/archive/verify); null when not available.
+  virtual archive::ArchiveIndex* index() { return nullptr; }
 };
 
 struct AdminServices {

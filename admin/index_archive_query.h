@@ -19,6 +19,7 @@ class IndexArchiveQuery : public ArchiveQuery {
     return index_->Get(id, record, found);
   }
   const std::string& storage_dir() const override { return storage_dir_; }
+  archive::ArchiveIndex* index() override { return index_; }
 
  private:
   archive::ArchiveIndex* index_;

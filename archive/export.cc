@@ -13,6 +13,12 @@ std::string ZipName(const std::string& rel) {
 
 Status ExportSelection(ArchiveIndex* index, const std::string& storage_dir, Query query, ExportFormat format,
                        const ByteSink& out, ExportStats* stats, bool force_zip64) {
+  return ExportSelection([index](const Query& q, ResultPage* page) { return index->Search(q, page); }, storage_dir,
+                         std::move(query), format, out, stats, force_zip64);
+}
+
+Status ExportSelection(const SearchFn& search, const std::string& storage_dir, Query query, ExportFormat format,
+                       const ByteSink& out, ExportStats* stats, bool force_zip64) {
   *stats = ExportStats();
   ByteSink counted = [&](std::string_view data) {
     stats->bytes += data.size();
@@ -23,7 +29,7 @@ Status ExportSelection(ArchiveIndex* index, const std::string& storage_dir, Quer
   query.limit = 500;
   for (;;) {
     ResultPage page;
-    Status s = index->Search(query, &page);
+    Status s = search(query, &page);
     if (!s.ok()) return s;
     for (const IndexRecord& r : page.records) {
       if (r.eml_path.empty()) stats->skipped.push_back(r.report_path + ": no message bytes (" + r.outcome + ")");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "archive/export_writers.h"
 #include "archive/index_db.h"
@@ -18,6 +19,12 @@ struct ExportStats {
 };
 
 Status ExportSelection(ArchiveIndex* index, const std::string& storage_dir, Query query, ExportFormat format,
+                       const ByteSink& out, ExportStats* stats, bool force_zip64 = false);
+
+// The same with any search (e.g. the running daemon's, over its socket); the
+// message files are read from storage_dir.
+using SearchFn = std::function<Status(const Query&, ResultPage*)>;
+Status ExportSelection(const SearchFn& search, const std::string& storage_dir, Query query, ExportFormat format,
                        const ByteSink& out, ExportStats* stats, bool force_zip64 = false);
 
 }  // namespace mailtee::archive

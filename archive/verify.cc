@@ -38,21 +38,61 @@ class Verifier {
     if (!s.ok()) return s;
     for (const auto& [id, state] : ledger_)
       if (!state.purged && !seen_.count(id))
-        Problem(state.report_path + ": missing (archived per ledger entry #" + std::to_string(state.seq) + ")");
+        Later(id, state.report_path + ": missing (archived per ledger entry #" + std::to_string(state.seq) + ")");
     if (options_.index) {
       s = options_.index->ForEach([this](const IndexRecord& r) {
-        if (!seen_.count(r.id) && (!ledger_.count(r.id) || ledger_[r.id].purged))
-          Problem(r.report_path + ": listed by the search index but not on disk (run 'mailtee archive reindex')");
+        // Not walked: a message committed after the walk passed its folder is
+        // fine; one whose files are gone is not.
+        if (!seen_.count(r.id) && (!ledger_.count(r.id) || ledger_[r.id].purged) &&
+            !FileExists(Env::Default(), storage_ + "/" + r.report_path))
+          Later(r.id, r.report_path + ": listed by the search index but not on disk (run 'mailtee archive reindex')");
         return true;
       });
       if (!s.ok()) return s;
     }
+    s = RecheckLater();
+    if (!s.ok()) return s;
     Progress(true);
     return Status::Ok();
   }
 
  private:
   void Problem(std::string p) { result_->problems.push_back(std::move(p)); }
+
+  // With the daemon running, mail arrives and retention purges while verify
+  // walks: a file newer than the ledger snapshot, a record the index has not
+  // got yet, a message purged after the snapshot. Such findings wait for a
+  // second look at the ledger (and index) at the end; real ones stay.
+  void Later(const std::string& id, std::string problem) { later_.emplace_back(id, std::move(problem)); }
+
+  Status RecheckLater() {
+    if (later_.empty()) return Status::Ok();
+    std::unordered_map<std::string, std::string> last_action;  // only the ids in question
+    for (const auto& [id, p] : later_) last_action[id];
+    LedgerScan scan;
+    Status s = ScanLedger(LedgerPath(storage_), [&](const LedgerEntry& e) {
+      auto it = last_action.find(e.id);
+      if (it != last_action.end()) it->second = e.action;
+    }, &scan);
+    if (!s.ok()) return s;
+    for (auto& [id, problem] : later_) {
+      const std::string& action = last_action[id];
+      const bool now_purged = action == kLedgerActionPurge;
+      const bool was_unledgered = problem.find("not in the ledger") != std::string::npos;
+      const bool was_unindexed = problem.find("not in the search index") != std::string::npos;
+      if (now_purged && !was_unledgered && !was_unindexed) continue;  // purged during the walk
+      if (was_unledgered && !action.empty()) continue;                // committed during the walk
+      if (was_unindexed && options_.index) {
+        IndexRecord rec;
+        bool found = false;
+        s = options_.index->Get(id, &rec, &found);
+        if (!s.ok()) return s;
+        if (found) continue;                                          // indexed during the walk
+      }
+      Problem(std::move(problem));
+    }
+    return Status::Ok();
+  }
 
   Status LoadLedger() {
     LedgerScan scan;
@@ -89,7 +129,7 @@ class Verifier {
     auto it = ledger_.find(f.id);
     const LedgerState* led = it == ledger_.end() ? nullptr : &it->second;
     const std::string entry = led ? "ledger entry #" + std::to_string(led->seq) : "";
-    if (!led) Problem((f.has_xml ? f.xml_path() : f.eml_path()) + ": not in the ledger (added outside mailtee?)");
+    if (!led) Later(f.id, (f.has_xml ? f.xml_path() : f.eml_path()) + ": not in the ledger (added outside mailtee?)");
     if (led && led->purged) Problem(f.xml_path() + ": purged per " + entry + " but still on disk");
 
     // The report.
@@ -143,7 +183,7 @@ class Verifier {
       Status s = options_.index->Get(f.id, &rec, &found);
       if (!s.ok()) return s;
       if (!found)
-        Problem(f.xml_path() + ": not in the search index (run 'mailtee archive reindex')");
+        Later(f.id, f.xml_path() + ": not in the search index (run 'mailtee archive reindex')");
       else if (rec.report_sha256_hex != report_sha || (f.has_eml && rec.sha256_hex != eml_sha))
         Problem(f.xml_path() + ": search index record is out of date (run 'mailtee archive reindex')");
     }
@@ -173,6 +213,7 @@ class Verifier {
   VerifyResult* result_;
   std::unordered_map<std::string, LedgerState> ledger_;
   std::unordered_set<std::string> seen_;
+  std::vector<std::pair<std::string, std::string>> later_;  // id, problem
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_report_ = start_;
   uint64_t last_files_ = 0;

@@ -1,6 +1,7 @@
 // GET /api/archive/search?user=&from=&to=&subject=&sha256=&message_id=&since=&until=
 //                        &direction=&attachment=yes|no&limit=&cursor=
 //                                   -> {"messages": [...], "next_cursor": "..."}
+// GET /api/archive/stats, /api/archive/verify -> archive_ops_api.h
 // GET /api/archive/{id}             -> the index record and the full report as JSON
 // GET /api/archive/{id}/eml         -> the message bytes (message/rfc822 download)
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/api/api_context.h"
+#include "admin/api/archive_ops_api.h"
 #include "admin/api/json_util.h"
 #include "archive/archive_id.h"
 #include "archive/report.h"
@@ -25,7 +27,9 @@ json RecordJson(const archive::IndexRecord& r) {
               {"received_at", r.received_at}, {"envelope_from", r.envelope_from}, {"envelope_to", r.envelope_to},
               {"from", r.from}, {"to", r.to}, {"cc", r.cc}, {"subject", r.subject}, {"message_id", r.message_id},
               {"size", r.size}, {"sha256", r.sha256_hex}, {"attachments", r.attachment_count},
-              {"outcome", r.outcome}, {"has_eml", !r.eml_path.empty()}};
+              {"outcome", r.outcome}, {"has_eml", !r.eml_path.empty()},
+              // relative to the storage dir: `mailtee archive` (root, same host) reads the files
+              {"eml_path", r.eml_path}, {"report_path", r.report_path}, {"report_sha256", r.report_sha256_hex}};
 }
 
 json ReportJson(const archive::Report& r) {
@@ -198,6 +202,7 @@ void Download(ApiContext* ctx, const Request& req, Reply reply) {
 void AddArchiveRoutes(Router* router, ApiContext* ctx) {
   router->Add("GET", "/api/archive/search", Access::kSession,
               [ctx](const Request& r, Reply reply) { Search(ctx, r, std::move(reply)); });
+  AddArchiveOpsRoutes(router, ctx);  // /api/archive/stats, /verify: before {id} matches them
   router->Add("GET", "/api/archive/{id}", Access::kSession,
               [ctx](const Request& r, Reply reply) { Show(ctx, r, std::move(reply)); });
   router->Add("GET", "/api/archive/{id}/eml", Access::kSession,

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "admin/cli/archive_command_access.h"
+#include "admin/local_client.h"
 #include "archive/export.h"
 #include "archive/index_record.h"
 #include "archive/index_keys.h"
@@ -38,7 +40,9 @@ const char* kUsage =
     "  stats                                      messages, bytes, first/last per user\n"
     "  export --format mbox|zip --output FILE [search filters]\n"
     "  purge [--dry-run] [--days N] [--user-days USER=N]... [--legal-hold USER]...\n"
-    "                                             by <retention>/<legal-hold> of --config; flags override\n";
+    "                                             by <retention>/<legal-hold> of --config; flags override\n"
+    "While 'mailtee run' runs, search/show/stats/verify/export ask it over <storage>/admin.sock (as root);\n"
+    "reindex and purge need it stopped.\n";
 
 bool HasFlag(const Args& args, const std::string& flag) {
   for (const auto& a : args)
@@ -56,7 +60,7 @@ std::vector<std::string> FlagValues(const Args& args, const std::string& flag) {
 int Fail(const Status& s) {
   if (ArchiveIndex::IsLockError(s)) {
     std::fprintf(stderr,
-                 "mailtee archive: the daemon holds the index; stop it or use the admin socket (not yet available)\n"
+                 "mailtee archive: the daemon holds the index: stop it first (systemctl stop mailtee)\n"
                  "  (%s)\n", s.message().c_str());
   } else {
     std::fprintf(stderr, "mailtee archive: %s\n", s.message().c_str());
@@ -124,22 +128,13 @@ json RecordJson(const IndexRecord& r) {
 
 std::string First(const std::vector<std::string>& v) { return v.empty() ? "" : v[0]; }
 
-Status OpenIndex(const std::string& storage, std::unique_ptr<ArchiveIndex>* index) {
-  ArchiveIndex::Options o;
-  o.create_if_missing = false;
-  Status s = ArchiveIndex::Open(archive::SearchIndexDir(storage), o, index);
-  if (!s.ok() && !ArchiveIndex::IsLockError(s))
-    return s.WithContext("(no index yet? run 'mailtee archive reindex')");
-  return s;
-}
-
 int Search(const std::string& storage, const Args& args, bool as_json) {
   archive::Query q;
   if (!ParseQuery(args, &q)) return 2;
-  std::unique_ptr<ArchiveIndex> index;
-  Status s = OpenIndex(storage, &index);
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = OpenArchiveAccess(storage, &archive);
   archive::ResultPage page;
-  if (s.ok()) s = index->Search(q, &page);
+  if (s.ok()) s = archive->Search(q, &page);
   if (!s.ok()) return Fail(s);
   if (as_json) {
     json out{{"messages", json::array()}, {"next_cursor", page.next_cursor}};
@@ -161,11 +156,11 @@ int Show(const std::string& storage, const Args& args, bool as_json) {
     std::fputs("usage: mailtee archive show ID --config FILE\n", stderr);
     return 2;
   }
-  std::unique_ptr<ArchiveIndex> index;
-  Status s = OpenIndex(storage, &index);
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = OpenArchiveAccess(storage, &archive);
   IndexRecord r;
   bool found = false;
-  if (s.ok()) s = index->Get(args[0], &r, &found);
+  if (s.ok()) s = archive->Get(args[0], &r, &found);
   if (!s.ok()) return Fail(s);
   if (!found) {
     std::fprintf(stderr, "mailtee archive: no message %s in the index\n", args[0].c_str());
@@ -176,21 +171,18 @@ int Show(const std::string& storage, const Args& args, bool as_json) {
 }
 
 int Verify(const std::string& storage, bool as_json) {
-  std::unique_ptr<ArchiveIndex> index;
-  Status s = OpenIndex(storage, &index);
-  if (!s.ok()) {
-    std::fprintf(stderr, "note: index checks skipped: %s\n", s.message().c_str());
-    index.reset();
-  }
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = OpenArchiveAccess(storage, &archive);
+  if (!s.ok()) std::fprintf(stderr, "note: index checks skipped: %s\n", s.message().c_str());
+  else if (archive->via_daemon()) std::fputs("verify: the daemon is running; it verifies (no progress shown)\n", stderr);
   archive::VerifyOptions options;
-  options.index = index.get();
   options.progress = [](const archive::VerifyProgress& p) {
     double mb = p.bytes / 1e6;
     std::fprintf(stderr, "verify: %llu files, %.1f MB, %.1f MB/s\n", static_cast<unsigned long long>(p.files), mb,
                  p.seconds > 0 ? mb / p.seconds : 0.0);
   };
   archive::VerifyResult result;
-  s = archive::VerifyArchive(storage, options, &result);
+  s = archive ? archive->Verify(options, &result) : archive::VerifyArchive(storage, options, &result);
   if (!s.ok()) return Fail(s);
   if (as_json) {
     std::printf("%s\n", json{{"ok", result.ok()}, {"messages", result.messages}, {"files", result.files},
@@ -207,6 +199,14 @@ int Verify(const std::string& storage, bool as_json) {
 }
 
 int Reindex(const std::string& storage, bool as_json) {
+  if (access(admin::AdminSocketPath(storage).c_str(), F_OK) == 0) {
+    admin::LocalResponse probe;
+    if (admin::LocalApiRequest(admin::AdminSocketPath(storage), "GET", "/api/session", &probe, 3000).ok()) {
+      std::fputs("mailtee archive: reindex needs the daemon stopped (it writes the index with every message).\n"
+                 "  systemctl stop mailtee; mailtee archive reindex ...; systemctl start mailtee\n", stderr);
+      return 1;
+    }
+  }
   archive::ReindexStats stats;
   Status s = archive::Reindex(storage, [](const archive::ReindexProgress& p) {
     std::fprintf(stderr, "reindex: %llu messages, %.1f s\n", static_cast<unsigned long long>(p.messages), p.seconds);
@@ -221,10 +221,10 @@ int Reindex(const std::string& storage, bool as_json) {
 }
 
 int Stats(const std::string& storage, bool as_json) {
-  std::unique_ptr<ArchiveIndex> index;
-  Status s = OpenIndex(storage, &index);
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = OpenArchiveAccess(storage, &archive);
   std::vector<archive::UserStats> stats;
-  if (s.ok()) s = archive::CollectUserStats(index.get(), &stats);
+  if (s.ok()) s = archive->Stats(&stats);
   if (!s.ok()) return Fail(s);
   json out = json::array();
   for (const auto& u : stats) {
@@ -250,13 +250,15 @@ int Export(const std::string& storage, const Args& args) {
   }
   archive::Query q;
   if (!ParseQuery(args, &q)) return 2;
-  std::unique_ptr<ArchiveIndex> index;
-  Status s = OpenIndex(storage, &index);
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = OpenArchiveAccess(storage, &archive);
   if (!s.ok()) return Fail(s);
   FILE* f = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
   if (!f) return Fail(Status::PosixError("create " + output, errno));
   archive::ExportStats stats;
-  s = archive::ExportSelection(index.get(), storage, q,
+  s = archive::ExportSelection([&](const archive::Query& query, archive::ResultPage* page) {
+                                 return archive->Search(query, page);
+                               }, storage, q,
                                format == "zip" ? archive::ExportFormat::kZip : archive::ExportFormat::kMbox,
                                [&](std::string_view d) {
                                  return std::fwrite(d.data(), 1, d.size(), f) == d.size()
