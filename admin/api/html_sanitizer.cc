@@ -42,6 +42,7 @@ struct Tag {
   bool self_closing = false;
   std::vector<Attribute> attributes;
   size_t end = 0;  // index after '>'
+  bool complete = false;  // false: the input ended inside the tag
 };
 
 // Parses the tag at html[pos] == '<'; false if it is not a tag (a stray '<').
@@ -65,6 +66,7 @@ bool ParseTag(std::string_view html, size_t pos, Tag* tag) {
     if (i >= html.size()) break;
     if (html[i] == '>') {
       tag->end = i + 1;
+      tag->complete = true;
       return true;
     }
     tag->self_closing = false;
@@ -179,6 +181,7 @@ std::string SanitizeMailHtml(std::string_view html) {
       continue;
     }
     i = tag.end;
+    if (!tag.complete) continue;  // cut off at the end: dropped whole
     if (In(kDropWithContent, tag.name)) {
       if (!tag.closing && !tag.self_closing) i = SkipPastEndTag(html, i, tag.name);
       continue;

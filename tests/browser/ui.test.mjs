@@ -204,10 +204,10 @@ await test('phone layout: bottom navigation, no horizontal scrolling', async () 
   assert(box.bottom >= 840 && box.top > 700, 'nav at the bottom: ' + JSON.stringify(box));
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 0, 'horizontal overflow ' + overflow + 'px');
-  await shot('11-phone-archive', phone);
+  await phone.screenshot({ path: path.join(ARTIFACTS, '11-phone-archive.png') });
   await phone.goto(URL_BASE + '/#/dashboard');
   await phone.waitForSelector('svg.chart');
-  await shot('12-phone-dashboard', phone);
+  await phone.screenshot({ path: path.join(ARTIFACTS, '12-phone-dashboard.png') });
   await phone.close();
 });
 

@@ -2,11 +2,12 @@
 // horizontal bars per label. Sized by viewBox, so they scale with the card.
 import { h, svg } from './dom.js';
 
+// The axis top: 4 gridline steps of 1, 2 or 5 x 10^k, so every label is a whole number.
 function niceMax(v) {
-  if (v <= 5) return 5;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  const raw = Math.max(1, v / 4);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return 4 * m * p;
+  return 40 * p;
 }
 
 // series: [{key, label, cls}], rows: [{label, values: {key: n}}]

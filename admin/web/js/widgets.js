@@ -1,5 +1,5 @@
 // Small shared pieces of the pages.
-import { h } from './dom.js';
+import { h, svg } from './dom.js';
 import { t, language, setLanguage, LANGUAGES } from './i18n.js';
 
 export function languageSwitch() {
@@ -39,4 +39,11 @@ export function fieldList(pairs) {
     h('dt', { text: k }),
     h('dd', {}, v instanceof Node ? v : Array.isArray(v) ? v.join(', ') : String(v)),
   ]));
+}
+
+// A paperclip drawn in SVG (an emoji would depend on the machine's fonts).
+export function clipIcon() {
+  return svg('svg', { viewBox: '0 0 16 16', width: 14, height: 14, class: 'icon', 'aria-hidden': 'true' },
+    svg('path', { d: 'M10.5 4.5 5.8 9.2a1.5 1.5 0 0 0 2.1 2.1l5-5a3 3 0 0 0-4.2-4.2l-5.2 5.2a4.5 4.5 0 0 0 6.4 6.4l4.4-4.4',
+      fill: 'none', stroke: 'currentColor', 'stroke-width': 1.4, 'stroke-linecap': 'round' }));
 }

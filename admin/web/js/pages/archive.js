@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, formatDateTime, formatBytes } from '../i18n.js';
-import { pageHeader, card, errorBox, loading, badge } from '../widgets.js';
+import { pageHeader, card, errorBox, loading, badge, clipIcon } from '../widgets.js';
 
 const FIELDS = ['user', 'from', 'to', 'subject', 'since', 'until', 'direction', 'attachment'];
 const PAGE_SIZE = 50;
@@ -21,7 +21,7 @@ function resultRow(m) {
     h('td', { class: 'ellipsis', 'data-label': t('search.from'), text: first(m.from) || m.envelope_from }),
     h('td', { class: 'ellipsis', 'data-label': t('search.to'), text: (m.to && m.to.length ? m.to : m.envelope_to || []).join(', ') }),
     h('td', { class: 'subject', 'data-label': t('search.subject') }, subject,
-      m.attachments ? h('span', { class: 'clip', title: t('search.attachmentsN', { n: m.attachments }), text: ` 📎${m.attachments}` }) : null),
+      m.attachments ? h('span', { class: 'clip', title: t('search.attachmentsN', { n: m.attachments }) }, clipIcon(), String(m.attachments)) : null),
     h('td', { class: 'num nowrap', 'data-label': t('search.size'), text: formatBytes(m.size) }));
 }
 

@@ -6,7 +6,7 @@
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, formatDateTime, formatBytes } from '../i18n.js';
-import { pageHeader, card, errorBox, loading, badge, fieldList } from '../widgets.js';
+import { pageHeader, card, errorBox, loading, badge, fieldList, clipIcon } from '../widgets.js';
 
 function partUrl(id, n, download) {
   return `/api/archive/${encodeURIComponent(id)}/part/${n}${download ? '?download=1' : ''}`;
@@ -48,7 +48,7 @@ function attachmentList(id, parts) {
   if (!list.length) return h('p', { class: 'muted', text: t('msg.noAttachments') });
   return h('ul', { class: 'attachments' }, list.map((p) => h('li', {},
     h('a', { href: partUrl(id, p.index, true), download: p.name || '', class: 'attachment-link' },
-      h('span', { class: 'att-icon', 'aria-hidden': 'true', text: '📎' }),
+      h('span', { class: 'att-icon' }, clipIcon()),
       h('span', { class: 'att-name', text: p.name || t('msg.unnamed', { n: p.index + 1 }) })),
     h('span', { class: 'muted', text: ` ${p.type} · ${formatBytes(p.size)}` }))));
 }
