@@ -1,5 +1,6 @@
 #include "archive/ledger.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -97,7 +98,7 @@ std::string LedgerHashedPart(const LedgerEntry& e) {
 }
 
 Ledger::Ledger(std::string path, int fd, uint64_t seq, std::string hash)
-    : path_(std::move(path)), fd_(fd), last_seq_(seq), last_hash_(std::move(hash)) {}
+    : path_(std::move(path)), fd_(fd), last_seq_(seq), last_hash_(std::move(hash)), synced_seq_(seq) {}
 
 Ledger::~Ledger() { close(fd_); }
 
@@ -141,23 +142,58 @@ Status Ledger::Open(const std::string& path, std::unique_ptr<Ledger>* out, bool*
 Status Ledger::Append(LedgerEntry* e) {
   for (const std::string* f : {&e->action, &e->id, &e->eml_path, &e->report_path, &e->message_sha256, &e->report_sha256})
     if (HasSeparator(*f)) return Status::Error("ledger field contains a tab or newline (message " + e->id + ")");
-  std::lock_guard<std::mutex> lock(mu_);
-  e->seq = last_seq_ + 1;
-  e->time = NowUtc();
-  e->prev_hash = last_hash_;
-  std::string line = LedgerHashedPart(*e);
-  e->entry_hash = Sha256Hex(line);
-  line += e->entry_hash + "\n";
-  size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::PosixError("append to ledger " + path_, errno);
-    done += static_cast<size_t>(n);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.ok()) return failed_;
+    e->seq = last_seq_ + 1;
+    e->time = NowUtc();
+    e->prev_hash = last_hash_;
+    std::string line = LedgerHashedPart(*e);
+    e->entry_hash = Sha256Hex(line);
+    line += e->entry_hash + "\n";
+    size_t done = 0;
+    while (done < line.size()) {
+      ssize_t n = write(fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        failed_ = Status::PosixError("append to ledger " + path_, errno);
+        return failed_;
+      }
+      done += static_cast<size_t>(n);
+    }
+    last_seq_ = e->seq;
+    last_hash_ = e->entry_hash;
   }
-  if (fdatasync(fd_) != 0) return Status::PosixError("fsync ledger " + path_, errno);
-  last_seq_ = e->seq;
-  last_hash_ = e->entry_hash;
+  return WaitDurable(e->seq);
+}
+
+Status Ledger::WaitDurable(uint64_t seq) {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  while (synced_seq_ < seq) {
+    if (!sync_failed_.ok()) return sync_failed_;
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    // Leader: sync everything written so far, including later appenders' lines.
+    syncing_ = true;
+    uint64_t target;
+    {
+      std::lock_guard<std::mutex> order(mu_);
+      target = last_seq_;
+    }
+    lock.unlock();
+    const int rc = fdatasync(fd_);
+    const int err = errno;
+    lock.lock();
+    syncing_ = false;
+    if (rc != 0) {
+      sync_failed_ = Status::PosixError("fsync ledger " + path_, err);
+    } else {
+      synced_seq_ = std::max(synced_seq_, target);
+    }
+    synced_cv_.notify_all();
+  }
   return Status::Ok();
 }
 

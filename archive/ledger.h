@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 
@@ -51,7 +52,12 @@ class Ledger {
   static Status Open(const std::string& path, std::unique_ptr<Ledger>* out, bool* recovered = nullptr);
   ~Ledger();
 
-  // Fills seq/time/prev_hash/entry_hash, writes the line and fsyncs. Thread-safe.
+  // Fills seq/time/prev_hash/entry_hash, writes the line and returns once it
+  // is on disk. Thread-safe. Group commit: concurrent appenders write their
+  // lines in order under mu_, then share one fdatasync (the first waiter syncs
+  // for everyone written so far), so commits on many pool threads do not queue
+  // behind one another's disk waits. A failed write or sync is sticky: the
+  // file may end in a torn line, which only Open (at restart) may cut.
   Status Append(LedgerEntry* entry);
   // "<seq> <entry_hash>" of the last entry; "" for an empty ledger.
   std::string Head() const;
@@ -60,9 +66,18 @@ class Ledger {
   Ledger(std::string path, int fd, uint64_t seq, std::string hash);
   const std::string path_;
   const int fd_;
-  mutable std::mutex mu_;
+  Status WaitDurable(uint64_t seq);
+
+  mutable std::mutex mu_;          // order of lines: seq, hash chain, writes
   uint64_t last_seq_;
   std::string last_hash_;
+  Status failed_;                  // sticky write/sync error (guarded by mu_)
+
+  std::mutex sync_mu_;             // group commit of fdatasync
+  std::condition_variable synced_cv_;
+  bool syncing_ = false;
+  uint64_t synced_seq_;            // every line up to this seq is durable
+  Status sync_failed_;             // sticky (guarded by sync_mu_)
 };
 
 // The text of an entry without its final "\t<entry_hash>\n": what entry_hash covers.
