@@ -10,10 +10,17 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libhttp-parser-dev nlohmann-json3-dev libsodium-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   postfix dovecot-core dovecot-pop3d swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl fetchmail openssl
-  python3 python3-pytest python3-aiosmtpd procps)
+  python3 python3-pytest python3-aiosmtpd procps
+  chromium fonts-ipafont-gothic)
 
 pkgs=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--tests" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--tests" ]]; then
+  pkgs+=("${test_pkgs[@]}")
+  # Browser tests drive Chromium with playwright-core from npm. Any Node >= 18
+  # will do; take Debian's only when the machine has none (a NodeSource build
+  # already ships npm and conflicts with Debian's npm package).
+  command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

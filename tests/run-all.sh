@@ -46,6 +46,15 @@ if bash deploy/build.sh release; then
     e=$(grep -oE "[0-9]+ errors?" <<<"$line" | grep -oE "[0-9]+")
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
   fi
+
+  stage "browser tests (headless Chromium + Playwright)"
+  if [[ -x tests/browser/run.sh ]]; then
+    MAILTEE_BIN="$root/build/admin/mailtee" bash tests/browser/run.sh 2>&1 | tee build/browser.log
+    [[ ${PIPESTATUS[0]} -eq 0 ]] || fail "browser"
+    line=$(grep -E "^[0-9]+ passed, [0-9]+ failed" build/browser.log | tail -1)
+    p=$(grep -oE "^[0-9]+" <<<"$line"); f=$(grep -oE "[0-9]+ failed" <<<"$line" | grep -oE "[0-9]+")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+  fi
 else
   fail "release-build"
 fi
