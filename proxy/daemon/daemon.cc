@@ -65,7 +65,8 @@ Status Daemon::Start() {
       s = certs::MakeClientContext(lp->upstream->verify, lp->upstream->ca_file, &rt->upstream_tls);
       if (!s.ok()) return s.WithContext("while preparing TLS to the provider of listener '" + l.name + "'");
       if (lp->protocol == config::Protocol::kSmtp) {
-        smtp::ProxyEnvironment env{loop_, lp, tls_->server.get(), rt->upstream_tls.get(), sink_, log_};
+        smtp::ProxyEnvironment env{loop_, lp, tls_->server.get(), rt->upstream_tls.get(), sink_, log_,
+                                  config_.logs.transcripts};
         rt->sessions = std::make_unique<ProxyAdapter<smtp::SmtpProxy>>(env);
       } else {
         pop3::ProxyEnvironment env{loop_, lp, tls_->server.get(), rt->upstream_tls.get(), sink_, log_};
