@@ -5,7 +5,8 @@
 // suffix any list has reached, and a suffix every list holds is a match. The
 // work is bounded by the rarest list, not the largest, without estimating
 // selectivity. Filters with no posting list (direction, attachments) are
-// checked on the record of each match.
+// checked on the record of each match, and so is every CJK run of 3+
+// characters in the subject query (its bigrams alone may sit apart).
 #include <leveldb/db.h>
 
 #include "archive/index_db.h"
@@ -40,9 +41,14 @@ std::vector<std::string> PostingPrefixes(const Query& q) {
   return prefixes;
 }
 
-bool PassesResidual(const Query& q, const IndexRecord& r) {
+bool PassesResidual(const Query& q, const std::vector<std::string>& long_runs, const IndexRecord& r) {
   if (!q.direction.empty() && r.direction != q.direction) return false;
   if (q.has_attachment && (r.attachment_count > 0) != *q.has_attachment) return false;
+  if (!long_runs.empty()) {
+    const std::string subject = NormalizeForMatch(r.subject);
+    for (const std::string& run : long_runs)
+      if (subject.find(run) == std::string::npos) return false;  // its bigrams, but apart
+  }
   return true;
 }
 
@@ -90,6 +96,7 @@ Status ArchiveIndex::Search(const Query& q, ResultPage* page) {
   if (q.until_ms) target = index_keys::SuffixAtOrBefore(*q.until_ms - 1);
   if (!q.cursor.empty()) target = std::max(target, q.cursor + std::string(1, '\0'));
 
+  const std::vector<std::string> long_runs = LongCjkRuns(q.subject);
   std::vector<PostingCursor> lists;
   for (std::string& prefix : PostingPrefixes(q)) lists.emplace_back(db_.get(), std::move(prefix));
 
@@ -120,7 +127,7 @@ Status ArchiveIndex::Search(const Query& q, ResultPage* page) {
     bool found = false;
     Status s = Get(std::string(index_keys::SuffixId(target)), &record, &found);
     if (!s.ok()) return s.WithContext("while searching");
-    if (found && PassesResidual(q, record)) page->records.push_back(std::move(record));
+    if (found && PassesResidual(q, long_runs, record)) page->records.push_back(std::move(record));
     if (page->records.size() == limit) page->next_cursor = target;
     target.push_back('\0');  // the next suffix after this one
   }

@@ -155,4 +155,27 @@ std::string NormalizeForMatch(std::string_view utf8) {
   return out;
 }
 
+std::vector<std::string> LongCjkRuns(std::string_view utf8) {
+  std::vector<std::string> runs;
+  std::string run;
+  size_t chars = 0;
+  auto flush = [&]() {
+    if (chars >= 3) runs.push_back(run);
+    run.clear();
+    chars = 0;
+  };
+  size_t i = 0;
+  while (i < utf8.size()) {
+    uint32_t cp = Fold(NextCodePoint(utf8, &i));
+    if (!IsCjk(cp)) {
+      flush();
+      continue;
+    }
+    AppendUtf8(cp, &run);
+    ++chars;
+  }
+  flush();
+  return runs;
+}
+
 }  // namespace mailtee::archive

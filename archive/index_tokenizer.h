@@ -27,4 +27,9 @@ std::vector<std::string> TokenizeText(std::string_view utf8);
 // form subject filters are compared in (to drop bigram false positives).
 std::string NormalizeForMatch(std::string_view utf8);
 
+// The CJK runs of 3 or more characters in a query, normalized: their bigrams
+// can all occur in a subject without the run itself ("日本日" vs "本日は日本"),
+// so a search confirms each run against the record's subject.
+std::vector<std::string> LongCjkRuns(std::string_view utf8);
+
 }  // namespace mailtee::archive

@@ -1,8 +1,8 @@
 #include "archive/verify.h"
 
+#include <array>
 #include <chrono>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "archive/env.h"
 #include "archive/index_sink.h"
@@ -16,12 +16,26 @@ namespace {
 
 constexpr size_t kMaxReportBytes = 64 << 20;
 
-// The latest ledger entry of each message.
+// The latest ledger entry of each message, compact: a million messages are
+// held at once (~150 bytes each with the map node). Paths are read again from
+// the ledger for the few messages that need them in a problem line.
 struct LedgerState {
   uint64_t seq = 0;
   bool purged = false;
-  std::string eml_path, report_path, message_sha256, report_sha256;
+  bool has_eml = false;
+  bool seen = false;  // walked on disk
+  std::array<uint8_t, 32> message_sha256{}, report_sha256{};
 };
+
+std::array<uint8_t, 32> ShaBytes(const std::string& hex) {
+  std::array<uint8_t, 32> out{};
+  auto nibble = [](char c) -> uint8_t {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+  };
+  for (size_t i = 0; i < 32 && 2 * i + 1 < hex.size(); ++i)
+    out[i] = static_cast<uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  return out;
+}
 
 class Verifier {
  public:
@@ -37,14 +51,15 @@ class Verifier {
     s = WalkArchive(storage_, cb);
     if (!s.ok()) return s;
     for (const auto& [id, state] : ledger_)
-      if (!state.purged && !seen_.count(id))
-        Later(id, state.report_path + ": missing (archived per ledger entry #" + std::to_string(state.seq) + ")");
+      if (!state.purged && !state.seen)
+        Later(id, kMissingPath + ": missing (archived per ledger entry #" + std::to_string(state.seq) + ")");
     if (options_.index) {
       s = options_.index->ForEach([this](const IndexRecord& r) {
-        // Not walked: a message committed after the walk passed its folder is
-        // fine; one whose files are gone is not.
-        if (!seen_.count(r.id) && (!ledger_.count(r.id) || ledger_[r.id].purged) &&
-            !FileExists(Env::Default(), storage_ + "/" + r.report_path))
+        // Not in the ledger (or purged there), so the walk's check of it did
+        // not cover it: a message committed after the walk passed its folder
+        // is fine; one whose files are gone is not.
+        auto it = ledger_.find(r.id);
+        if ((it == ledger_.end() || it->second.purged) && !FileExists(Env::Default(), storage_ + "/" + r.report_path))
           Later(r.id, r.report_path + ": listed by the search index but not on disk (run 'mailtee archive reindex')");
         return true;
       });
@@ -63,20 +78,26 @@ class Verifier {
   // walks: a file newer than the ledger snapshot, a record the index has not
   // got yet, a message purged after the snapshot. Such findings wait for a
   // second look at the ledger (and index) at the end; real ones stay.
+  // A problem text starting with kMissingPath gets the report path from the ledger.
   void Later(const std::string& id, std::string problem) { later_.emplace_back(id, std::move(problem)); }
+  inline static const std::string kMissingPath = "\x01";
 
   Status RecheckLater() {
     if (later_.empty()) return Status::Ok();
-    std::unordered_map<std::string, std::string> last_action;  // only the ids in question
-    for (const auto& [id, p] : later_) last_action[id];
+    struct Last {
+      std::string action, report_path;
+    };
+    std::unordered_map<std::string, Last> last;  // only the ids in question
+    for (const auto& [id, p] : later_) last[id];
     LedgerScan scan;
     Status s = ScanLedger(LedgerPath(storage_), [&](const LedgerEntry& e) {
-      auto it = last_action.find(e.id);
-      if (it != last_action.end()) it->second = e.action;
+      auto it = last.find(e.id);
+      if (it != last.end()) it->second = Last{e.action, e.report_path};
     }, &scan);
     if (!s.ok()) return s;
     for (auto& [id, problem] : later_) {
-      const std::string& action = last_action[id];
+      const std::string& action = last[id].action;
+      if (problem.rfind(kMissingPath, 0) == 0) problem = last[id].report_path + problem.substr(kMissingPath.size());
       const bool now_purged = action == kLedgerActionPurge;
       const bool was_unledgered = problem.find("not in the ledger") != std::string::npos;
       const bool was_unindexed = problem.find("not in the search index") != std::string::npos;
@@ -105,8 +126,8 @@ class Verifier {
     std::string hash_at_index_seq;
     Status s = ScanLedger(LedgerPath(storage_), [&](const LedgerEntry& e) {
       LedgerState& st = ledger_[e.id];
-      st = LedgerState{e.seq, e.action == kLedgerActionPurge, e.eml_path, e.report_path, e.message_sha256,
-                       e.report_sha256};
+      st = LedgerState{e.seq, e.action == kLedgerActionPurge, !e.eml_path.empty(), false, ShaBytes(e.message_sha256),
+                       ShaBytes(e.report_sha256)};
       if (e.seq == index_seq) hash_at_index_seq = std::to_string(e.seq) + " " + e.entry_hash;
     }, &scan);
     if (!s.ok()) return s;
@@ -125,9 +146,9 @@ class Verifier {
 
   Status Message(const ArchivedFiles& f) {
     ++result_->messages;
-    seen_.insert(f.id);
     auto it = ledger_.find(f.id);
-    const LedgerState* led = it == ledger_.end() ? nullptr : &it->second;
+    LedgerState* led = it == ledger_.end() ? nullptr : &it->second;
+    if (led) led->seen = true;
     const std::string entry = led ? "ledger entry #" + std::to_string(led->seq) : "";
     if (!led) Later(f.id, (f.has_xml ? f.xml_path() : f.eml_path()) + ": not in the ledger (added outside mailtee?)");
     if (led && led->purged) Problem(f.xml_path() + ": purged per " + entry + " but still on disk");
@@ -148,7 +169,7 @@ class Verifier {
       report_ok = s.ok();
       if (!report_ok) Problem(f.xml_path() + ": report cannot be read: " + s.message());
     }
-    const bool report_changed = led && f.has_xml && !led->purged && report_sha != led->report_sha256;
+    const bool report_changed = led && f.has_xml && !led->purged && ShaBytes(report_sha) != led->report_sha256;
 
     // The message bytes.
     std::string eml_sha;
@@ -157,7 +178,7 @@ class Verifier {
       Status s = Sha256File(storage_ + "/" + f.eml_path(), &eml_sha, &bytes);
       if (!s.ok()) return s;
       Count(bytes);
-      const bool vs_ledger = led && !led->purged && eml_sha != led->message_sha256;
+      const bool vs_ledger = led && !led->purged && ShaBytes(eml_sha) != led->message_sha256;
       const bool vs_report = report_ok && eml_sha != report.summary.sha256_hex;
       if (vs_ledger) {
         Problem(f.eml_path() + ": SHA-256 differs from the " + entry +
@@ -170,7 +191,7 @@ class Verifier {
       if (report_changed && !vs_ledger)
         Problem(f.xml_path() + ": report differs from the " + entry + " (edited after archiving)");
     } else {
-      if (led && !led->purged && !led->eml_path.empty())
+      if (led && !led->purged && led->has_eml)
         Problem(f.eml_path() + ": missing (archived per " + entry + ")");
       else if (!led && report_ok && report.outcome != "refused")
         Problem(f.eml_path() + ": missing (the report says " + report.outcome + ")");
@@ -214,7 +235,6 @@ class Verifier {
   const VerifyOptions& options_;
   VerifyResult* result_;
   std::unordered_map<std::string, LedgerState> ledger_;
-  std::unordered_set<std::string> seen_;
   std::vector<std::pair<std::string, std::string>> later_;  // id, problem
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_report_ = start_;

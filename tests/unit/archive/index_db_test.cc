@@ -1,4 +1,5 @@
 #include "archive/index_db.h"
+#include "archive/index_tokenizer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -76,6 +77,19 @@ TEST_F(IndexDbTest, SubjectWordsAreAndedAndJapaneseBigramsMatch) {
   EXPECT_THAT(Find({.subject = "請求書"}), ElementsAre("m4"));
   EXPECT_THAT(Find({.subject = "会議 予約"}), ElementsAre("m1"));
   EXPECT_THAT(Find({.subject = "missing"}), IsEmpty());
+}
+
+// "日本日" has the bigrams 日本 and 本日, both in "本日は日本の会議" but apart:
+// the record's subject confirms a 3+ character run.
+TEST_F(IndexDbTest, LongJapaneseRunMustAppearWholeNotJustItsBigrams) {
+  Add(MakeReport("m6", "sato", 6, 9, "本日は日本の会議", "sato@partner.co.jp", "tanaka@example.jp"));
+  Add(MakeReport("m7", "sato", 7, 9, "日本日程の調整", "sato@partner.co.jp", "tanaka@example.jp"));
+  EXPECT_THAT(Find({.subject = "日本日"}), ElementsAre("m7"));
+  EXPECT_THAT(Find({.subject = "会議室"}), ElementsAre("m1"));
+  EXPECT_THAT(Find({.subject = "会議室予約"}), IsEmpty());           // 会議室 and 予約 are apart in m1
+  EXPECT_THAT(Find({.subject = "会議室 予約"}), ElementsAre("m1"));  // as two words: both present
+  EXPECT_THAT(Find({.subject = "本日"}), ElementsAre("m7", "m6"));  // 日本日程 holds 本日 too: 2 chars are not confirmed
+  EXPECT_EQ(LongCjkRuns("ｱｲｳ abc 会議 会議室の予約"), (std::vector<std::string>{"ｱｲｳ", "会議室の予約"}));
 }
 
 TEST_F(IndexDbTest, SinceIsInclusiveUntilExclusive) {
