@@ -62,8 +62,16 @@ bool IsLoginCommand(Verb verb) {
   return verb == Verb::kUser || verb == Verb::kPass || verb == Verb::kApop || verb == Verb::kAuth;
 }
 
+bool HasControlCharacter(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 Status ParseCommand(std::string_view line, Command* out) {
   *out = Command();
+  if (HasControlCharacter(line)) return Status::Error(kInvalidCharacterError);
   size_t space = line.find(' ');
   std::string keyword = Upper(line.substr(0, space));
   if (space != std::string_view::npos) out->argument = std::string(line.substr(space + 1));

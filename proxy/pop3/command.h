@@ -40,7 +40,18 @@ struct Command {
   uint32_t lines = 0;           // TOP only
 };
 
-// line: one client line without CRLF. Errors are the text for "-ERR <text>".
+// True if text holds any byte below 0x20 (CR, LF, NUL, TAB, ...) or 0x7F.
+// Such a line is never relayed: a provider that ends lines at a bare CR would
+// see a second command mailtee never parsed (command injection), and a log
+// line built from it could carry a password (e.g. "USER a\rPASS x").
+bool HasControlCharacter(std::string_view text);
+
+// Error text ParseCommand gives for a line with a control character.
+inline constexpr const char kInvalidCharacterError[] = "invalid character in command";
+
+// line: one client line without CRLF. Errors are the text for "-ERR <text>";
+// a line with a control character is refused before anything else is parsed
+// (out->verb stays kUnknown, so nothing of the line reaches a log).
 Status ParseCommand(std::string_view line, Command* out);
 
 }  // namespace mailtee::pop3

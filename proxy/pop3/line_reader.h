@@ -5,7 +5,8 @@
 // can change mode (SASL exchange, STLS) before the following bytes are parsed.
 // A line longer than the limit is skipped through its LF and reported once as
 // kTooLong, so its tail never becomes a command. LF ends a line; a CR before it
-// is stripped.
+// is stripped. Any other CR (or NUL, ...) stays in the line so that the caller
+// refuses it (HasControlCharacter) instead of silently splitting it.
 #pragma once
 
 #include <cstddef>

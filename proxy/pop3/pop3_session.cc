@@ -19,12 +19,24 @@ bool IsLoopbackAddress(const std::string& address) {
   return false;
 }
 
-// What the POP3 log shows of a command: never PASS's argument, never AUTH data.
+// A name for the log with every control character shown as '?', so that no
+// log line can be split or carry a smuggled command (ParseCommand already
+// refuses such lines; this keeps Describe safe on its own).
+std::string Printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
+// What the POP3 log shows of a command: never PASS's argument, never AUTH data
+// (only the mechanism name; the initial response is never shown).
 std::string Describe(const Command& c) {
   std::string out = VerbName(c.verb);
   switch (c.verb) {
-    case Verb::kUser: case Verb::kApop: return out + " " + c.name;
-    case Verb::kAuth: return out + " " + c.name;
+    case Verb::kUser: case Verb::kApop: case Verb::kAuth: return out + " " + Printable(c.name);
     case Verb::kTop: return out + " " + std::to_string(c.number) + " " + std::to_string(c.lines);
     default: break;
   }
@@ -240,6 +252,16 @@ void Pop3Session::ProcessClientInput() {
 void Pop3Session::HandleLine(const std::string& line) {
   if (sasl_line_expected_) {
     sasl_line_expected_ = false;
+    if (HasControlCharacter(line)) {
+      // Base64 never holds control characters; relaying a bare CR could smuggle
+      // a command past the parser. Cancel the exchange instead: the provider
+      // answers the "*" with -ERR, which is the client's answer. The line
+      // itself is SASL data and is never logged.
+      Log(archive::LogKind::kPop3, "SASL response refused: " + std::string(kInvalidCharacterError));
+      sasl_.OnClientLine("*");
+      WriteUpstream("*\r\n");
+      return;
+    }
     sasl_.OnClientLine(line);
     WriteUpstream(line + "\r\n");
     return;
