@@ -15,6 +15,7 @@
 namespace mailtee::smtp::session_detail {
 
 inline constexpr size_t kMaxInbox = 256 << 10;      // unparsed client bytes before we stop reading
+inline constexpr size_t kMaxPendingCommands = 100; // pipelined commands awaiting replies before we stop parsing
 inline constexpr size_t kDecodeSlice = 64 << 10;    // DATA bytes decoded per step (bounds the output buffers)
 
 inline std::string HostName() {

@@ -213,6 +213,10 @@ void SmtpSession::ArmUpstreamTimer(int seconds) {
     std::string line = before_greeting ? "421 4.4.2 provider " + UpstreamName() + " did not answer"
                                        : "451 4.4.2 provider did not answer";
     Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout");
+    if (phase_ == Phase::kAwaitDataReply && capture_) {
+      CommitUnknownVerdict("provider did not answer the end of data", line);
+      return;
+    }
     if (capture_ && pending_work_ == 0) {
       capture_->Abort("provider did not answer");
       capture_.reset();
@@ -231,7 +235,9 @@ void SmtpSession::ArmClientTimer() {
     bool awaiting_provider = false;
     for (const Pending& p : pending_)
       if (ExpectsUpstreamReply(p.expect)) awaiting_provider = true;
-    if (phase_ == Phase::kClientHandshake) {
+    // Implicit TLS or STARTTLS: the client owes us the handshake. After our
+    // STARTTLS 220 no plaintext reply may follow, so the close is silent.
+    if (phase_ == Phase::kClientHandshake || phase_ == Phase::kClientStartTls) {
       Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout");
       CloseAll("client TLS handshake timeout");
       return;
@@ -314,6 +320,14 @@ void SmtpSession::Pump() {
       barrier_ = false;
     }
     if (client_->pending_write_bytes() > net::kHighWatermark) break;  // client not reading its replies
+    // Bounded pipelining (like Postfix): with this many commands awaiting
+    // replies, or the provider not taking our writes, stop parsing; the inbox
+    // then fills and kMaxInbox pauses the client.
+    if (pending_.size() >= kMaxPendingCommands) break;
+    if (upstream_ && upstream_->pending_write_bytes() > net::kHighWatermark) {
+      paused_for_upstream_ = true;  // the upstream's on_drained resumes us
+      break;
+    }
     if (inbox_offset_ >= inbox_.size()) break;
     LineReader::Event ev;
     size_t used = reader_.Feed(std::string_view(inbox_).substr(inbox_offset_), &ev);
@@ -395,6 +409,9 @@ void SmtpSession::FlushReadyReplies() {
       Pending gate = std::move(head);
       pending_.pop_front();
       StartBdatChunk(gate.chunk_size, gate.last);
+      // An empty chunk is finished at once (its reply may be local and ready):
+      // keep flushing instead of waiting for the client to send more.
+      if (phase_ == Phase::kCommands) continue;
       return;
     }
     return;
@@ -629,15 +646,7 @@ void SmtpSession::DoClientStartTls() {
   inbox_offset_ = 0;
   reader_.Reset();
   phase_ = Phase::kClientStartTls;
-  if (in_transaction_) {
-    Pending p;
-    p.expect = Expect::kSilent;
-    pending_.push_back(std::move(p));
-    Transcript("P>", "RSET");
-    upstream_->Write("RSET\r\n");
-    ArmUpstreamTimer(listener_.timeouts.command);
-  }
-  ResetTransaction();
+  ResetBothSides();
   client_ehlo_done_ = false;
   client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
     if (phase_ == Phase::kClosing) return;
@@ -694,7 +703,18 @@ void SmtpSession::CloseAll(const std::string& why) {
   phase_ = Phase::kClosing;
   client_timer_.Stop();
   upstream_timer_.Stop();
-  if (capture_ && pending_work_ == 0) {
+  if (capture_ && pending_work_ == 0 && end_of_data_sent_) {
+    // The provider may have the message: record it as unknown, never delete it.
+    archive::Capture* capture = capture_.get();
+    archive::Outcome outcome;
+    outcome.kind = archive::Outcome::Kind::kUnknown;
+    outcome.reply = "provider's verdict not received after the end of data (" + why + ")";
+    outcome.relayed_at = std::chrono::system_clock::now();
+    RunOnWorker([capture, outcome] { return capture->Commit(outcome); }, [this](const Status&) {
+      capture_.reset();  // committed, or left sealed for Recover()
+      end_of_data_sent_ = false;
+    });
+  } else if (capture_ && pending_work_ == 0) {
     capture_->Abort(why);
     capture_.reset();
   }
@@ -707,7 +727,8 @@ void SmtpSession::MaybeFinish() {
   if (phase_ != Phase::kClosing) return;
   if (!client_closed_ || !upstream_closed_ || pending_work_ > 0 || finished_reported_) return;
   if (capture_) {
-    capture_->Abort("session ended");
+    // After the end of data the sealed spool is left for Recover(), never deleted.
+    if (!end_of_data_sent_) capture_->Abort("session ended");
     capture_.reset();
   }
   finished_reported_ = true;

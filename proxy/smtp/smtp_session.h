@@ -123,6 +123,11 @@ class SmtpSession {
   void OnDataReply(const Reply& reply);
   void OnCommitted(const Status& status, const Reply& reply, bool relayed);
   void ResetTransaction();
+  void ResetBothSides();  // ResetTransaction() plus a silent RSET to the provider
+  // The end of data went out but no verdict came back (timeout, provider lost):
+  // the provider may have the message, so it is committed as kUnknown (never
+  // aborted), then the client gets client_line and the session closes.
+  void CommitUnknownVerdict(const std::string& why, const std::string& client_line);
 
   // --- lifetime
   void RunOnWorker(std::function<Status()> job, std::function<void(const Status&)> done);
@@ -182,6 +187,7 @@ class SmtpSession {
   std::string mail_from_;
   std::vector<std::string> recipients_;
   std::unique_ptr<archive::Capture> capture_;
+  bool end_of_data_sent_ = false;    // the dot / held BDAT byte went out: capture_ must never be aborted
   std::unique_ptr<DataDecoder> decoder_;
   DataFailure data_failure_ = DataFailure::kNone;
   std::string data_failure_detail_;

@@ -127,6 +127,7 @@ void SmtpSession::OnSealed(const Status& status) {
   bdat_held_.clear();
   // The held byte of a LAST chunk is body (not transcribed); "BDAT 0 LAST" and the dot are protocol.
   bool body_byte = bdat_active_ && final_bytes.rfind("BDAT", 0) != 0;
+  end_of_data_sent_ = true;
   SendUpstream(final_bytes, listener_.timeouts.data_end, body_byte ? Wire::kBody : Wire::kCommand);
 }
 
@@ -155,6 +156,7 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
                                        "; the spool is kept for recovery at the next start");
   }
   capture_.reset();  // committed, or left sealed for Recover() (never Abort after the dot)
+  end_of_data_sent_ = false;
   if (phase_ == Phase::kClosing) return;
   if (relayed) {
     ++messages_relayed_;
@@ -178,6 +180,47 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   }
   ArmClientTimer();
   Pump();
+}
+
+// Ends the transaction here and, silently, at the provider (as STARTTLS does):
+// never forget a transaction the provider still holds.
+void SmtpSession::ResetBothSides() {
+  if (in_transaction_ && upstream_ && !upstream_->closing()) {
+    Pending p;
+    p.expect = Expect::kSilent;
+    pending_.push_back(std::move(p));
+    Transcript("P>", "RSET");
+    upstream_->Write("RSET\r\n");
+    ArmUpstreamTimer(listener_.timeouts.command);
+  }
+  ResetTransaction();
+}
+
+void SmtpSession::CommitUnknownVerdict(const std::string& why, const std::string& client_line) {
+  phase_ = Phase::kCommitting;
+  upstream_timer_.Stop();
+  client_timer_.Stop();
+  upstream_aborted_ = true;
+  if (upstream_ && !upstream_->closing()) upstream_->Close();
+  archive::Outcome outcome;
+  outcome.kind = archive::Outcome::Kind::kUnknown;
+  outcome.code = 0;
+  outcome.reply = "provider's verdict not received after the end of data (" + why + ")";
+  outcome.relayed_at = std::chrono::system_clock::now();
+  std::string id = capture_->id();
+  Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
+                                     mail_from_ + "> to=" + JoinRecipients(recipients_) + " verdict unknown: " + why);
+  archive::Capture* capture = capture_.get();
+  RunOnWorker([capture, outcome] { return capture->Commit(outcome); },
+              [this, id, why, client_line](const Status& s) {
+                if (!s.ok())
+                  Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " (verdict unknown): " +
+                                                     s.message() + "; the spool is kept for recovery at the next start");
+                capture_.reset();  // committed, or left sealed for Recover(): never Abort after the dot
+                end_of_data_sent_ = false;
+                WriteClient(MakeReply(client_line));
+                CloseAll(why);
+              });
 }
 
 void SmtpSession::ResetTransaction() {
@@ -301,7 +344,11 @@ void SmtpSession::FinishBdatChunk() {
   phase_ = Phase::kCommands;
   if (!bdat_skip_reply_.empty()) {
     QueueLocal(bdat_skip_reply_);
-    if (bdat_last_) ResetTransaction();
+    // A refused BDAT command (502) does not end the transaction: the provider
+    // still holds MAIL/RCPT and so do we. Only the archive-refused message
+    // (bdat_discarding_) ends at LAST, and then the provider's copy of the
+    // transaction is reset too, so both sides agree (docs/smtp.md).
+    if (bdat_last_ && bdat_discarding_) ResetBothSides();
     return;
   }
   if (bdat_without_capture_) {

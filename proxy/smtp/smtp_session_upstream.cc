@@ -50,7 +50,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
     // Unsolicited: a 421 before the provider hangs up, or a broken provider.
     Reply to_client = reply.code == 421 ? reply : MakeReply("421 4.4.0 provider sent an unexpected reply");
     Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
-    if (capture_ && pending_work_ == 0) {
+    if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
       capture_->Abort("provider sent an unsolicited reply");
       capture_.reset();
     }
@@ -105,6 +105,14 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       WriteClient(reply);
       break;
     case Expect::kData:
+      if (reply.code == 354 && !capture_) {
+        // The provider opened DATA but we hold no capture (we believed there
+        // was no transaction): never relay a message that is not archived.
+        Log(archive::LogKind::kSystem, "provider answered 354 to a DATA we did not archive; connection cut");
+        AbortTransaction("451 4.3.0 transaction state out of step with the provider; message not relayed",
+                         "provider accepted DATA without an archive capture");
+        return false;
+      }
       if (reply.code == 354) {
         WriteClient(reply);
         BeginData();
@@ -316,6 +324,10 @@ void SmtpSession::OnUpstreamGone(const std::string& reason) {
     return;
   }
   Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  if (phase_ == Phase::kAwaitDataReply && capture_) {
+    CommitUnknownVerdict("provider connection lost: " + reason, "421 4.4.1 provider connection lost: " + reason);
+    return;
+  }
   if (capture_ && pending_work_ == 0) {
     capture_->Abort("provider connection lost: " + reason);
     capture_.reset();

@@ -357,7 +357,9 @@ void FakeSmtpUpstream::Serve(int fd) {
         messages_.push_back(m);
         cv_.notify_all();
       }
-      if (!m.complete) break;
+      if (!m.complete || options_.close_after_dot) break;
+      if (options_.data_reply_delay_ms > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(options_.data_reply_delay_ms));
       ok = conn.Write(options_.data_reply + "\r\n");
       rcpts.clear();
     } else if (verb == "BDAT") {
@@ -404,6 +406,7 @@ void FakeSmtpUpstream::Serve(int fd) {
       rcpts.clear();
       ok = conn.Write("250 2.0.0 Ok\r\n");
     } else if (verb == "NOOP") {
+      if (options_.noop_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.noop_delay_ms));
       ok = conn.Write("250 2.0.0 Ok\r\n");
     } else if (verb == "VRFY") {
       ok = conn.Write("252 2.0.0 cannot verify\r\n");

@@ -37,6 +37,9 @@ class FakeSmtpUpstream {
     bool silent = false;                 // accept, then never say a word (timeouts)
     bool record_data = true;             // false: keep only size + checksum (big messages)
     bool refuse_ehlo = false;            // an SMTP-only server: EHLO -> 502, HELO works
+    bool close_after_dot = false;        // read the whole message, then hang up without a verdict
+    int data_reply_delay_ms = 0;         // a slow provider: wait this long before the verdict on the dot
+    int noop_delay_ms = 0;               // a slow provider: wait this long before answering NOOP
   };
 
   struct Message {
