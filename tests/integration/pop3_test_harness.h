@@ -96,6 +96,8 @@ class Pop3Harness {
   std::vector<std::filesystem::path> SpoolFiles();
   static std::string ReadFile(const std::filesystem::path& p);
   std::string LogText(const std::string& kind);
+  // The temp storage folder (archive, spool, logs) this harness owns.
+  const std::filesystem::path& dir() const { return dir_; }
 
  private:
   static void OnAsync(uv_async_t* handle);
