@@ -22,14 +22,20 @@ using nlohmann::json;
 constexpr size_t kMaxReportBytes = 8 << 20;
 constexpr size_t kMaxPageSize = 500;
 
-json RecordJson(const archive::IndexRecord& r) {
-  return json{{"id", r.id}, {"user", r.user}, {"direction", r.direction}, {"protocol", r.protocol},
+// with_paths: storage-relative file paths, only for the root-only local socket
+// (`mailtee archive export` reads the files itself); never over HTTPS.
+json RecordJson(const archive::IndexRecord& r, bool with_paths) {
+  json out{{"id", r.id}, {"user", r.user}, {"direction", r.direction}, {"protocol", r.protocol},
               {"received_at", r.received_at}, {"envelope_from", r.envelope_from}, {"envelope_to", r.envelope_to},
               {"from", r.from}, {"to", r.to}, {"cc", r.cc}, {"subject", r.subject}, {"message_id", r.message_id},
               {"size", r.size}, {"sha256", r.sha256_hex}, {"attachments", r.attachment_count},
-              {"outcome", r.outcome}, {"has_eml", !r.eml_path.empty()},
-              // relative to the storage dir: `mailtee archive` (root, same host) reads the files
-              {"eml_path", r.eml_path}, {"report_path", r.report_path}, {"report_sha256", r.report_sha256_hex}};
+              {"outcome", r.outcome}, {"has_eml", !r.eml_path.empty()}};
+  if (with_paths) {
+    out["eml_path"] = r.eml_path;
+    out["report_path"] = r.report_path;
+    out["report_sha256"] = r.report_sha256_hex;
+  }
+  return out;
 }
 
 json ReportJson(const archive::Report& r) {
@@ -119,7 +125,7 @@ void Search(ApiContext* ctx, const Request& req, Reply reply) {
     return;
   }
   json messages = json::array();
-  for (const auto& r : page.records) messages.push_back(RecordJson(r));
+  for (const auto& r : page.records) messages.push_back(RecordJson(r, req.local_socket));
   ctx->Audit(req.user, req.peer_ip, "archive search " + req.target.substr(req.target.find('?') == std::string::npos
                                                                                ? req.target.size()
                                                                                : req.target.find('?')));
@@ -150,7 +156,7 @@ bool Lookup(ApiContext* ctx, const Request& req, Reply& reply, archive::IndexRec
 void Show(ApiContext* ctx, const Request& req, Reply reply) {
   archive::IndexRecord record;
   if (!Lookup(ctx, req, reply, &record)) return;
-  json out{{"record", RecordJson(record)}};
+  json out{{"record", RecordJson(record, req.local_socket)}};
   if (SafeRelativePath(record.report_path)) {
     const std::string path = ctx->services.archive->storage_dir() + "/" + record.report_path;
     std::ifstream in(path, std::ios::binary);

@@ -238,7 +238,7 @@ TEST(AdminServerTest, ProtocolErrorsAndLimits) {
 TEST(AdminServerTest, PipelinedRequestsAnsweredInOrder) {
   AdminHarness h;
   std::string raw = h.RawTls(
-      "GET /console.js HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
       "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
       "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   size_t first = raw.find("HTTP/1.1 200");
