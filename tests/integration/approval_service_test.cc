@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -79,7 +80,13 @@ class ApprovalServiceTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
-    for (int i = 0; i < 2000 && uv_loop_alive(&loop_); ++i) uv_run(&loop_, UV_RUN_NOWAIT);
+    // Bounded by time, not iterations: on a loaded machine thread-pool work and
+    // closing handles can take longer than a fixed number of loop turns.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (uv_loop_alive(&loop_) && std::chrono::steady_clock::now() < deadline) {
+      uv_run(&loop_, UV_RUN_NOWAIT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     EXPECT_EQ(uv_loop_close(&loop_), 0);
     std::filesystem::remove_all(dir_);
   }
