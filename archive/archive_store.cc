@@ -132,9 +132,10 @@ Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::st
     report.retrievals.push_back(retrieval);
     s = WriteFileAtomically(env_, path, RenderReportXml(report), SpoolPath(meta.id, ".dedupe.tmp"), kFilePerms);
     if (!s.ok()) return s.WithContext("while adding a retrieval of message " + meta.id + " to " + existing);
-    std::string rel_eml = existing.substr(0, existing.size() - 4) + ".eml";  // ".xml" -> ".eml"
-    NotifyIndexingSink(report, rel_eml, existing);
   }
+  // Also when recovery finds the retrieval already written: the crash may have
+  // come before the index heard of it (a repeated notice is a no-op).
+  NotifyIndexingSink(report, existing.substr(0, existing.size() - 4) + ".eml", existing);  // ".xml" -> ".eml"
   // Meta first: once it is gone a leftover .part is a plain orphan, never a
   // "verdict recorded but bytes lost" message.
   s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));

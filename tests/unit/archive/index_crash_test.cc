@@ -135,7 +135,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfCommitKeepsIndexAndFilesInStep) {
 // recovery finds the retrieval already written (crash between the report
 // rewrite and the notice; fails at step 11 without it). The one-line change is
 // in /work/shared/index-archive-store-notify.patch; enable this test with it.
-TEST_F(IndexCrashTest, DISABLED_CrashAtEveryStepOfADuplicateFetchKeepsIndexAndFilesInStep) {
+TEST_F(IndexCrashTest, CrashAtEveryStepOfADuplicateFetchKeepsIndexAndFilesInStep) {
   for (int step = 0;; ++step) {
     SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
     Stop();
