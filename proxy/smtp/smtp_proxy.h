@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
+#include "proxy/smtp/hold_gate.h"
 
 typedef struct uv_loop_s uv_loop_t;
 typedef struct ssl_ctx_st SSL_CTX;
@@ -32,6 +33,9 @@ struct ProxyEnvironment {
   // <logs transcripts="true"/>: every protocol line to LogKind::kTranscript
   // (never bodies, credentials masked; proxy/smtp/transcript.h).
   bool transcripts = false;
+  // Approval hold (proxy/smtp/hold_gate.h): null when the listener has no
+  // approval; otherwise owned by the daemon and outlives every session.
+  HoldGate* hold_gate = nullptr;
 };
 
 class SmtpSession;
