@@ -115,7 +115,7 @@ class TcpListenerImpl final : public TcpListener {
       return;
     }
     ++count;
-    stream->set_on_destroyed([counts = counts_, ip] {
+    stream->set_on_released([counts = counts_, ip] {
       auto it = counts->find(ip);
       if (it != counts->end() && --it->second <= 0) counts->erase(it);
     });

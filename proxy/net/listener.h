@@ -3,8 +3,9 @@
 // started until the owner calls SetCallbacks).
 //
 // Per-IP cap: at most max_connections_per_ip live Streams per client address
-// (0 = unlimited). A Stream counts from accept until it is destroyed (not merely
-// closed), so the owner's unique_ptr governs the slot. A connection beyond the
+// (0 = unlimited). A Stream counts from accept until its socket is closed (or
+// it is destroyed, if that comes first): a session that lingers after its
+// socket closed (archive work finishing) no longer holds a slot. A connection beyond the
 // cap is NOT passed to on_accept: it goes to on_rejected (see set_on_rejected),
 // where the protocol layer can write e.g. "421 4.7.0 too many connections from
 // your address" and Close() it. Rejected streams do not count toward the cap.

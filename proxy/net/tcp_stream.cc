@@ -88,7 +88,14 @@ TcpStream::~TcpStream() {
     handles_->owner = nullptr;  // libuv's callbacks now find nobody to call
     handles_->StartClose();
   }
-  if (on_destroyed_) on_destroyed_();
+  RunOnReleased();
+}
+
+void TcpStream::RunOnReleased() {
+  if (!on_released_) return;
+  auto release = std::move(on_released_);
+  on_released_ = nullptr;
+  release();
 }
 
 uv_tcp_t* TcpStream::tcp() { return &handles_->tcp; }
@@ -502,6 +509,7 @@ void TcpStream::OnHandlesClosed() {
   socket_queue_bytes_ = 0;
   staged_.clear();
   tls_done_ = nullptr;
+  RunOnReleased();
   auto keep = std::move(cb_);
   cb_ = std::make_shared<Callbacks>();
   if (keep->on_closed) keep->on_closed();  // the owner may delete *this here

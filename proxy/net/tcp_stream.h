@@ -40,8 +40,12 @@ class TcpStream final : public Stream {
   // Sets TCP_NODELAY and reads the peer address. label is how errors name the
   // peer ("smtp.example.org:587"); empty means "<peer ip>:<port>".
   void MarkConnected(const std::string& label = "");
-  // Runs from the destructor (the listener's per-IP slot is released this way).
-  void set_on_destroyed(std::function<void()> fn) { on_destroyed_ = std::move(fn); }
+  // Runs once, when the socket is closed (its handles are released) or the
+  // stream is destroyed, whichever comes first: the listener's per-IP slot is
+  // released this way. Not later: a client that reconnects right after QUIT
+  // must not find its previous, already closed connection still counted while
+  // the owner finishes its bookkeeping.
+  void set_on_released(std::function<void()> fn) { on_released_ = std::move(fn); }
   const std::string& label() const { return label_; }
 
   // Stream
@@ -114,7 +118,8 @@ class TcpStream final : public Stream {
   Status deferred_tls_error_;      // setup error, reported from the next prepare
 
   std::unique_ptr<Timer> grace_timer_;
-  std::function<void()> on_destroyed_;
+  std::function<void()> on_released_;
+  void RunOnReleased();
 };
 
 }  // namespace mailtee::net

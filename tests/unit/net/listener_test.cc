@@ -20,7 +20,7 @@ TEST_F(ListenerTest, BadAddressAndBusyPortAreClearErrors) {
                              " failed: address already in use (EADDRINUSE)");
 }
 
-TEST_F(ListenerTest, PerIpCapRejectsWithAProtocolReplyAndReleasesSlotsOnDestroy) {
+TEST_F(ListenerTest, PerIpCapRejectsWithAProtocolReplyAndReleasesSlotsWhenTheSocketCloses) {
   StartListener(/*cap=*/2);
   std::vector<std::string> reasons;
   listener_->set_on_rejected([&](std::unique_ptr<Stream> s, const std::string& reason) {
@@ -50,13 +50,16 @@ TEST_F(ListenerTest, PerIpCapRejectsWithAProtocolReplyAndReleasesSlotsOnDestroy)
   EXPECT_EQ(accepted_.size(), 2u);
   EXPECT_EQ(listener_->connections_from("127.0.0.1"), 2);
 
-  // Closing is not enough: the slot is freed when the owner destroys the stream.
+  // The slot is freed as soon as the socket is closed, before the owner gets
+  // round to destroying the stream (a client reconnecting right after QUIT
+  // must not be refused because of its own finished connection).
   Peer* first_server = accepted_[0];
   first_server->stream->Close();
+  EXPECT_EQ(listener_->connections_from("127.0.0.1"), 2);  // still flushing
   ASSERT_TRUE(RunUntil([&] { return first_server->closed; }));
-  EXPECT_EQ(listener_->connections_from("127.0.0.1"), 2);
-  first_server->stream.reset();
   EXPECT_EQ(listener_->connections_from("127.0.0.1"), 1);
+  first_server->stream.reset();
+  EXPECT_EQ(listener_->connections_from("127.0.0.1"), 1);  // released once only
 
   Peer* d = ConnectClient();
   ASSERT_NE(d, nullptr);
