@@ -59,6 +59,13 @@ class AdminServer {
 
   const Router& router() const { return router_; }
 
+  // Turns the approval endpoints on (they answer 404 until then). Call on the
+  // loop thread before or after Start(); the service must outlive the server.
+  void AttachApprovals(approval::ApprovalService* service, approval::ApprovalLog* log = nullptr) {
+    ctx_.services.approvals = service;
+    ctx_.services.approval_log = log;
+  }
+
  private:
   void Accept(std::unique_ptr<net::Stream> stream, bool local);
   void ConnectionFinished(HttpConnection* connection);

@@ -14,6 +14,11 @@
 #include "config/status.h"
 #include "proxy/daemon/daemon.h"
 
+namespace mailtee::approval {
+class ApprovalLog;
+class ApprovalService;
+}  // namespace mailtee::approval
+
 namespace mailtee::admin {
 
 class Metrics;
@@ -44,6 +49,11 @@ struct AdminServices {
   archive::LogBook* log = nullptr;        // admin audit lines ("admin: ...") and errors; may be null
   const config::Config* config = nullptr; // null: /api/config answers 503
   Metrics* metrics = nullptr;             // null: /metrics shows only the built-in gauges
+  // The approval hold (runs on the same loop). null: /approval/<token> and
+  // /api/approvals answer 404 "approvals are not enabled on this server".
+  approval::ApprovalService* approvals = nullptr;
+  // Where admin decisions are logged beside the service's own lines; may be null.
+  approval::ApprovalLog* approval_log = nullptr;
 };
 
 // Adapters for the real daemon objects.

@@ -35,6 +35,12 @@ class DaemonAdmin {
   // Counters for the proxies (/metrics).
   Metrics* metrics() { return &metrics_; }
   AdminServer* server() { return server_.get(); }
+  // The approval hold, when <approval enabled="true">: turns on the approval
+  // link page (/approval/<token>) and /api/approvals. log: the service's
+  // ApprovalLog, so admin decisions land in the same approval log (may be null).
+  void AttachApprovals(approval::ApprovalService* service, approval::ApprovalLog* log = nullptr) {
+    server_->AttachApprovals(service, log);
+  }
 
  private:
   DaemonAdmin() = default;
