@@ -108,6 +108,12 @@ struct AdminConsole {
   uint16_t port = 8443;
   std::string users_file;         // empty: <storage>/admin-users.xml
   std::string public_url;         // origin browsers use; links in approval mails
+  // GET /metrics without a login (Prometheus scrapers): from these networks
+  // (metrics-allow="127.0.0.1/32,::1/128", the default), or with
+  // "Authorization: Bearer <token>", the token read from metrics-token-file
+  // (root-only file; empty: no token access).
+  std::vector<Network> metrics_allow;   // filled with the loopback default when the attribute is absent
+  std::string metrics_token_file;
   int line = 0;
 };
 

@@ -408,6 +408,28 @@ class Loader {
     }
   }
 
+  // metrics-allow="127.0.0.1/32,::1/128" (default) and metrics-token-file.
+  void ParseMetricsAccess(const XMLElement* e, AdminConsole* admin) {
+    std::string allow = "127.0.0.1/32,::1/128";
+    if (auto text = Attr(e, "metrics-allow", false)) allow = *text;
+    size_t start = 0;
+    while (start <= allow.size()) {
+      size_t comma = allow.find(',', start);
+      std::string item = allow.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!item.empty()) {
+        if (auto net = Network::Parse(item)) admin->metrics_allow.push_back(*net);
+        else Error(e, "metrics-allow: '" + item + "' is not an IP network", "e.g. metrics-allow=\"127.0.0.1/32,::1/128\"");
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (auto file = Attr(e, "metrics-token-file", false); file && !file->empty()) {
+      admin->metrics_token_file = Resolve(*file);
+    }
+  }
+
   void ParseAdmin(const XMLElement* e) {
     AdminConsole admin;
     admin.line = e->GetLineNum();
@@ -427,6 +449,7 @@ class Loader {
         Error(e, "public-url must start with https://", "e.g. public-url=\"https://mailtee.company.example:8443\"");
       }
     }
+    ParseMetricsAccess(e, &admin);
     if (admin.enabled && !loopback && admin.public_url.empty()) {
       Warn(e, "the admin console listens on " + admin.address + " without public-url",
            "set public-url to the address browsers use, so links and origin checks match");

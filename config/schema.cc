@@ -9,7 +9,7 @@ namespace {
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
       {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold"}},
-      {"admin", {"enabled", "address", "port", "users-file", "public-url"}, {}},
+      {"admin", {"enabled", "address", "port", "users-file", "public-url", "metrics-allow", "metrics-token-file"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},
       {"logs", {"retention-days", "transcripts"}, {}},
