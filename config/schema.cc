@@ -8,7 +8,8 @@ namespace {
 // Adding a config element: one row here, one parse function in loader.cc.
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
-      {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold"}},
+      {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold",
+                    "approval"}},
       {"admin", {"enabled", "address", "port", "users-file", "public-url", "metrics-allow", "metrics-token-file"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},
@@ -23,6 +24,15 @@ const std::vector<ElementSchema>& Schema() {
       {"auth", {"mode", "user", "password", "password-file"}, {}},
       {"allow", {"network"}, {}},
       {"timeouts", {"greeting", "command", "data-block", "data-end", "idle"}, {}},
+      // <approval> is only declared here: config/ cannot link proxy/approval, so
+      // check-config and run parse it with approval::LoadApprovalSection.
+      {"approval",
+       {"enabled", "address", "expire-hours", "skip-weekends", "on-expire", "escalate-to", "secret-file",
+        "public-url", "listener"},
+       {"internal", "rule", "relay-account"}},
+      {"internal", {"domain"}, {}},
+      {"rule", {"sender", "when", "approvers", "quorum", "keywords", "keywords-file", "match", "domains"}, {}},
+      {"relay-account", {"sender", "user", "password", "password-file"}, {}},
   };
   return schema;
 }

@@ -1,8 +1,10 @@
-// mailtee check-config FILE: every problem as "FILE:LINE: error: message — hint".
+// mailtee check-config FILE: every problem as "FILE:LINE: error: message — hint",
+// including those of the <approval> section (the same loader `run` uses).
 #include <cstdio>
 
 #include "admin/cli/commands.h"
 #include "config/loader.h"
+#include "proxy/daemon/full_config.h"
 
 namespace mailtee::cli {
 
@@ -13,7 +15,8 @@ int CheckConfig(const Args& args) {
     std::fputs("usage: mailtee check-config FILE\n", stderr);
     return 2;
   }
-  config::LoadResult result = config::LoadFile(path);
+  const daemon::FullConfig full = daemon::LoadFullConfig(path);
+  const config::LoadResult& result = full.loaded;
   int errors = 0, warnings = 0;
   for (const config::Problem& p : result.problems) {
     std::fprintf(stderr, "%s\n", p.ToString().c_str());
@@ -24,8 +27,10 @@ int CheckConfig(const Args& args) {
                  path.c_str(), errors, warnings);
     return 1;
   }
-  std::printf("%s: OK (%zu listener(s), %d warning(s))\n", path.c_str(),
-              result.config.listeners.size(), warnings);
+  std::string approval = "approval off";
+  if (full.approval.enabled) approval = "approval on, " + std::to_string(full.approval.rules.size()) + " rule(s)";
+  std::printf("%s: OK (%zu listener(s), %s, %d warning(s))\n", path.c_str(), result.config.listeners.size(),
+              approval.c_str(), warnings);
   return 0;
 }
 

@@ -3,7 +3,9 @@
 // Start-up order matters for "nothing is lost": the archive recovers spooled
 // messages from a previous crash BEFORE any listener accepts a client.
 // SIGTERM/SIGINT drain gracefully (in-flight messages finish); a second signal
-// exits at once (spools are recovered on the next start).
+// exits at once (spools are recovered on the next start). SIGHUP and POST
+// /api/config/reload check the config file, then drain the same way and
+// re-execute the binary with the same arguments (restart_in_place.h).
 #include <signal.h>
 #include <sys/stat.h>
 #include <uv.h>
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "admin/cli/commands.h"
+#include "admin/cli/restart_in_place.h"
 #include "admin/daemon_admin.h"
 #include "archive/archive_store.h"
 #include "archive/env.h"
@@ -24,6 +27,7 @@
 #include "archive/log_book.h"
 #include "config/loader.h"
 #include "proxy/daemon/daemon.h"
+#include "proxy/daemon/full_config.h"
 
 namespace mailtee::cli {
 namespace {
@@ -33,16 +37,21 @@ struct RunState {
   daemon::Daemon* daemon = nullptr;
   admin::DaemonAdmin* console = nullptr;
   archive::LogBook* log = nullptr;
-  uv_signal_t sigterm{}, sigint{};
+  uv_signal_t sigterm{}, sigint{}, sighup{};
   uv_timer_t prune_timer{};
   bool stopping = false;
+  bool restart = false;     // exec ourselves once everything is torn down
+  std::string config_path;  // "" = the embedded default
 };
 
 void CloseLoopHandles(RunState* state) {
   uv_close(reinterpret_cast<uv_handle_t*>(&state->sigterm), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&state->sigint), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&state->sighup), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&state->prune_timer), nullptr);
 }
+
+void DrainAndStop(RunState* state);
 
 void OnSignal(uv_signal_t* handle, int signum) {
   auto* state = static_cast<RunState*>(handle->data);
@@ -50,10 +59,34 @@ void OnSignal(uv_signal_t* handle, int signum) {
     state->log->Write(archive::LogKind::kSystem, "second signal: exiting now; spools are recovered at next start");
     std::_Exit(1);
   }
-  state->stopping = true;
   state->log->Write(archive::LogKind::kSystem,
                     std::string("received ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT") +
                         ": draining sessions (send again to exit at once)");
+  DrainAndStop(state);
+}
+
+// POST /api/config/reload and SIGHUP. The file is checked first: draining
+// and then failing to start on a broken config would be an outage.
+void BeginRestart(RunState* state) {
+  if (state->stopping) return;
+  config::LoadResult check =
+      state->config_path.empty() ? config::LoadEmbeddedDefault() : config::LoadFile(state->config_path);
+  if (!check.ok()) {
+    for (const config::Problem& p : check.problems) {
+      if (!p.warning) state->log->Write(archive::LogKind::kSystem, "reload refused: " + p.ToString());
+    }
+    return;
+  }
+  state->log->Write(archive::LogKind::kSystem, "reload: draining sessions, then restarting with " +
+                                                   (state->config_path.empty() ? "the embedded default" : state->config_path));
+  state->restart = true;
+  DrainAndStop(state);
+}
+
+void OnSighup(uv_signal_t* handle, int) { BeginRestart(static_cast<RunState*>(handle->data)); }
+
+void DrainAndStop(RunState* state) {
+  state->stopping = true;
   if (state->console) state->console->Stop(nullptr);
   state->daemon->Stop([state] {
     state->log->Write(archive::LogKind::kSystem, "all sessions finished; stopped");
@@ -76,9 +109,10 @@ int PrintProblems(const config::LoadResult& result) {
 
 }  // namespace
 
-int RunDaemon(const Args& args) {
+static int RunDaemonOnce(const Args& args, bool* restart) {
   const std::string path = FlagValue(args, "--config");
-  config::LoadResult loaded = path.empty() ? config::LoadEmbeddedDefault() : config::LoadFile(path);
+  daemon::FullConfig full = daemon::LoadFullConfig(path);  // config + <approval>
+  config::LoadResult& loaded = full.loaded;
   if (PrintProblems(loaded) > 0) {
     std::fprintf(stderr, "mailtee: not starting: fix the errors above (check with: mailtee check-config %s)\n",
                  path.empty() ? "FILE" : path.c_str());
@@ -182,14 +216,15 @@ int RunDaemon(const Args& args) {
     admin_settings.users_file = config.admin->users_file;
     admin_settings.public_url = config.admin->public_url;
   }
+  RunState state;
+  state.config_path = path;
   std::unique_ptr<admin::DaemonAdmin> console;
   s = admin::DaemonAdmin::Start(loop, config, &daemon, index.get(), &log, MAILTEE_VERSION, admin_settings,
-                                &console);
+                                &console, [&state] { BeginRestart(&state); });
   if (!s.ok()) {
     log.Write(archive::LogKind::kSystem, "WARNING: admin console not started: " + s.ToString());
   }
 
-  RunState state;
   state.loop = loop;
   state.daemon = &daemon;
   state.console = console.get();
@@ -199,13 +234,28 @@ int RunDaemon(const Args& args) {
   state.sigterm.data = state.sigint.data = &state;
   uv_signal_start(&state.sigterm, OnSignal, SIGTERM);
   uv_signal_start(&state.sigint, OnSignal, SIGINT);
+  uv_signal_init(loop, &state.sighup);
+  state.sighup.data = &state;
+  uv_signal_start(&state.sighup, OnSighup, SIGHUP);
   uv_timer_init(loop, &state.prune_timer);
   state.prune_timer.data = &state;
   uv_timer_start(&state.prune_timer, OnPruneTimer, 3600 * 1000, 3600 * 1000);  // hourly check, daily files
 
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
+  *restart = state.restart;
   return 0;
+}
+
+// The daemon's objects are gone when RunDaemonOnce returns (sockets closed,
+// the index unlocked): only then may the new image start.
+int RunDaemon(const Args& args) {
+  bool restart = false;
+  int rc = RunDaemonOnce(args, &restart);
+  if (!restart) return rc;
+  std::string error = ExecSelf();
+  std::fprintf(stderr, "mailtee: restart failed: %s; start it again by hand\n", error.c_str());
+  return 1;
 }
 
 }  // namespace mailtee::cli
