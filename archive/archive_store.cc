@@ -17,6 +17,16 @@ namespace {
 constexpr int kDirPerms = 0700;
 constexpr int kFilePerms = 0600;
 constexpr size_t kMaxReportBytes = 64 << 20;  // reports list every attachment; still far below this
+// Commits whose files wait for the background writer. Past this, Commit
+// blocks (on its worker thread) until the writer catches up.
+constexpr size_t kMaxPendingCommits = 1024;
+constexpr size_t kMaxBatch = 256;
+
+void AddUnique(std::vector<std::string>* list, const std::string& item) {
+  for (const auto& existing : *list)
+    if (existing == item) return;
+  list->push_back(item);
+}
 }  // namespace
 
 Status AnalyzeStoredMessage(Env* env, const std::string& path, MessageSummary* summary) {
@@ -49,9 +59,14 @@ Status ArchiveStore::Open(const std::string& storage_dir, Env* env, LogBook* log
 }
 
 ArchiveStore::ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std::unique_ptr<DedupeIndex> index)
-    : storage_dir_(std::move(storage_dir)), env_(env), log_(log), index_(std::move(index)) {}
+    : storage_dir_(std::move(storage_dir)), env_(env), log_(log), index_(std::move(index)) {
+  writer_ = std::make_unique<StoreWriter>([this](std::vector<PendingDurability>* batch) { MakeDurable(batch); },
+                                          kMaxPendingCommits, kMaxBatch);
+}
 
-ArchiveStore::~ArchiveStore() = default;
+ArchiveStore::~ArchiveStore() { writer_.reset(); }
+
+void ArchiveStore::Flush() { writer_->Flush(); }
 
 std::string ArchiveStore::SpoolPath(const std::string& id, const char* suffix) const {
   return storage_dir_ + "/spool/" + id + suffix;
@@ -61,11 +76,9 @@ void ArchiveStore::Log(LogKind kind, const std::string& line) {
   if (log_ != nullptr) log_->Write(kind, line);
 }
 
-Status ArchiveStore::WriteMeta(const SpoolMeta& meta, bool durable) {
-  std::string text = SerializeSpoolMeta(meta);
-  std::string path = SpoolPath(meta.id, ".meta"), temp = SpoolPath(meta.id, ".meta.tmp");
-  Status s = durable ? WriteFileAtomically(env_, path, text, temp, kFilePerms)
-                     : WriteFileReplacing(env_, path, text, temp, kFilePerms);
+Status ArchiveStore::WriteMetaAtomically(const SpoolMeta& meta) {
+  Status s = WriteFileAtomically(env_, SpoolPath(meta.id, ".meta"), SerializeSpoolMeta(meta),
+                                 SpoolPath(meta.id, ".meta.tmp"), kFilePerms);
   return s.WithContext(std::string("while recording phase ") + SpoolPhaseName(meta.phase) + " of message " + meta.id);
 }
 
@@ -87,15 +100,21 @@ Status ArchiveStore::Begin(const MessageContext& context, std::unique_ptr<Captur
   }
   if (!s.ok()) return s.WithContext("while starting to spool a message");
 
-  // Not fsynced: until SealForRelay nothing depends on this file surviving a
-  // crash (recovery drops unsealed messages), and Begin runs on the loop thread.
-  s = WriteMeta(meta, /*durable=*/false);
+  // The meta journal's first block, not fsynced: until SealForRelay nothing
+  // depends on this file surviving a crash (recovery drops unsealed
+  // messages), and Begin runs on the loop thread. Later phases are appended
+  // to the same open file (spool_meta.h).
+  std::unique_ptr<WritableFile> meta_file;
+  s = env_->NewWritableFile(SpoolPath(meta.id, ".meta"), Env::CreateMode::kExclusive, kFilePerms, &meta_file);
+  if (s.ok()) s = meta_file->Append(SerializeSpoolMeta(meta));
   if (!s.ok()) {
     spool.reset();
+    meta_file.reset();
+    env_->RemoveFile(SpoolPath(meta.id, ".meta"));
     env_->RemoveFile(SpoolPath(meta.id, ".eml.part"));
-    return s;
+    return s.WithContext("while recording phase receiving of message " + meta.id);
   }
-  capture->reset(new StoreCapture(this, std::move(meta), std::move(spool)));
+  capture->reset(new StoreCapture(this, std::move(meta), std::move(spool), std::move(meta_file)));
   return Status::Ok();
 }
 
@@ -110,7 +129,7 @@ std::mutex& ArchiveStore::DedupeLock(const std::string& key) {
 }
 
 Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::string& user_folder,
-                                            const MessageSummary& summary, bool* done) {
+                                            const MessageSummary& summary, bool* done, PendingDurability* pending) {
   *done = false;
   std::string existing;
   Status s = index_->Lookup(user_folder, summary.sha256_hex, &existing);
@@ -129,24 +148,38 @@ Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::st
   bool already = false;  // recovery may repeat this step
   for (const auto& r : report.retrievals) already |= r.at == retrieval.at && r.client_ip == retrieval.client_ip;
   if (!already) {
+    // Durable at once (also when deferring): the earlier copy's own pending
+    // fsync of this file may already have run, and a rewrite is rare.
     report.retrievals.push_back(retrieval);
     s = WriteFileAtomically(env_, path, RenderReportXml(report), SpoolPath(meta.id, ".dedupe.tmp"), kFilePerms);
     if (!s.ok()) return s.WithContext("while adding a retrieval of message " + meta.id + " to " + existing);
   }
   // Also when recovery finds the retrieval already written: the crash may have
   // come before the index heard of it (a repeated notice is a no-op).
-  NotifyIndexingSink(report, existing.substr(0, existing.size() - 4) + ".eml", existing);  // ".xml" -> ".eml"
+  const std::string rel_eml = existing.substr(0, existing.size() - 4) + ".eml";  // ".xml" -> ".eml"
+  *done = true;
+  if (pending != nullptr) {
+    pending->notice = IndexingSink::Notice{report, rel_eml, existing};
+    return Status::Ok();  // the writer removes the spool after the notice
+  }
+  NotifyIndexingSink(report, rel_eml, existing);
   // Meta first: once it is gone a leftover .part is a plain orphan, never a
   // "verdict recorded but bytes lost" message.
-  s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));
-  if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
-  if (s.ok()) s = env_->RemoveFile(SpoolPath(meta.id, ".eml.part"));
-  if (!s.ok()) return s;
-  *done = true;
-  return Status::Ok();
+  s = RemoveSpool(meta.id);
+  if (!s.ok()) *done = false;
+  return s;
 }
 
-Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* summary_in) {
+Status ArchiveStore::RemoveSpool(const std::string& id) {
+  Status s = env_->RemoveFile(SpoolPath(id, ".meta"));
+  if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
+  if (s.ok()) s = env_->RemoveFile(SpoolPath(id, ".eml.part"));
+  return s;
+}
+
+Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* summary_in,
+                                  PendingDurability* pending) {
+  const std::string spool_dir = storage_dir_ + "/spool";
   const std::string part = SpoolPath(meta.id, ".eml.part");
   const std::string day_dir = Abs(meta.archive_dir);
   const std::string eml = day_dir + "/" + meta.id + ".eml";
@@ -154,6 +187,7 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
   const std::string xml = Abs(xml_rel);
   const bool received = meta.context.direction == Direction::kReceived;
   const std::string context = "while archiving message " + meta.id;
+  if (pending != nullptr) *pending = PendingDurability{.id = meta.id};
 
   // The summary is read from the bytes only when a step needs it.
   std::optional<MessageSummary> summary;
@@ -168,31 +202,60 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
     }
     return AnalyzeStoredMessage(env_, source, &*summary);
   };
-  std::optional<Report> report;  // what the report file says, once it is durable
+  // Folder entries created or renamed: fsynced now, or by the writer.
+  auto sync_dir = [&](const std::string& dir) -> Status {
+    if (pending == nullptr) return env_->SyncDir(dir);
+    AddUnique(&pending->dirs, dir);
+    return Status::Ok();
+  };
+  std::optional<Report> report;  // what the report file says
   auto write_report = [&]() -> Status {
-    if (FileExists(env_, xml)) {  // written by an interrupted earlier run: keep it
+    if (FileExists(env_, xml)) {  // written by an interrupted earlier attempt
       std::string text;
+      Report parsed;
       Status s = ReadWholeFile(env_, xml, kMaxReportBytes, &text);
-      report.emplace();
-      if (s.ok()) s = ParseReportXml(text, &*report);
-      if (!s.ok()) report.reset();  // still archived; only the index notice is skipped
-      return Status::Ok();
+      if (s.ok()) s = ParseReportXml(text, &parsed);
+      if (s.ok()) {
+        // Keep it (a retrieval may have been added since), but it may never
+        // have been fsynced: make sure before the meta goes.
+        report = std::move(parsed);
+        if (pending != nullptr) {
+          AddUnique(&pending->files, xml);
+          return sync_dir(day_dir);
+        }
+        s = env_->SyncFiles({xml});
+        return s.ok() ? env_->SyncDir(day_dir) : s;
+      }
+      // Cut short by a crash before its fsync: the meta is still here, so it
+      // was never acknowledged as durable. Written again below.
+      Log(LogKind::kSystem, "message " + meta.id + ": rewriting its damaged report (" + s.message() + ")");
     }
     Status s = need_summary();
     if (!s.ok()) return s;
     report = BuildStoreReport(meta, *summary);
-    return WriteFileAtomically(env_, xml, RenderReportXml(*report), SpoolPath(meta.id, ".xml.tmp"), kFilePerms);
+    const std::string temp = SpoolPath(meta.id, ".xml.tmp");
+    if (pending == nullptr) return WriteFileAtomically(env_, xml, RenderReportXml(*report), temp, kFilePerms);
+    s = WriteFileReplacing(env_, xml, RenderReportXml(*report), temp, kFilePerms);
+    if (!s.ok()) return s;
+    AddUnique(&pending->files, xml);
+    AddUnique(&pending->dirs, spool_dir);  // the temp's entry
+    return sync_dir(day_dir);
   };
+  auto notify = [&](const std::string& rel_eml) {
+    if (!report) return;
+    if (pending != nullptr) pending->notice = IndexingSink::Notice{*report, rel_eml, xml_rel};
+    else NotifyIndexingSink(*report, rel_eml, xml_rel);
+  };
+  // Last step: the meta goes only once everything above is durable.
+  auto finish = [&]() -> Status { return pending != nullptr ? Status::Ok() : RemoveSpool(meta.id); };
 
   Status s = CreateDirsDurably(env_, day_dir, kDirPerms);
   if (!s.ok()) return s.WithContext(context);
 
   if (meta.phase == SpoolPhase::kRefused) {
     s = write_report();
-    if (s.ok() && report) NotifyIndexingSink(*report, "", xml_rel);
-    if (s.ok()) s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));
-    if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
-    if (s.ok()) s = env_->RemoveFile(part);
+    if (s.ok()) notify("");
+    if (s.ok()) s = finish();
     return s.WithContext(context);
   }
 
@@ -204,24 +267,70 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
     if (!summary->sha256_hex.empty()) {
       dedupe_lock = std::unique_lock<std::mutex>(DedupeLock(user_folder + "/" + summary->sha256_hex));
       bool done = false;
-      s = AddRetrievalToExisting(meta, user_folder, *summary, &done);
+      s = AddRetrievalToExisting(meta, user_folder, *summary, &done, pending);
       if (!s.ok() || done) return s;
     }
   }
 
   if (FileExists(env_, part)) {
+    // The spool was fsynced before the verdict: only the entries need a folder fsync.
     s = env_->RenameFile(part, eml);
-    if (s.ok()) s = env_->SyncDir(day_dir);
     if (!s.ok()) return s.WithContext(context);
+    if (pending != nullptr) AddUnique(&pending->dirs, spool_dir);
   }
-  s = write_report();  // also fsyncs the spool folder (its temp lives there)
+  // Also when an earlier attempt renamed it: that rename may not be durable yet.
+  s = sync_dir(day_dir);
+  if (s.ok()) s = write_report();
   if (s.ok() && received) s = need_summary();
-  if (s.ok() && received && !summary->sha256_hex.empty())
-    s = index_->Remember(user_folder, summary->sha256_hex, xml_rel);
+  if (s.ok() && received && !summary->sha256_hex.empty()) {
+    // Visible to the next Lookup at once (the dedupe lock is still held);
+    // durable by the writer's one sync per batch.
+    s = index_->Remember(user_folder, summary->sha256_hex, xml_rel, /*sync=*/pending == nullptr);
+    if (pending != nullptr) pending->dedupe = true;
+  }
   // Before the meta goes: a crash in between re-notifies (an "update"), never skips.
-  if (s.ok() && report) NotifyIndexingSink(*report, meta.archive_dir + "/" + meta.id + ".eml", xml_rel);
-  if (s.ok()) s = env_->RemoveFile(SpoolPath(meta.id, ".meta"));
+  if (s.ok()) notify(meta.archive_dir + "/" + meta.id + ".eml");
+  if (s.ok()) s = finish();
   return s.WithContext(context);
+}
+
+void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
+  std::vector<std::string> files, dirs;
+  bool dedupe = false;
+  for (const auto& job : *batch) {
+    for (const auto& f : job.files) AddUnique(&files, f);
+    for (const auto& d : job.dirs) AddUnique(&dirs, d);
+    dedupe |= job.dedupe;
+  }
+  Status s = env_->SyncFiles(files);
+  for (const auto& dir : dirs)
+    if (s.ok()) s = env_->SyncDir(dir);
+  if (s.ok() && dedupe) s = index_->Sync();
+  if (!s.ok()) {
+    Log(LogKind::kSystem, std::to_string(batch->size()) + " archived message(s), first " + batch->front().id +
+                              ", could not be made durable: " + s.message() +
+                              "; their spool records are kept and finished at the next start");
+    return;
+  }
+  if (indexing_sink_ != nullptr) {
+    std::vector<IndexingSink::Notice> notices;
+    for (auto& job : *batch)
+      if (job.notice) notices.push_back(std::move(*job.notice));
+    s = indexing_sink_->IndexCommittedMany(notices);
+    if (!s.ok()) Log(LogKind::kSystem, "archived messages are not all indexed: " + s.message());
+  }
+  // Metas first, then one spool fsync, then the parts (refused and duplicate
+  // fetches): once a meta is gone its .part is a plain orphan.
+  for (const auto& job : *batch) {
+    s = env_->RemoveFile(SpoolPath(job.id, ".meta"));
+    if (!s.ok()) Log(LogKind::kSystem, "message " + job.id + " is archived; its spool record stays: " + s.message());
+  }
+  s = env_->SyncDir(storage_dir_ + "/spool");
+  if (!s.ok()) {
+    Log(LogKind::kSystem, "archived messages' spool records may come back after a crash: " + s.message());
+    return;
+  }
+  for (const auto& job : *batch) env_->RemoveFile(SpoolPath(job.id, ".eml.part"));
 }
 
 }  // namespace mailtee::archive

@@ -1,7 +1,7 @@
 // ArchiveStore: the durable message store behind MessageSink.
 //
 //   <storage>/spool/<id>.eml.part   bytes while the message streams (0600)
-//   <storage>/spool/<id>.meta       context + phase + verdict (spool_meta.h)
+//   <storage>/spool/<id>.meta       context + phase + verdict, a small journal (spool_meta.h)
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.eml   the message, byte-exact
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.xml   its report (report.h)
 //   <storage>/index/state           LevelDB: POP3 dedupe (dedupe_index.h)
@@ -10,6 +10,12 @@
 // drops what a crash left in the spool (rules in docs/archive.md). Begin runs
 // on the loop thread; captures of different messages may Seal/Commit
 // concurrently on worker threads. The store must outlive its captures.
+//
+// When Commit returns, the verdict is durable and the .eml and report are in
+// place (readable), but their fsyncs, the dedupe sync and the ledger/index
+// notice are finished by a background writer in batches (store_writer.h);
+// the spool meta stays until then, so a crash in between is finished by
+// Recover(). Flush() waits for that writer; the destructor drains it.
 #pragma once
 
 #include <array>
@@ -23,6 +29,7 @@
 #include "archive/message_summary.h"
 #include "archive/report.h"
 #include "archive/spool_meta.h"
+#include "archive/store_writer.h"
 
 namespace mailtee::archive {
 
@@ -54,6 +61,10 @@ class ArchiveStore : public MessageSink {
 
   const std::string& storage_dir() const { return storage_dir_; }
 
+  // Returns once every Commit that returned before the call is durable on
+  // disk, its spool meta removed and the indexing sink told. Thread-safe.
+  void Flush();
+
   // Optional: told about every message once its files are durable (and again
   // when a POP3 retrieval rewrites a report), for the ledger and search index.
   // Its failures are logged, never fail a commit (reindex repairs the index).
@@ -66,17 +77,27 @@ class ArchiveStore : public MessageSink {
 
   std::string SpoolPath(const std::string& id, const char* suffix) const;
   std::string Abs(const std::string& relative) const { return storage_dir_ + "/" + relative; }
-  Status WriteMeta(const SpoolMeta& meta, bool durable);
+  // Rewrites the whole meta atomically (temp, fsync, rename, folder fsync):
+  // recovery, and a capture whose in-place journal append failed.
+  Status WriteMetaAtomically(const SpoolMeta& meta);
   void Log(LogKind kind, const std::string& line);
 
   // Moves a message whose verdict is recorded in its meta into the archive.
   // Idempotent: works from whatever state an interrupted earlier run left on
   // disk. summary: the analyzer's result, or null to re-read the message bytes.
-  Status FinishCommit(const SpoolMeta& meta, const MessageSummary* summary);
-  // POP3: the user already has these bytes; add a retrieval to that report.
-  // *done false when there is no usable earlier copy.
+  // pending null: every step is made durable before it returns (recovery).
+  // Otherwise the files are put in place and what is still owed to the disk
+  // is collected in *pending for the writer (MakeDurable).
+  Status FinishCommit(const SpoolMeta& meta, const MessageSummary* summary, PendingDurability* pending);
+  // POP3: the user already has these bytes; add a retrieval to that report
+  // (rewritten durably at once). *done false when there is no usable earlier copy.
   Status AddRetrievalToExisting(const SpoolMeta& meta, const std::string& user_folder,
-                                const MessageSummary& summary, bool* done);
+                                const MessageSummary& summary, bool* done, PendingDurability* pending);
+  // The writer's batch: fsync reports, folders, dedupe; tell the indexing
+  // sink; then remove the spool metas. On failure the metas stay for Recover().
+  void MakeDurable(std::vector<PendingDurability>* batch);
+  // Removes spool/<id>.meta, then (after a spool fsync) the .eml.part if any.
+  Status RemoveSpool(const std::string& id);
   Status RecoverOne(const std::string& id, RecoveryStats* stats);
   std::mutex& DedupeLock(const std::string& key);
   void NotifyIndexingSink(const Report& report, const std::string& rel_eml, const std::string& rel_report);
@@ -89,6 +110,8 @@ class ArchiveStore : public MessageSink {
   // Serialises lookup-then-store of one (user, sha256) so two concurrent
   // fetches of the same message still keep a single copy.
   std::array<std::mutex, 16> dedupe_locks_;
+  // Last member: destroyed (drained) first, while everything it uses exists.
+  std::unique_ptr<StoreWriter> writer_;
 };
 
 // Runs the MessageAnalyzer over a stored file in bounded chunks.

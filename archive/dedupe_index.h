@@ -24,8 +24,13 @@ class DedupeIndex {
 
   // *report_path empty when unknown.
   Status Lookup(const std::string& user_folder, const std::string& sha256_hex, std::string* report_path);
-  // Durable (sync write) before it returns.
-  Status Remember(const std::string& user_folder, const std::string& sha256_hex, const std::string& report_path);
+  // sync: durable (sync write) before it returns. Without: visible to Lookup
+  // at once, durable after the next Sync() (or any later sync write).
+  Status Remember(const std::string& user_folder, const std::string& sha256_hex, const std::string& report_path,
+                  bool sync = true);
+  // Makes every earlier write durable: one sync write, which fsyncs LevelDB's
+  // log and with it every record written before it.
+  Status Sync();
 
  private:
   explicit DedupeIndex(leveldb::DB* db);

@@ -58,6 +58,11 @@ class Env {
   virtual Status CreateDir(const std::string& path, int perms, bool* created) = 0;
   // fsync of a directory: makes creations, renames and removals in it durable.
   virtual Status SyncDir(const std::string& path) = 0;
+  // Makes the bytes of files written earlier (without Sync, maybe renamed
+  // since) durable, by path. One call for many files starts their write-back
+  // together, so the file system commits them in one go rather than one
+  // journal commit per file. Their directory entries still need SyncDir.
+  virtual Status SyncFiles(const std::vector<std::string>& paths) = 0;
   // Entry names without "." and "..", unsorted.
   virtual Status ListDir(const std::string& path, std::vector<std::string>* names) = 0;
   // A missing path is ok with info->exists == false.
@@ -85,6 +90,7 @@ class EnvWrapper : public Env {
     return target_->CreateDir(path, perms, created);
   }
   Status SyncDir(const std::string& path) override { return target_->SyncDir(path); }
+  Status SyncFiles(const std::vector<std::string>& paths) override { return target_->SyncFiles(paths); }
   Status ListDir(const std::string& path, std::vector<std::string>* names) override {
     return target_->ListDir(path, names);
   }

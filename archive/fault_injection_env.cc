@@ -215,4 +215,16 @@ Status FaultInjectionEnv::SyncDir(const std::string& path) {
   return Status::Ok();
 }
 
+Status FaultInjectionEnv::SyncFiles(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    Status s = Before(Op::kSync, path);
+    if (s.ok()) s = target()->SyncFiles({path});
+    if (!s.ok()) return s;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (it != files_.end()) it->second->synced = it->second->size;
+  }
+  return Status::Ok();
+}
+
 }  // namespace mailtee::archive

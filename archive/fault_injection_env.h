@@ -50,6 +50,8 @@ class FaultInjectionEnv : public EnvWrapper {
   Status RemoveFile(const std::string& path) override;
   Status CreateDir(const std::string& path, int perms, bool* created) override;
   Status SyncDir(const std::string& path) override;
+  // Counts one kSync per file (each may fail or crash on its own).
+  Status SyncFiles(const std::vector<std::string>& paths) override;
 
  private:
   friend class FaultFile;

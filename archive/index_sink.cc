@@ -1,5 +1,8 @@
 #include "archive/index_sink.h"
 
+#include <map>
+#include <set>
+
 #include "archive/env.h"
 #include "archive/ledger_hash.h"
 #include "archive/report.h"
@@ -72,8 +75,77 @@ Status IndexingSink::Purge(const IndexRecord& record) {
   return index_->Remove(record.id, ledger_->Head()).WithContext(context);
 }
 
-std::mutex& IndexingSink::IdLock(const std::string& id) {
-  return id_locks_[std::hash<std::string>()(id) % id_locks_.size()];
+size_t IndexingSink::IdStripe(const std::string& id) const {
+  return std::hash<std::string>()(id) % id_locks_.size();
+}
+
+std::mutex& IndexingSink::IdLock(const std::string& id) { return id_locks_[IdStripe(id)]; }
+
+Status IndexingSink::IndexCommittedMany(const std::vector<Notice>& notices) {
+  // Every id of the batch stays locked from the comparison with the index
+  // until its record is written (as IndexCommitted does for one); stripes
+  // are taken once each, in ascending order.
+  std::set<size_t> stripes;
+  for (const auto& n : notices) stripes.insert(IdStripe(n.report.id));
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (size_t stripe : stripes) locks.emplace_back(id_locks_[stripe]);
+
+  Status first_error;
+  auto note = [&first_error](const Status& s) {
+    if (!s.ok() && first_error.ok()) first_error = s;
+  };
+  std::map<std::string, IndexRecord> batch;  // id -> newest record of this batch
+  std::vector<IndexRecord> to_write;
+  std::string head;  // this batch's last ledger entry
+  for (const auto& n : notices) {
+    const std::string context = "while indexing archived message " + n.report.id;
+    std::string report_bytes;
+    Status s = ReadWholeFile(Env::Default(), storage_dir_ + "/" + n.rel_report, kMaxReportBytes, &report_bytes);
+    if (!s.ok()) {
+      note(s.WithContext(context));
+      continue;
+    }
+    IndexRecord record = RecordFromReport(n.report, n.rel_eml, n.rel_report, Sha256Hex(report_bytes));
+    IndexRecord existing;
+    bool known = false;
+    auto in_batch = batch.find(n.report.id);
+    if (in_batch != batch.end()) {
+      existing = in_batch->second;
+      known = true;
+    } else {
+      s = index_->Get(n.report.id, &existing, &known);
+      if (!s.ok()) {
+        note(s.WithContext(context));
+        continue;
+      }
+    }
+    if (known && existing == record) continue;  // a re-notification after a crash
+    LedgerEntry entry{.action = known ? kLedgerActionUpdate : kLedgerActionArchive,
+                      .id = n.report.id,
+                      .eml_path = n.rel_eml,
+                      .report_path = n.rel_report,
+                      .message_sha256 = n.rel_eml.empty() ? "" : n.report.summary.sha256_hex,
+                      .report_sha256 = record.report_sha256_hex};
+    s = ledger_->Append(&entry, /*wait_durable=*/false);
+    if (!s.ok()) {
+      note(s.WithContext(context));
+      break;  // the ledger's errors are sticky
+    }
+    head = std::to_string(entry.seq) + " " + entry.entry_hash;
+    batch[n.report.id] = record;
+    to_write.push_back(std::move(record));
+  }
+  if (to_write.empty()) return first_error;
+  // The index never runs ahead of the durable ledger (CatchUp replays forward only).
+  Status s = ledger_->Sync();
+  if (!s.ok()) {
+    note(s.WithContext("while indexing " + std::to_string(to_write.size()) + " archived messages"));
+    return first_error;
+  }
+  for (const auto& record : to_write) note(index_->AddRecord(record, /*sync=*/false));
+  // Synced: also makes the records above durable (LevelDB's log is sequential).
+  note(index_->SetLedgerHead(head));
+  return first_error;
 }
 
 Status IndexingSink::CatchUp(CatchUpStats* stats) {

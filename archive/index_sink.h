@@ -35,6 +35,17 @@ class IndexingSink {
 
   Status IndexCommitted(const Report& report, const std::string& rel_eml, const std::string& rel_report);
 
+  // The same for a batch of messages whose files are all durable: their
+  // ledger lines share one fdatasync and their index records one sync write
+  // (ArchiveStore's background writer). The same id may appear twice (a
+  // message and a retrieval added to it): the later notice is an "update".
+  // Every notice is tried; the first error is returned.
+  struct Notice {
+    Report report;
+    std::string rel_eml, rel_report;
+  };
+  Status IndexCommittedMany(const std::vector<Notice>& notices);
+
   // Retention: deletes the message's files, appends a "purge" entry, drops it
   // from the index. Idempotent.
   Status Purge(const IndexRecord& record);
@@ -62,6 +73,7 @@ class IndexingSink {
   // One message's ledger entry and index record change together: a POP3
   // re-fetch (update) racing the retention task (purge) of the same id.
   std::mutex& IdLock(const std::string& id);
+  size_t IdStripe(const std::string& id) const;
 
   const std::string storage_dir_;
   std::unique_ptr<Ledger> ledger_;

@@ -139,7 +139,7 @@ Status Ledger::Open(const std::string& path, std::unique_ptr<Ledger>* out, bool*
   return Status::Ok();
 }
 
-Status Ledger::Append(LedgerEntry* e) {
+Status Ledger::Append(LedgerEntry* e, bool wait_durable) {
   for (const std::string* f : {&e->action, &e->id, &e->eml_path, &e->report_path, &e->message_sha256, &e->report_sha256})
     if (HasSeparator(*f)) return Status::Error("ledger field contains a tab or newline (message " + e->id + ")");
   {
@@ -164,7 +164,17 @@ Status Ledger::Append(LedgerEntry* e) {
     last_seq_ = e->seq;
     last_hash_ = e->entry_hash;
   }
-  return WaitDurable(e->seq);
+  return wait_durable ? WaitDurable(e->seq) : Status::Ok();
+}
+
+Status Ledger::Sync() {
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed_.ok()) return failed_;
+    seq = last_seq_;
+  }
+  return WaitDurable(seq);
 }
 
 Status Ledger::WaitDurable(uint64_t seq) {

@@ -58,7 +58,12 @@ class Ledger {
   // for everyone written so far), so commits on many pool threads do not queue
   // behind one another's disk waits. A failed write or sync is sticky: the
   // file may end in a torn line, which only Open (at restart) may cut.
-  Status Append(LedgerEntry* entry);
+  // wait_durable false: the line is written but may not be on disk yet; call
+  // Sync() before anything may depend on it (a batch appends N lines and
+  // then pays one fdatasync).
+  Status Append(LedgerEntry* entry, bool wait_durable = true);
+  // Returns once every line appended so far is on disk.
+  Status Sync();
   // "<seq> <entry_hash>" of the last entry; "" for an empty ledger.
   std::string Head() const;
 

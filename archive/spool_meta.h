@@ -37,6 +37,22 @@ struct SpoolMeta {
 // Line format "key value" with \\, \n, \r escaped, framed by a version line
 // and a final "end" line so a torn file is rejected rather than misread.
 std::string SerializeSpoolMeta(const SpoolMeta& meta);
+
+// The meta file is a small journal: the block above (written once, at Begin)
+// followed by update blocks appended in place, each made durable with one
+// fsync of the file and no rename, so a phase change costs no directory fsync:
+//   update
+//   phase accepted
+//   outcome accepted / outcome-code 250 / outcome-reply ... / relayed-at ...
+//   end <16 hex digits: FNV-1a 64 of the block's bytes before this line>
+// SerializeSpoolUpdate renders meta's phase (and outcome, if any) as one block.
+std::string SerializeSpoolUpdate(const SpoolMeta& meta);
+
+// Reads the first block and then every complete update block in order, later
+// values replacing earlier ones. The first block must be whole (else error: the
+// file is from before the seal). An update block that is torn or fails its
+// checksum ends the journal: it and anything after it are ignored, because an
+// append is acknowledged only after its fsync, and a torn one never was.
 Status ParseSpoolMeta(std::string_view text, SpoolMeta* meta);
 
 }  // namespace mailtee::archive

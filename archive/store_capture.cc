@@ -2,11 +2,13 @@
 
 namespace mailtee::archive {
 
-StoreCapture::StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool)
-    : store_(store), meta_(std::move(meta)), spool_(std::move(spool)) {}
+StoreCapture::StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool,
+                           std::unique_ptr<WritableFile> meta_file)
+    : store_(store), meta_(std::move(meta)), spool_(std::move(spool)), meta_file_(std::move(meta_file)) {}
 
 StoreCapture::~StoreCapture() {
   if (spool_) spool_->Close();
+  if (meta_file_) meta_file_->Close();
 }
 
 Status StoreCapture::Append(std::string_view bytes) {
@@ -23,18 +25,40 @@ Status StoreCapture::Append(std::string_view bytes) {
   return Status::Ok();
 }
 
+Status StoreCapture::RecordPhase(const SpoolMeta& next) {
+  Status s;
+  if (meta_file_ && !meta_damaged_) {
+    s = meta_file_->Append(SerializeSpoolUpdate(next));
+    if (s.ok()) s = meta_file_->Sync();
+    if (s.ok()) return Status::Ok();
+    meta_damaged_ = true;
+  } else {
+    if (meta_file_) meta_file_->Close();
+    meta_file_.reset();
+    s = store_->WriteMetaAtomically(next);  // also fsyncs the spool folder
+    if (s.ok()) spool_dir_synced_ = true;
+    return s;
+  }
+  return s.WithContext(std::string("while recording phase ") + SpoolPhaseName(next.phase) + " of message " + meta_.id);
+}
+
 Status StoreCapture::SealForRelay() {
   if (!append_error_.ok()) return append_error_;
   if (state_ != State::kReceiving) return Status::Error("message " + meta_.id + " sealed twice");
   Status s = spool_->Sync();
   if (!s.ok()) return s.WithContext("while sealing message " + meta_.id);
   spool_synced_ = true;
-  meta_.phase = SpoolPhase::kSealed;
-  s = store_->WriteMeta(meta_, /*durable=*/true);  // fsyncs the meta and the spool folder
-  if (!s.ok()) {
-    meta_.phase = SpoolPhase::kReceiving;
-    return s;
+  SpoolMeta sealed = meta_;
+  sealed.phase = SpoolPhase::kSealed;
+  s = RecordPhase(sealed);
+  if (!s.ok()) return s;
+  if (!spool_dir_synced_) {
+    // One folder fsync makes both files' creation durable (Begin made them).
+    s = store_->env_->SyncDir(store_->storage_dir_ + "/spool");
+    if (!s.ok()) return s.WithContext("while sealing message " + meta_.id);
+    spool_dir_synced_ = true;
   }
+  meta_ = std::move(sealed);
   state_ = State::kSealed;
   return Status::Ok();
 }
@@ -53,22 +77,33 @@ Status StoreCapture::Commit(const Outcome& outcome) {
       if (!s.ok()) return s.WithContext(context);
       spool_synced_ = true;
     }
-    Status s = spool_->Close();
-    if (!s.ok()) return s.WithContext(context);
     SpoolMeta with_verdict = meta_;
     with_verdict.phase = PhaseForOutcome(outcome.kind);
     with_verdict.has_outcome = true;
     with_verdict.outcome = outcome;
-    s = store_->WriteMeta(with_verdict, /*durable=*/true);
+    Status s = RecordPhase(with_verdict);
     if (!s.ok()) return s;
+    if (!spool_dir_synced_) {
+      s = store_->env_->SyncDir(store_->storage_dir_ + "/spool");
+      if (!s.ok()) return s.WithContext(context);
+      spool_dir_synced_ = true;
+    }
     // From here on the message is owed to the archive: a failure below is
     // finished by a retried Commit or by Recover() at the next start.
     meta_ = std::move(with_verdict);
     state_ = State::kVerdictRecorded;
+    s = spool_->Close();
+    if (s.ok() && meta_file_) s = meta_file_->Close();
+    meta_file_.reset();
+    if (!s.ok()) return s.WithContext(context);
   }
   if (!summary_) summary_ = analyzer_.Finish();
-  Status s = store_->FinishCommit(meta_, &*summary_);
+  PendingDurability pending;
+  Status s = store_->FinishCommit(meta_, &*summary_, &pending);
   if (!s.ok()) return s;
+  // The client may hear "accepted" now: the verdict is durable, the files are
+  // in place, and the writer makes them durable (or Recover() does, after a crash).
+  store_->writer_->Submit(std::move(pending));
   state_ = State::kDone;
   return Status::Ok();
 }
@@ -83,6 +118,7 @@ void StoreCapture::Abort(const std::string& reason) {
     return;
   }
   spool_->Close();
+  if (meta_file_) meta_file_->Close();
   Env* env = store_->env_;
   Status s = env->RemoveFile(store_->SpoolPath(meta_.id, ".eml.part"));
   Status m = env->RemoveFile(store_->SpoolPath(meta_.id, ".meta"));

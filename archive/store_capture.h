@@ -12,7 +12,8 @@ namespace mailtee::archive {
 
 class StoreCapture : public Capture {
  public:
-  StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool);
+  StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool,
+               std::unique_ptr<WritableFile> meta_file);
   ~StoreCapture() override;
 
   const std::string& id() const override { return meta_.id; }
@@ -25,9 +26,18 @@ class StoreCapture : public Capture {
  private:
   enum class State { kReceiving, kSealed, kVerdictRecorded, kDone };
 
+  // Makes next's phase (and verdict) durable: an update block appended to the
+  // meta journal and fsynced (no rename, no folder fsync). After a failed
+  // append the journal's tail is unknown, so from then on the whole meta is
+  // rewritten atomically instead.
+  Status RecordPhase(const SpoolMeta& next);
+
   ArchiveStore* const store_;
   SpoolMeta meta_;
   std::unique_ptr<WritableFile> spool_;
+  std::unique_ptr<WritableFile> meta_file_;  // the journal, open for appends; null once closed
+  bool meta_damaged_ = false;
+  bool spool_dir_synced_ = false;  // the spool and meta entries are durable
   MessageAnalyzer analyzer_;
   std::optional<MessageSummary> summary_;  // analyzer_.Finish() runs once
   uint64_t size_ = 0;

@@ -32,8 +32,9 @@ Status ArchiveStore::RecoverOne(const std::string& id, RecoveryStats* stats) {
   Status parsed = ParseSpoolMeta(text, &meta);
   if (parsed.ok() && meta.id != id) parsed = Status::Error("spool meta names message " + meta.id);
 
-  // A sealed meta is written atomically and fsynced, so a torn one never got
-  // past "receiving": it is dropped like any unsealed message.
+  // The journal's first block is fsynced with the seal, so a torn one never
+  // got past "receiving": it is dropped like any unsealed message. (A torn
+  // update block after it is ignored by the parser: the phase before it.)
   if (!parsed.ok() || meta.phase == SpoolPhase::kReceiving) {
     s = env_->RemoveFile(SpoolPath(id, ".eml.part"));
     if (s.ok()) s = env_->RemoveFile(meta_path);
@@ -50,10 +51,10 @@ Status ArchiveStore::RecoverOne(const std::string& id, RecoveryStats* stats) {
     meta.phase = SpoolPhase::kUnknown;
     meta.has_outcome = true;
     meta.outcome = Outcome{Outcome::Kind::kUnknown, 0, kUnknownOutcomeReply, {}};
-    s = WriteMeta(meta, /*durable=*/true);
+    s = WriteMetaAtomically(meta);
     if (!s.ok()) return s;
   }
-  s = FinishCommit(meta, nullptr);
+  s = FinishCommit(meta, nullptr, nullptr);
   if (!s.ok()) return s;
   if (was_sealed) stats->archived_unknown++;
   else stats->finished_commits++;

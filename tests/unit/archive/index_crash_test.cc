@@ -118,6 +118,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfCommitKeepsIndexAndFilesInStep) {
     ASSERT_TRUE(capture->SealForRelay().ok());
     fault_->CrashAfter(step);
     capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
+    store_->Flush();  // the background writer's steps get crash points too
     const bool crashed = fault_->crashed();
     capture.reset();
     fault_->Crash();
@@ -147,6 +148,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfADuplicateFetchKeepsIndexAndFilesInStep
     ASSERT_TRUE(store_->Begin(first, &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());
     ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+    store_->Flush();
     MessageContext second = first;
     second.client_ip = "127.0.0.2";
     second.received_at += std::chrono::seconds(30);
@@ -154,6 +156,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfADuplicateFetchKeepsIndexAndFilesInStep
     ASSERT_TRUE(capture->Append(kMessage).ok());
     fault_->CrashAfter(step);
     capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}});
+    store_->Flush();
     const bool crashed = fault_->crashed();
     capture.reset();
     fault_->Crash();

@@ -54,5 +54,59 @@ TEST(SpoolMeta, TornOrForeignFilesAreRejected) {
   EXPECT_FALSE(ParseSpoolMeta("mailtee-spool-meta 1\nphase sideways\nend\n", &back).ok());
 }
 
+SpoolMeta Receiving() {
+  SpoolMeta m;
+  m.id = "20261124T162024Z-0123456789ab";
+  m.archive_dir = "archive/u/2026/11/24";
+  m.context.user = "u";
+  return m;
+}
+
+TEST(SpoolMetaJournal, UpdateBlocksApplyInOrder) {
+  SpoolMeta m = Receiving();
+  std::string text = SerializeSpoolMeta(m);
+  m.phase = SpoolPhase::kSealed;
+  text += SerializeSpoolUpdate(m);
+  m.phase = SpoolPhase::kAccepted;
+  m.has_outcome = true;
+  m.outcome = {Outcome::Kind::kRelayed, 250, "250 2.0.0 ok\r\nend 0000", std::chrono::system_clock::from_time_t(1)};
+  text += SerializeSpoolUpdate(m);
+
+  SpoolMeta back;
+  ASSERT_TRUE(ParseSpoolMeta(text, &back).ok());
+  EXPECT_EQ(back.phase, SpoolPhase::kAccepted);
+  EXPECT_EQ(back.id, m.id);
+  ASSERT_TRUE(back.has_outcome);
+  EXPECT_EQ(back.outcome.code, 250);
+  EXPECT_EQ(back.outcome.reply, m.outcome.reply);
+  EXPECT_EQ(back.outcome.relayed_at, m.outcome.relayed_at);
+}
+
+// A crash during an append leaves any prefix of the block: every one of them
+// reads as the phase before it, never as a half verdict.
+TEST(SpoolMetaJournal, TornOrCorruptUpdateIsIgnoredWithEverythingAfterIt) {
+  SpoolMeta m = Receiving();
+  std::string text = SerializeSpoolMeta(m);
+  m.phase = SpoolPhase::kSealed;
+  text += SerializeSpoolUpdate(m);
+  m.phase = SpoolPhase::kRefused;
+  m.has_outcome = true;
+  m.outcome = {Outcome::Kind::kRefused, 550, "550 no", {}};
+  const std::string verdict = SerializeSpoolUpdate(m);
+  for (size_t cut = 0; cut < verdict.size(); ++cut) {
+    SpoolMeta back;
+    ASSERT_TRUE(ParseSpoolMeta(text + verdict.substr(0, cut), &back).ok()) << cut;
+    EXPECT_EQ(back.phase, SpoolPhase::kSealed) << cut;
+    EXPECT_FALSE(back.has_outcome) << cut;
+  }
+  std::string flipped = verdict;
+  flipped[flipped.find("550 no") + 4] = 'N';  // a changed byte fails the checksum
+  SpoolMeta back;
+  ASSERT_TRUE(ParseSpoolMeta(text + flipped + verdict, &back).ok());
+  EXPECT_EQ(back.phase, SpoolPhase::kSealed) << "nothing after a bad block is trusted";
+  ASSERT_TRUE(ParseSpoolMeta(text + verdict, &back).ok());
+  EXPECT_EQ(back.phase, SpoolPhase::kRefused);
+}
+
 }  // namespace
 }  // namespace mailtee::archive

@@ -157,6 +157,7 @@ TEST_F(StoreCommitTest, SpoolThenCommitArchivesByteExactWithReport) {
   EXPECT_EQ(Perms(xml), 0600u);
   EXPECT_EQ(Perms(day), 0700u);
   EXPECT_EQ(Perms(day.parent_path()), 0700u);
+  store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 
   Report r = ReadReport(xml);
@@ -198,6 +199,7 @@ TEST_F(StoreCommitTest, RefusedRecordsOnlyTheReport) {
   EXPECT_EQ(r.outcome_reply, "554 5.7.1 Relay access denied");
   EXPECT_EQ(r.relayed_at, "");
   EXPECT_EQ(r.summary.sha256_hex, Sha256Hex(kMessage));
+  store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
@@ -244,6 +246,7 @@ TEST_F(StoreCommitTest, ReceivedTwiceIsStoredOnceWithTwoRetrievals) {
   EXPECT_EQ(r.retrievals[0].at, FormatIsoTime(first.received_at));
   EXPECT_EQ(r.retrievals[1].client_ip, "198.51.100.2");
   EXPECT_EQ(r.retrievals[1].at, FormatIsoTime(second.received_at));
+  store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 
   // Different bytes, or another user, are separate messages.
@@ -298,6 +301,7 @@ TEST_F(StoreCommitTest, ConcurrentCommitsOnWorkerThreads) {
   ASSERT_EQ(xmls.size(), 1u);
   EXPECT_EQ(ReadReport(xmls[0]).retrievals.size(), 8u);
   EXPECT_EQ(FilesWithExtension(storage_ + "/archive/alice@example.com", ".eml").size(), 8u);
+  store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
@@ -312,6 +316,7 @@ TEST_F(StoreCommitTest, IndexingSinkHearsOfEveryDurableMessage) {
   ASSERT_TRUE(refused->SealForRelay().ok());
   ASSERT_TRUE(refused->Commit({Outcome::Kind::kRefused, 554, "554 no", {}}).ok());
   for (const auto& id : {sent->id(), refused->id()}) {
+    store_->Flush();  // the background writer finishes the commit
     IndexRecord record;
     bool known = false;
     ASSERT_TRUE(sink->index()->Get(id, &record, &known).ok());

@@ -132,8 +132,9 @@ TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
 TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
-  // Commit renames twice: the meta (verdict) then the spool into the archive.
-  fault_->FailRename(2);
+  // The verdict is appended to the meta in place: Commit's first rename is
+  // the spool into the archive.
+  fault_->FailRename(1);
   Status s = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("rename"), std::string::npos) << s.message();
@@ -159,6 +160,7 @@ TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
   EXPECT_NE(s.message().find("while recording phase accepted"), std::string::npos) << s.message();
   capture->Abort("commit failed");  // the provider has the message: the archive keeps it
   capture.reset();
+  fault_->Crash();  // the verdict's append, never fsynced, is lost
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.archived_unknown, 1);
   EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
@@ -168,19 +170,39 @@ TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
 TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
-  fault_->FailRename(2);
+  fault_->FailRename(2);  // the report's rename, after the .eml's
   ASSERT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
   EXPECT_EQ(OnlyReport().outcome, "relayed");
+  store_->Flush();
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  // Everything the retry relied on from the failed attempt was made durable too.
+  fault_->Crash();
+  EXPECT_EQ(Restart().finished_commits, 0);
+  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(OnlyReport().outcome, "relayed");
+}
+
+// A failed fsync of the verdict leaves its bytes in the file: without a crash
+// they are read back, and they are the truth (the provider did accept).
+TEST_F(StoreRecoveryTest, VerdictWhoseFsyncFailedIsReadBackIfTheDiskKeptIt) {
+  auto capture = Spool();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  fault_->FailSync(1, EIO);
+  ASSERT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
+  // A retry rewrites the whole meta atomically: the journal's tail is unknown.
+  ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
+  store_->Flush();
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  EXPECT_EQ(OnlyReport().outcome, "relayed");
 }
 
 TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
-  // Files created in Commit: the meta temp (1), the report temp (2).
-  fault_->FailNth(Op::kCreateFile, 2, ENOSPC);
+  // The only file Commit creates is the report's temp (the verdict is appended).
+  fault_->FailNth(Op::kCreateFile, 1, ENOSPC);
   ASSERT_FALSE(capture->Commit({Outcome::Kind::kHeld, 250, "250 held for approval", {}}).ok());
   capture.reset();
   EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
@@ -196,7 +218,7 @@ TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
 TEST_F(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
-  fault_->FailNth(Op::kCreateFile, 2, ENOSPC);
+  fault_->FailNth(Op::kCreateFile, 1, ENOSPC);
   ASSERT_FALSE(capture->Commit({Outcome::Kind::kRefused, 550, "550 no such user", {}}).ok());
   capture.reset();
   RecoveryStats stats = Restart();
@@ -269,6 +291,10 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
     ASSERT_TRUE(capture->SealForRelay().ok());
     fault_->CrashAfter(step);
     bool committed = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok();
+    // The steps of the background writer get their crash points too: a crash
+    // after Commit returned (the client heard 250) and before the writer made
+    // the files durable must still end with the message archived as relayed.
+    store_->Flush();
     bool crashed = fault_->crashed();
     capture.reset();
     fault_->Crash();  // power cut now, whatever happened
@@ -304,6 +330,7 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
       sealed = appended && capture->SealForRelay().ok();
       if (sealed) capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
     }
+    store_->Flush();
     bool crashed = fault_->crashed();
     capture.reset();
     fault_->Crash();
@@ -337,6 +364,7 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
     ASSERT_TRUE(store_->Begin(first, &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());
     ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+    store_->Flush();
 
     MessageContext second = first;
     second.client_ip = "127.0.0.2";
@@ -345,6 +373,7 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
     ASSERT_TRUE(capture->Append(kMessage).ok());
     fault_->CrashAfter(step);
     bool committed = capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok();
+    store_->Flush();
     bool crashed = fault_->crashed();
     capture.reset();
     fault_->Crash();
