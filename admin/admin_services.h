@@ -3,6 +3,7 @@
 // (or a test) hands it implementations of these.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ struct AdminServices {
   archive::LogBook* log = nullptr;        // admin audit lines ("admin: ...") and errors; may be null
   const config::Config* config = nullptr; // null: /api/config answers 503
   Metrics* metrics = nullptr;             // null: /metrics shows only the built-in gauges
+  // Graceful restart-in-place with the config file on disk (drain like
+  // SIGTERM, then exec the same binary with the same arguments). Set by
+  // `mailtee run`; empty: POST /api/config/reload answers 503. Loop thread.
+  std::function<void()> request_reload;
   // The approval hold (runs on the same loop). null: /approval/<token> and
   // /api/approvals answer 404 "approvals are not enabled on this server".
   approval::ApprovalService* approvals = nullptr;

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "admin/auth/login_throttle.h"
 #include "admin/auth/session_store.h"
 #include "admin/http/request_parser.h"
+#include "admin/metrics_access.h"
 
 namespace mailtee::admin {
 
@@ -28,6 +30,12 @@ struct AdminSettings {
   std::string storage_dir;            // logs/ and the archive paths are relative to it
   std::string cert_file;              // the server certificate (expiry in /api/status)
   std::string version;                // reported by /api/status
+
+  // GET /metrics without a login (scrapers): from these networks, or with
+  // "Authorization: Bearer <metrics_token>" (empty: no token access). See
+  // admin/metrics_access.h; the daemon fills them from <admin metrics-...>.
+  std::vector<config::Network> metrics_allow = DefaultMetricsAllow();
+  std::string metrics_token;
 
   ParserLimits limits;
   int idle_timeout_seconds = 60;      // keep-alive connection without a request

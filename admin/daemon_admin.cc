@@ -5,16 +5,33 @@
 #include "certs/tls_context.h"
 
 namespace mailtee::admin {
+namespace {
+// Walking the archive costs a stat per file: every 5 minutes is fresh enough for a size gauge.
+constexpr uint64_t kArchiveSizeIntervalMs = 5 * 60 * 1000;
+}  // namespace
 
 Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const daemon::Daemon* daemon,
                           archive::IndexingSink* index, archive::LogBook* log, const std::string& version,
-                          AdminSettings settings, std::unique_ptr<DaemonAdmin>* out) {
+                          AdminSettings settings, std::unique_ptr<DaemonAdmin>* out,
+                          std::function<void()> request_reload) {
   std::unique_ptr<DaemonAdmin> admin(new DaemonAdmin);
   admin->config_ = config;
   if (settings.storage_dir.empty()) settings.storage_dir = config.storage_dir;
   if (settings.users_file.empty()) settings.users_file = config.storage_dir + "/admin-users.xml";
   if (settings.socket_path.empty()) settings.socket_path = AdminSocketPath(config.storage_dir);
   if (settings.version.empty()) settings.version = version;
+  // Scrapers: the loader fills metrics_allow (loopback unless configured;
+  // metrics-allow="" admits no address); a token file that is unsafe or
+  // unreadable only disables token access.
+  if (config.admin) {
+    settings.metrics_allow = config.admin->metrics_allow;
+    if (!config.admin->metrics_token_file.empty()) {
+      Status token = LoadMetricsToken(config.admin->metrics_token_file, &settings.metrics_token);
+      if (!token.ok() && log) {
+        log->Write(archive::LogKind::kSystem, "WARNING: /metrics bearer token disabled: " + token.ToString());
+      }
+    }
+  }
 
   std::string cert = config.tls ? config.tls->cert : "", key = config.tls ? config.tls->key : "";
   if (!config.tls) {
@@ -29,6 +46,19 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
     admin->tls_ = ctx.release();
   }
 
+  // /metrics: proxy counters from the log, archive size from a periodic walk.
+  if (log) {
+    admin->log_ = log;
+    admin->proxy_counts_ = std::make_unique<ProxyLogMetrics>(&admin->metrics_);
+    ProxyLogMetrics* counts = admin->proxy_counts_.get();
+    admin->log_observer_ = log->AddObserver([counts](archive::LogKind kind, std::string_view line) {
+      counts->Observe(kind, line);
+    });
+  }
+  admin->archive_size_ = std::make_unique<ArchiveSizeProbe>(loop, config.storage_dir + "/archive", &admin->metrics_,
+                                                            kArchiveSizeIntervalMs);
+  admin->archive_size_->Start();
+
   admin->status_ = std::make_unique<DaemonStatusSource>(daemon);
   if (index) admin->archive_ = std::make_unique<IndexArchiveQuery>(index->index(), index->storage_dir());
   AdminServices services;
@@ -37,6 +67,7 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
   services.log = log;
   services.config = &admin->config_;
   services.metrics = &admin->metrics_;
+  services.request_reload = std::move(request_reload);
   admin->server_ = std::make_unique<AdminServer>(loop, settings, admin->tls_, services);
   Status s = admin->server_->Start();
   if (!s.ok()) return s;
@@ -45,6 +76,7 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
 }
 
 DaemonAdmin::~DaemonAdmin() {
+  if (log_) log_->RemoveObserver(log_observer_);  // the counters die with us
   server_.reset();  // before the TLS context it uses
   if (tls_) SSL_CTX_free(tls_);
 }

@@ -16,7 +16,9 @@
 #include <string>
 
 #include "admin/admin_server.h"
+#include "admin/archive_size_probe.h"
 #include "admin/metrics.h"
+#include "admin/proxy_log_metrics.h"
 #include "archive/index_sink.h"
 
 namespace mailtee::admin {
@@ -26,12 +28,18 @@ class DaemonAdmin {
   // settings: users_file, socket_path, storage_dir and cert_file left empty
   // are filled from config (<storage>/admin-users.xml, <storage>/admin.sock).
   // index may be null (archive endpoints then answer 503).
+  // request_reload: what POST /api/config/reload calls once the config file on
+  // disk validates (`mailtee run`: drain, then exec itself); empty: 503.
   static Status Start(uv_loop_t* loop, const config::Config& config, const daemon::Daemon* daemon,
                       archive::IndexingSink* index, archive::LogBook* log, const std::string& version,
-                      AdminSettings settings, std::unique_ptr<DaemonAdmin>* out);
+                      AdminSettings settings, std::unique_ptr<DaemonAdmin>* out,
+                      std::function<void()> request_reload = {});
   ~DaemonAdmin();
 
-  void Stop(std::function<void()> done) { server_->Stop(std::move(done)); }
+  void Stop(std::function<void()> done) {
+    if (archive_size_) archive_size_->Stop();
+    server_->Stop(std::move(done));
+  }
   // Counters for the proxies (/metrics).
   Metrics* metrics() { return &metrics_; }
   AdminServer* server() { return server_.get(); }
@@ -48,6 +56,11 @@ class DaemonAdmin {
   std::unique_ptr<StatusSource> status_;
   std::unique_ptr<ArchiveQuery> archive_;
   Metrics metrics_;
+  // /metrics counters from the proxies' log lines (observer on log_).
+  std::unique_ptr<ProxyLogMetrics> proxy_counts_;
+  archive::LogBook* log_ = nullptr;
+  int log_observer_ = 0;
+  std::unique_ptr<ArchiveSizeProbe> archive_size_;
   SSL_CTX* tls_ = nullptr;
   std::unique_ptr<AdminServer> server_;
 };

@@ -59,6 +59,15 @@ Counter* Metrics::GetCounter(const std::string& name, const std::string& help, c
   return counter.get();
 }
 
+GaugeValue* Metrics::GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels) {
+  std::lock_guard<std::mutex> lock(mu_);
+  GaugeFamily& family = gauges_[SanitizeMetricName(name)];
+  if (family.help.empty()) family.help = help;
+  std::unique_ptr<GaugeValue>& gauge = family.series[RenderLabels(labels)];
+  if (!gauge) gauge = std::make_unique<GaugeValue>();
+  return gauge.get();
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -67,6 +76,13 @@ std::string Metrics::RenderPrometheus() const {
     out += "# TYPE " + name + " counter\n";
     for (const auto& [labels, counter] : family.series) {
       out += name + labels + " " + std::to_string(counter->value()) + "\n";
+    }
+  }
+  for (const auto& [name, family] : gauges_) {
+    out += "# HELP " + name + " " + EscapeHelp(family.help) + "\n";
+    out += "# TYPE " + name + " gauge\n";
+    for (const auto& [labels, gauge] : family.series) {
+      out += name + labels + " " + std::to_string(gauge->value()) + "\n";
     }
   }
   return out;

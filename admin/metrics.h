@@ -34,6 +34,16 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
+// A value that goes up and down (archive size, ...), set by its owner.
+class GaugeValue {
+ public:
+  void Set(int64_t value) { value_.store(value, std::memory_order_relaxed); }
+  int64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> value_{0};
+};
+
 class Metrics {
  public:
   // Same name + labels returns the same counter. The name must match
@@ -41,7 +51,11 @@ class Metrics {
   // invalid one is replaced by a valid spelling (never a crash).
   Counter* GetCounter(const std::string& name, const std::string& help, const MetricLabels& labels = {});
 
-  // "# HELP name help\n# TYPE name counter\nname{l="v"} 3\n" for every counter.
+  // Same rules for gauges; a series appears in /metrics once it is created.
+  GaugeValue* GetGauge(const std::string& name, const std::string& help, const MetricLabels& labels = {});
+
+  // "# HELP name help\n# TYPE name counter\nname{l="v"} 3\n" for every counter,
+  // then the same with "gauge" for every gauge.
   std::string RenderPrometheus() const;
 
  private:
@@ -49,8 +63,13 @@ class Metrics {
     std::string help;
     std::map<std::string, std::unique_ptr<Counter>> series;  // rendered label set -> counter
   };
+  struct GaugeFamily {
+    std::string help;
+    std::map<std::string, std::unique_ptr<GaugeValue>> series;
+  };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;
+  std::map<std::string, GaugeFamily> gauges_;
 };
 
 // Helpers for the Prometheus text format (also used for gauges).

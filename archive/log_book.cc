@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <utility>
 #include <vector>
 
 #include "archive/local_time.h"
@@ -71,6 +72,15 @@ struct LogBook::Impl {
   };
   OpenFile files[kKindCount];
   bool failure_reported = false;
+  // Separate from mu so an observer never waits on file I/O of another line.
+  std::mutex observers_mu;
+  std::vector<std::pair<int, Observer>> observers;
+  int next_observer_id = 1;
+
+  void Notify(LogKind kind, std::string_view line) {
+    std::lock_guard<std::mutex> lock(observers_mu);
+    for (auto& [id, observer] : observers) observer(kind, line);
+  }
 
   std::string KindDir(LogKind kind) const { return dir + "/" + LogKindName(kind); }
 
@@ -147,19 +157,40 @@ void LogBook::Write(LogKind kind, std::string_view line) {
   }
   text += '\n';
 
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->echo) std::fwrite(text.data(), 1, text.size(), stderr);
-  int fd = impl_->FileFor(kind, LocalDayStamp(now));
-  if (fd < 0) return;
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      impl_->ReportFailureOnce(std::string("write to ") + LogKindName(kind) + " log", errno);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->echo) std::fwrite(text.data(), 1, text.size(), stderr);
+    int fd = impl_->FileFor(kind, LocalDayStamp(now));
+    std::string_view rest = fd < 0 ? std::string_view() : std::string_view(text);
+    while (!rest.empty()) {
+      ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        impl_->ReportFailureOnce(std::string("write to ") + LogKindName(kind) + " log", errno);
+        break;
+      }
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // The event happened even if the disk refused the line: observers still count it.
+  impl_->Notify(kind, line);
+}
+
+int LogBook::AddObserver(Observer observer) {
+  std::lock_guard<std::mutex> lock(impl_->observers_mu);
+  int id = impl_->next_observer_id++;
+  impl_->observers.emplace_back(id, std::move(observer));
+  return id;
+}
+
+void LogBook::RemoveObserver(int id) {
+  std::lock_guard<std::mutex> lock(impl_->observers_mu);
+  auto& list = impl_->observers;
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->first == id) {
+      list.erase(it);
       return;
     }
-    rest.remove_prefix(static_cast<size_t>(n));
   }
 }
 

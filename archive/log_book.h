@@ -32,6 +32,16 @@ class LogBook {
   // Deletes files older than retention; called daily by the daemon and at start.
   void Prune();
 
+  // Observers see every line as written (after masking, without the
+  // timestamp), on the writing thread, after the line is in the file. The
+  // admin console derives its /metrics counters from them, so the proxies
+  // need no dependency on admin/. An observer must be quick and thread-safe
+  // and must not call Write (it runs under the observer lock).
+  using Observer = std::function<void(LogKind kind, std::string_view line)>;
+  // Returns an id for RemoveObserver (call it before the observer's objects die).
+  int AddObserver(Observer observer);
+  void RemoveObserver(int id);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

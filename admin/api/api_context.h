@@ -43,6 +43,7 @@ void AddStatusRoutes(Router* router, ApiContext* ctx);   // /api/status, /api/se
 void AddArchiveRoutes(Router* router, ApiContext* ctx);  // /api/archive/...
 void AddLogRoutes(Router* router, ApiContext* ctx);      // /api/logs
 void AddConfigRoutes(Router* router, ApiContext* ctx);   // /api/config
+void AddConfigCheckRoutes(Router* router, ApiContext* ctx);  // /api/config/validate, /api/config/reload
 void AddMetricsRoutes(Router* router, ApiContext* ctx);  // /metrics
 void AddConsoleRoutes(Router* router, ApiContext* ctx);  // / and the web console's files (admin/web)
 void AddMessageRoutes(Router* router, ApiContext* ctx);  // /api/archive/{id}/parts, /part/{n} (viewer)

@@ -1,4 +1,5 @@
 // GET /api/config -> the running configuration with secrets masked (config_json.h).
+// POST /api/config/validate and /api/config/reload: config_check_api.cc.
 #include "admin/api/api_context.h"
 #include "admin/api/config_json.h"
 #include "admin/api/json_util.h"
@@ -44,6 +45,15 @@ nlohmann::json ConfigToJson(const config::Config& c) {
            {"storage_dir", c.storage_dir},
            {"logs", {{"retention_days", c.logs.retention_days}, {"transcripts", c.logs.transcripts}}},
            {"listeners", listeners}};
+  if (c.admin) {
+    json allow = json::array();
+    for (const auto& n : c.admin->metrics_allow) allow.push_back(n.text);
+    // The token file's path is shown, never its contents.
+    out["admin"] = {{"enabled", c.admin->enabled},          {"address", c.admin->address},
+                    {"port", c.admin->port},                {"users_file", c.admin->users_file},
+                    {"public_url", c.admin->public_url},    {"metrics_allow", allow},
+                    {"metrics_token_file", c.admin->metrics_token_file}};
+  }
   // The key file's path is not secret; its contents never leave the disk.
   if (c.tls) out["tls"] = {{"cert", c.tls->cert}, {"key", c.tls->key}};
   else out["tls"] = {{"self_signed", true}};
@@ -59,6 +69,7 @@ void AddConfigRoutes(Router* router, ApiContext* ctx) {
     ctx->Audit(req.user, req.peer_ip, "config view");
     reply(Json(ConfigToJson(*ctx->services.config)));
   });
+  AddConfigCheckRoutes(router, ctx);  // validate, reload (config_check_api.cc)
 }
 
 }  // namespace mailtee::admin

@@ -1,9 +1,12 @@
 // GET /metrics: Prometheus text format (version 0.0.4). Gauges computed here
 // (sessions per listener, uptime, admin sessions, certificate expiry) followed
-// by every counter registered in admin::Metrics.
+// by every counter and gauge registered in admin::Metrics (proxy counters from
+// the log, archive size). Access: admin/metrics_access.h.
 #include "admin/api/api_context.h"
 #include "admin/api/cert_expiry.h"
+#include "admin/auth/cookies.h"
 #include "admin/metrics.h"
+#include "admin/metrics_access.h"
 
 namespace mailtee::admin {
 namespace {
@@ -41,7 +44,25 @@ std::string RenderMetrics(const ApiContext& ctx) {
 }  // namespace
 
 void AddMetricsRoutes(Router* router, ApiContext* ctx) {
-  router->Add("GET", "/metrics", Access::kSession, [ctx](const Request&, Reply reply) {
+  // Public route: the handler decides (session, socket, allowed address or bearer token).
+  router->Add("GET", "/metrics", Access::kPublic, [ctx](const Request& req, Reply reply) {
+    bool has_session =
+        ctx->sessions && ctx->sessions->Find(CookieValue(req.Header("cookie"), kSessionCookieName)) != nullptr;
+    switch (CheckMetricsAccess(req, has_session, ctx->settings->metrics_allow, ctx->settings->metrics_token)) {
+      case MetricsAccess::kAllowed:
+        break;
+      case MetricsAccess::kNeedsCredentials: {
+        Response denied = ErrorResponse(401, "metrics: log in, scrape from an address in <admin metrics-allow>, "
+                                             "or send Authorization: Bearer <metrics-token-file contents>");
+        denied.AddHeader("WWW-Authenticate", "Bearer realm=\"mailtee metrics\"");
+        reply(std::move(denied));
+        return;
+      }
+      case MetricsAccess::kWrongToken:
+        ctx->Audit("-", req.peer_ip, "refused /metrics: wrong bearer token");
+        reply(ErrorResponse(403, "metrics: wrong bearer token"));
+        return;
+    }
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = RenderMetrics(*ctx);

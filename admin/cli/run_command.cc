@@ -26,6 +26,7 @@
 #include "archive/retention_task.h"
 #include "archive/log_book.h"
 #include "config/loader.h"
+#include "proxy/daemon/approval_runtime.h"
 #include "proxy/daemon/daemon.h"
 #include "proxy/daemon/full_config.h"
 
@@ -37,6 +38,7 @@ struct RunState {
   daemon::Daemon* daemon = nullptr;
   admin::DaemonAdmin* console = nullptr;
   archive::LogBook* log = nullptr;
+  daemon::ApprovalRuntime* approval = nullptr;   // null without <approval enabled="true">
   uv_signal_t sigterm{}, sigint{}, sighup{};
   uv_timer_t prune_timer{};
   bool stopping = false;
@@ -88,6 +90,8 @@ void OnSighup(uv_signal_t* handle, int) { BeginRestart(static_cast<RunState*>(ha
 void DrainAndStop(RunState* state) {
   state->stopping = true;
   if (state->console) state->console->Stop(nullptr);
+  // No more sweeps; relays already in flight finish (they keep the loop alive).
+  if (state->approval) state->approval->Stop();
   state->daemon->Stop([state] {
     state->log->Write(archive::LogKind::kSystem, "all sessions finished; stopped");
     CloseLoopHandles(state);
@@ -95,7 +99,9 @@ void DrainAndStop(RunState* state) {
 }
 
 void OnPruneTimer(uv_timer_t* handle) {
-  static_cast<RunState*>(handle->data)->log->Prune();
+  auto* state = static_cast<RunState*>(handle->data);
+  state->log->Prune();
+  if (state->approval) state->approval->PruneLog();
 }
 
 int PrintProblems(const config::LoadResult& result) {
@@ -191,10 +197,31 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   }
 
   uv_loop_t* loop = uv_default_loop();
+  // The approval hold: created before the Daemon so that it outlives every
+  // SMTP session; started (unfinished holds resume) before any listener opens.
+  std::unique_ptr<daemon::ApprovalRuntime> approval;
+  if (full.approval.enabled) {
+    daemon::ApprovalRuntimeOptions options;
+    options.loop = loop;
+    options.config = &config;
+    options.approval = full.approval;
+    options.index = index.get();
+    options.log = &log;
+    s = daemon::ApprovalRuntime::Create(std::move(options), &approval);
+    if (!s.ok()) {
+      log.Write(archive::LogKind::kSystem, "cannot start: " + s.ToString());
+      return 1;
+    }
+    approval->Start();
+    log.Write(archive::LogKind::kSystem, "approval: on (" + std::to_string(full.approval.rules.size()) +
+                                             " rule(s), commands to " + full.approval.address + ")");
+  }
   daemon::Daemon daemon(loop, config, store.get(), &log);
+  daemon.set_hold_gate(approval ? approval->service() : nullptr);
   s = daemon.Start();
   if (!s.ok()) {
     log.Write(archive::LogKind::kSystem, "cannot start: " + s.ToString());
+    if (approval) approval->Stop();  // else its sweep timer keeps the loop running
     daemon.Stop(nullptr);
     uv_run(loop, UV_RUN_DEFAULT);
     return 1;
@@ -224,11 +251,13 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   if (!s.ok()) {
     log.Write(archive::LogKind::kSystem, "WARNING: admin console not started: " + s.ToString());
   }
+  if (console && approval) console->AttachApprovals(approval->service(), approval->approval_log());
 
   state.loop = loop;
   state.daemon = &daemon;
   state.console = console.get();
   state.log = &log;
+  state.approval = approval.get();
   uv_signal_init(loop, &state.sigterm);
   uv_signal_init(loop, &state.sigint);
   state.sigterm.data = state.sigint.data = &state;

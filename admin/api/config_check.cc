@@ -1,0 +1,44 @@
+#include "admin/api/config_check.h"
+
+namespace mailtee::admin {
+namespace {
+
+constexpr const char* kEmbeddedSource = "<embedded default>";
+
+std::string FolderOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+config::LoadResult LoadConfigOnDisk(const std::string& running_source) {
+  if (running_source == kEmbeddedSource) return config::LoadEmbeddedDefault();
+  return config::LoadFile(running_source);
+}
+
+config::LoadResult ValidateConfigText(const std::string& xml, const std::string& running_source) {
+  std::string base = running_source == kEmbeddedSource ? "." : FolderOf(running_source);
+  return config::LoadString(xml, "<submitted>", base);
+}
+
+nlohmann::json ValidationToJson(const config::LoadResult& result) {
+  nlohmann::json problems = nlohmann::json::array();
+  int errors = 0, warnings = 0;
+  for (const config::Problem& p : result.problems) {
+    (p.warning ? warnings : errors)++;
+    problems.push_back({{"file", p.file},
+                        {"line", p.line},
+                        {"severity", p.warning ? "warning" : "error"},
+                        {"message", p.message},
+                        {"hint", p.hint}});
+  }
+  return {{"ok", errors == 0},
+          {"source", result.config.source},
+          {"errors", errors},
+          {"warnings", warnings},
+          {"problems", problems}};
+}
+
+}  // namespace mailtee::admin

@@ -1,0 +1,26 @@
+// Checking a configuration for the console (POST /api/config/validate and
+// /api/config/reload): the same loader `mailtee check-config` and `mailtee
+// run` use, so "valid here" means "the daemon will start with it".
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/loader.h"
+
+namespace mailtee::admin {
+
+// The running config's file as it is on disk now ("<embedded default>": the
+// embedded default, which never changes).
+config::LoadResult LoadConfigOnDisk(const std::string& running_source);
+
+// Submitted config text. Relative paths resolve against the running file's
+// folder, as they would once the text is saved over it. Problems name the
+// file "<submitted>" and carry the text's line numbers.
+config::LoadResult ValidateConfigText(const std::string& xml, const std::string& running_source);
+
+// {"ok", "source", "errors", "warnings", "problems": [{"line", "severity", "message", "hint"}]}
+nlohmann::json ValidationToJson(const config::LoadResult& result);
+
+}  // namespace mailtee::admin

@@ -1,0 +1,194 @@
+// /metrics counters from the proxies' log lines: a real LogBook (files on
+// disk) with the ProxyLogMetrics observer, fed lines in the exact formats
+// proxy/smtp, proxy/pop3 and proxy/daemon write today, then the /metrics text.
+#include "admin/proxy_log_metrics.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "admin/api/api_context.h"
+#include "admin/archive_size_probe.h"
+
+namespace mailtee::admin {
+namespace {
+
+using archive::LogKind;
+
+class ProxyLogMetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mailtee-logmetrics-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    log_ = std::make_unique<archive::LogBook>(dir_ + "/logs", 30, false);
+    ASSERT_TRUE(log_->Open().ok());
+    observer_ = log_->AddObserver([this](LogKind k, std::string_view l) { counts_.Observe(k, l); });
+  }
+  void TearDown() override {
+    log_->RemoveObserver(observer_);
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  uint64_t Value(const std::string& name, const MetricLabels& labels) {
+    return metrics_.GetCounter(name, "", labels)->value();
+  }
+  // The rendered /metrics page, through the real route.
+  std::string Scrape() {
+    Router router;
+    AdminSettings settings;
+    ApiContext ctx;
+    ctx.settings = &settings;
+    ctx.services.metrics = &metrics_;
+    AddMetricsRoutes(&router, &ctx);
+    RouteMatch m = router.Find("GET", "/metrics");
+    EXPECT_NE(m.route, nullptr);
+    Request req;
+    req.method = "GET";
+    req.path = "/metrics";
+    req.local_socket = true;
+    req.peer_ip = "local";
+    Response out;
+    m.route->handler(req, [&](Response r) { out = std::move(r); });
+    return out.body;
+  }
+
+  std::string dir_;
+  Metrics metrics_;
+  ProxyLogMetrics counts_{&metrics_};
+  std::unique_ptr<archive::LogBook> log_;
+  int observer_ = 0;
+};
+
+TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
+  log_->Write(LogKind::kConnections, "smtp/submission#1 accept client=192.0.2.7:51234 listener=submission tls=starttls");
+  log_->Write(LogKind::kConnections, "smtp/submission#1 auth client=192.0.2.7 user=tanaka mechanism=PLAIN result=ok");
+  log_->Write(LogKind::kReceived, "smtp/submission#1 id=20261124T1-a client=192.0.2.7 user=tanaka from=<a@x.example> "
+                                  "to=<b@y.example> size=1234");
+  log_->Write(LogKind::kRelayed, "smtp/submission#1 id=20261124T1-a upstream=smtp.example:587 user=tanaka "
+                                 "from=<a@x.example> to=<b@y.example> reply=250 2.0.0 Ok: queued");
+  log_->Write(LogKind::kReceived, "smtp/submission#1 id=20261124T1-b client=192.0.2.7 user=tanaka from=<a@x.example> "
+                                  "to=<c@y.example> size=66");
+  log_->Write(LogKind::kFailed, "smtp/submission#1 id=20261124T1-b upstream=smtp.example:587 user=tanaka "
+                                "from=<a@x.example> to=<c@y.example> reply=554 5.7.1 Rejected");
+  log_->Write(LogKind::kFailed, "smtp/submission#1 id=- client=192.0.2.7 from=<a@x.example> reply=552 5.3.4 too big "
+                                "(not relayed: message too big)");
+  log_->Write(LogKind::kConnections, "smtp/submission#1 ok client=192.0.2.7 tls=TLSv1.3 TLS_AES_128_GCM_SHA256 "
+                                     "user=tanaka messages=1");
+  log_->Write(LogKind::kConnections, "smtp/submission#2 accept client=192.0.2.8:4000 listener=submission tls=starttls");
+  log_->Write(LogKind::kConnections, "smtp/submission#2 abort client=192.0.2.8 reason=TLS handshake with 192.0.2.8 "
+                                     "failed: WRONG_VERSION_NUMBER");
+  log_->Write(LogKind::kConnections, "smtp/submission#3 abort client=198.51.100.1 reason=not in allow list");
+  log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections from 192.0.2.9");
+  log_->Write(LogKind::kSystem, "smtp/submission#4 archive write failed: No space left on device");
+
+  const MetricLabels sub{{"listener", "submission"}, {"protocol", "smtp"}};
+  auto with = [&](const char* k, const char* v) {
+    MetricLabels l = sub;
+    l.emplace_back(k, v);
+    return l;
+  };
+  EXPECT_EQ(Value("mailtee_sessions_total", sub), 2u);
+  EXPECT_EQ(Value("mailtee_auth_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_messages_received_total", sub), 2u);
+  EXPECT_EQ(Value("mailtee_message_bytes_total", sub), 1300u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "relayed")), 1u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "refused")), 1u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "failed")), 1u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "abort")), 2u);
+  EXPECT_EQ(Value("mailtee_tls_handshakes_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_tls_handshakes_total", with("result", "failed")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "not_allowed")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "busy")), 1u);
+  EXPECT_EQ(Value("mailtee_errors_total", sub), 2u);  // the aborted transaction + the archive write
+  EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "connections"}}), 7u);
+
+  // The lines are in the files too: observing does not replace writing.
+  bool found = false;
+  for (auto& e : std::filesystem::directory_iterator(dir_ + "/logs/relayed")) found = e.file_size() > 0;
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
+  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=- accept");
+  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=- client TLS TLSv1.3 x");
+  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki login ok");
+  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki RETR 1 archived as 2026-x (4096 bytes)");
+  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki refused \"USER\": control character");
+  log_->Write(LogKind::kFailed, "pop3 listener=pop3s client=192.0.2.5 user=suzuki RETR 2 not archived: disk full");
+  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=suzuki ok reason=\"ok\" retrieved=1");
+  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.6 rejected: too many connections");
+  log_->Write(LogKind::kConnections, "listener=lan client=10.0.0.2 refused: no provider configured");
+  log_->Write(LogKind::kSystem, "ready: pop3s=127.0.0.1:995");  // not an error
+
+  const MetricLabels pop{{"listener", "pop3s"}, {"protocol", "pop3"}};
+  auto with = [&](const char* k, const char* v) {
+    MetricLabels l = pop;
+    l.emplace_back(k, v);
+    return l;
+  };
+  EXPECT_EQ(Value("mailtee_sessions_total", pop), 1u);
+  EXPECT_EQ(Value("mailtee_tls_handshakes_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_auth_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "archived")), 1u);
+  EXPECT_EQ(Value("mailtee_message_bytes_total", pop), 4096u);
+  EXPECT_EQ(Value("mailtee_commands_refused_total", pop), 1u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "failed")), 1u);
+  EXPECT_EQ(Value("mailtee_errors_total", pop), 1u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "busy")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", {{"listener", "lan"}, {"reason", "no_provider"}}), 1u);
+  EXPECT_EQ(Value("mailtee_errors_total", {}), 0u);
+}
+
+TEST_F(ProxyLogMetricsTest, MetricsPageRendersTheCounters) {
+  log_->Write(LogKind::kRelayed, "smtp/sub#1 id=x upstream=u:587 user=a from=<a@b> to=<c@d> reply=250 ok");
+  log_->Write(LogKind::kSystem, "ARCHIVE COMMIT FAILED id=x after the provider answered 250: EIO");
+  std::string page = Scrape();
+  EXPECT_NE(page.find("# TYPE mailtee_messages_total counter\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("mailtee_messages_total{listener=\"sub\",protocol=\"smtp\",outcome=\"relayed\"} 1\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("mailtee_errors_total 1\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("mailtee_log_lines_total{kind=\"relayed\"} 1\n"), std::string::npos) << page;
+  EXPECT_EQ(page.find("# HELP mailtee_messages_total \n"), std::string::npos) << "help text missing";
+}
+
+TEST_F(ProxyLogMetricsTest, RemovedObserverSeesNothing) {
+  log_->RemoveObserver(observer_);
+  log_->Write(LogKind::kRelayed, "smtp/sub#1 id=x upstream=u:587 user=a from=<a@b> to=<c@d> reply=250 ok");
+  EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "relayed"}}), 0u);
+}
+
+TEST(LogFieldTest, FindsWholeKeysOnly) {
+  EXPECT_EQ(LogField("id=1 client=2 tls=none user=x", "tls"), "none");
+  EXPECT_EQ(LogField("mytls=a tls=b", "tls"), "b");
+  EXPECT_EQ(LogField("size=12", "size"), "12");
+  EXPECT_EQ(LogField("nothing here", "size"), "");
+}
+
+TEST(MeasureArchiveTest, CountsBytesAndMessages) {
+  char tmpl[] = "/tmp/mailtee-archsize-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ArchiveSize size;
+  ASSERT_TRUE(MeasureArchive(dir + "/archive", &size).ok());  // missing folder: empty archive
+  EXPECT_EQ(size.bytes, 0u);
+  std::filesystem::create_directories(dir + "/archive/tanaka/2026/11/24");
+  auto put = [&](const std::string& name, size_t n) {
+    FILE* f = fopen((dir + "/archive/tanaka/2026/11/24/" + name).c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::string bytes(n, 'x');
+    fwrite(bytes.data(), 1, n, f);
+    fclose(f);
+  };
+  put("a.eml", 100);
+  put("a.report.xml", 20);
+  put("b.eml", 3);
+  ASSERT_TRUE(MeasureArchive(dir + "/archive", &size).ok());
+  EXPECT_EQ(size.bytes, 123u);
+  EXPECT_EQ(size.messages, 2u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mailtee::admin
