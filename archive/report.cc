@@ -118,6 +118,15 @@ Status ParseChild(const tinyxml2::XMLElement* e, Report* r) {
       r->retrievals.push_back(Retrieval{AttributeOf(x, "at"), AttributeOf(x, "client-ip")});
   } else if (name == "attachments") {
     return ParseAttachments(e, &m.attachments);
+  } else if (name == "approval") {
+    r->approval.rule = AttributeOf(e, "rule");
+    r->approval.held_at = AttributeOf(e, "held-at");
+    for (const auto* x = e->FirstChildElement("step"); x; x = x->NextSiblingElement("step")) {
+      r->approval.steps.push_back(ApprovalStep{AttributeOf(x, "action"), AttributeOf(x, "by"),
+                                               AttributeOf(x, "on-behalf-of"), AttributeOf(x, "at"),
+                                               AttributeOf(x, "client-ip"), AttributeOf(x, "via"),
+                                               AttributeOf(x, "reason")});
+    }
   } else if (name == "outcome") {
     r->outcome = TextOf(e);
     r->outcome_reply = AttributeOf(e, "reply");
@@ -183,7 +192,27 @@ std::string RenderReportXml(const Report& r) {
   x.Attribute("reply", r.outcome_reply);
   x.raw() += '>';
   AppendXmlEscaped(&x.raw(), r.outcome);
-  x.raw() += "</outcome>\n</report>\n";
+  x.raw() += "</outcome>\n";
+  // Only held mail has a trail: every other report stays byte-identical.
+  if (!r.approval.empty()) {
+    x.raw() += "  <approval";
+    x.Attribute("rule", r.approval.rule);
+    x.Attribute("held-at", r.approval.held_at);
+    x.raw() += ">\n";
+    for (const ApprovalStep& step : r.approval.steps) {
+      x.raw() += "    <step";
+      x.Attribute("action", step.action);
+      x.Attribute("by", step.by);
+      x.Attribute("on-behalf-of", step.on_behalf_of);
+      x.Attribute("at", step.at);
+      x.Attribute("client-ip", step.client_ip);
+      x.Attribute("via", step.via);
+      x.Attribute("reason", step.reason);
+      x.raw() += "/>\n";
+    }
+    x.raw() += "  </approval>\n";
+  }
+  x.raw() += "</report>\n";
   return std::move(x.raw());
 }
 

@@ -16,6 +16,26 @@ struct Retrieval {
   std::string client_ip;
 };
 
+// One step of an approval hold (docs/approval.md): who decided what, when,
+// from where. Written into the report of a held message once the hold ends.
+struct ApprovalStep {
+  std::string action;        // "approve" | "reject" | "withdraw" | "expire" | "escalate" | "release"
+  std::string by;            // who acted (an approver, the sender, "mailtee")
+  std::string on_behalf_of;  // the rule's approver when their proxy acted; else ""
+  std::string at;            // ISO 8601 with offset
+  std::string client_ip;
+  std::string via;           // "web" | "mail" | "cli" | "timer"
+  std::string reason;
+  bool operator==(const ApprovalStep&) const = default;
+};
+
+struct ApprovalTrail {
+  std::string rule;          // the rule that held the message ("rule at line 4: ...")
+  std::string held_at;       // ISO 8601 with offset
+  std::vector<ApprovalStep> steps;
+  bool empty() const { return rule.empty() && held_at.empty() && steps.empty(); }
+};
+
 struct Report {
   std::string id;
   std::string direction;   // "sent" | "received"
@@ -29,8 +49,13 @@ struct Report {
   std::string uidl;                      // POP3
   std::vector<Retrieval> retrievals;     // POP3
   std::string outcome;                   // "relayed" | "refused" | "unknown" | "held" | "fetched"
+                                         // | "rejected" | "expired" | "withdrawn" (held mail, see approval)
   int outcome_code = 0;
   std::string outcome_reply;             // provider's reply verbatim
+  // Held mail (SMTP approval): after the hold ends, outcome becomes "relayed",
+  // "rejected", "expired" or "withdrawn" and this trail is filled in
+  // (report_outcome.h). Empty otherwise, and then not written at all.
+  ApprovalTrail approval;
 };
 
 // bcc = envelope recipients whose address (case-insensitive, local part kept)

@@ -66,7 +66,7 @@ Status Daemon::Start() {
       if (!s.ok()) return s.WithContext("while preparing TLS to the provider of listener '" + l.name + "'");
       if (lp->protocol == config::Protocol::kSmtp) {
         smtp::ProxyEnvironment env{loop_, lp, tls_->server.get(), rt->upstream_tls.get(), sink_, log_,
-                                  config_.logs.transcripts};
+                                  config_.logs.transcripts, hold_gate_};
         rt->sessions = std::make_unique<ProxyAdapter<smtp::SmtpProxy>>(env);
       } else {
         pop3::ProxyEnvironment env{loop_, lp, tls_->server.get(), rt->upstream_tls.get(), sink_, log_};

@@ -13,6 +13,7 @@
 #include "archive/message_sink.h"
 #include "config/config.h"
 #include "config/status.h"
+#include "proxy/smtp/hold_gate.h"
 
 typedef struct uv_loop_s uv_loop_t;
 
@@ -34,6 +35,11 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
+  // Approval hold (docs/approval.md): every SMTP listener with a provider
+  // screens its mail through gate. Set before Start(); the gate must outlive
+  // the Daemon (ApprovalRuntime, owned by `mailtee run`). Null: no approval.
+  void set_hold_gate(smtp::HoldGate* gate) { hold_gate_ = gate; }
+
   // Loads TLS material (the configured cert or a self-signed one generated into
   // the storage dir) and opens every listener. On error nothing keeps running
   // and the Status names the listener and the cause.
@@ -54,6 +60,7 @@ class Daemon {
   config::Config config_;
   archive::MessageSink* sink_;
   archive::LogBook* log_;
+  smtp::HoldGate* hold_gate_ = nullptr;
   std::vector<std::unique_ptr<Runtime>> runtimes_;
   std::vector<std::string> advice_;
   struct TlsState;

@@ -1,0 +1,116 @@
+#include "proxy/daemon/approval_runtime.h"
+
+#include <openssl/ssl.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <chrono>
+#include <utility>
+
+#include "archive/env.h"
+#include "archive/report_outcome.h"
+#include "certs/tls_context.h"
+#include "proxy/approval/relay_target.h"
+#include "proxy/daemon/held_outcome.h"
+
+namespace mailtee::daemon {
+namespace {
+
+// One report rewrite, on a libuv worker (it fsyncs). Holds copies only; the
+// index and log book outlive the loop run (owned by `mailtee run`).
+struct FinalJob {
+  uv_work_t req{};
+  std::string storage_dir, user, id;
+  archive::HeldOutcome outcome;
+  archive::IndexingSink* index = nullptr;
+  archive::LogBook* log = nullptr;
+  Status result;
+};
+
+void RunFinalJob(uv_work_t* req) {
+  auto* job = static_cast<FinalJob*>(req->data);
+  job->result = archive::RewriteHeldOutcome(archive::Env::Default(), job->storage_dir, job->user, job->id,
+                                            job->outcome, job->index);
+}
+
+void AfterFinalJob(uv_work_t* req, int) {
+  std::unique_ptr<FinalJob> job(static_cast<FinalJob*>(req->data));
+  if (job->log == nullptr) return;
+  if (job->result.ok()) {
+    job->log->Write(archive::LogKind::kSystem,
+                    "approval: report of " + job->id + " updated: outcome " + job->outcome.outcome);
+  } else {
+    job->log->Write(archive::LogKind::kSystem, "WARNING: approval: " + job->result.ToString());
+  }
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "mailtee.local";
+  return name;
+}
+
+}  // namespace
+
+Status ApprovalRuntime::Create(ApprovalRuntimeOptions options, std::unique_ptr<ApprovalRuntime>* out) {
+  std::unique_ptr<ApprovalRuntime> rt(new ApprovalRuntime(std::move(options)));
+  const ApprovalRuntimeOptions& o = rt->options_;
+  const config::Listener* relay = approval::RelayListener(o.approval, o.config->listeners);
+  if (relay == nullptr || !relay->upstream) {
+    return Status::Error("approval: no SMTP listener with an <upstream> to relay approved mail through");
+  }
+  if (relay->upstream->tls != config::TlsMode::kNone) {
+    Status s = certs::MakeClientContext(relay->upstream->verify, relay->upstream->ca_file, &rt->relay_tls_);
+    if (!s.ok()) return s.WithContext("while preparing TLS for approved mail via listener '" + relay->name + "'");
+  }
+  approval::RelayTarget target;
+  Status s = approval::MakeRelayTarget(*relay, rt->relay_tls_.get(), HostName(), &target);
+  if (!s.ok()) return s.WithContext("approval");
+
+  rt->approval_log_ = std::make_unique<approval::ApprovalLog>(o.config->storage_dir + "/logs",
+                                                              o.config->logs.retention_days, o.echo_approval_log);
+  s = rt->approval_log_->Open();
+  if (!s.ok()) return s.WithContext("while opening the approval log");
+
+  approval::ServiceOptions so;
+  so.loop = o.loop;
+  so.config = &rt->options_.approval;
+  so.storage_dir = o.config->storage_dir;
+  so.relay = target;
+  so.log = rt->approval_log_.get();
+  so.sweep_interval_ms = o.sweep_interval_ms;
+  ApprovalRuntime* self = rt.get();
+  so.on_final = [self](const approval::HeldMessage& held) { self->RecordFinal(held); };
+  s = approval::ApprovalService::Create(std::move(so), &rt->service_);
+  if (!s.ok()) return s.WithContext("while starting the approval service");
+  *out = std::move(rt);
+  return Status::Ok();
+}
+
+ApprovalRuntime::~ApprovalRuntime() {
+  if (service_) service_->Stop();
+}
+
+void ApprovalRuntime::Start() { service_->Start(); }
+
+void ApprovalRuntime::Stop() { service_->Stop(); }
+
+void ApprovalRuntime::RecordFinal(const approval::HeldMessage& held) {
+  auto job = std::make_unique<FinalJob>();
+  job->storage_dir = options_.config->storage_dir;
+  job->user = held.user;
+  job->id = held.id;
+  job->outcome = HeldOutcomeOf(held, std::chrono::system_clock::now());
+  job->index = options_.index;
+  job->log = options_.log;
+  job->req.data = job.get();
+  const int rc = uv_queue_work(options_.loop, &job->req, RunFinalJob, AfterFinalJob);
+  if (rc == 0) {
+    job.release();  // AfterFinalJob frees it
+  } else if (options_.log != nullptr) {
+    options_.log->Write(archive::LogKind::kSystem, "WARNING: approval: report of " + held.id +
+                                                       " not updated (" + uv_strerror(rc) + ")");
+  }
+}
+
+}  // namespace mailtee::daemon
