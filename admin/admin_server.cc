@@ -43,6 +43,8 @@ AdminServer::AdminServer(uv_loop_t* loop, AdminSettings settings, SSL_CTX* serve
   AddMessageRoutes(&router_, &ctx_);
   AddStatsRoutes(&router_, &ctx_);
   AddConsoleRoutes(&router_, &ctx_);
+  AddApprovalLinkRoutes(&router_, &ctx_);
+  AddApprovalRoutes(&router_, &ctx_);
 }
 
 AdminServer::~AdminServer() {

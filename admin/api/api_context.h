@@ -48,5 +48,7 @@ void AddMetricsRoutes(Router* router, ApiContext* ctx);  // /metrics
 void AddConsoleRoutes(Router* router, ApiContext* ctx);  // / and the web console's files (admin/web)
 void AddMessageRoutes(Router* router, ApiContext* ctx);  // /api/archive/{id}/parts, /part/{n} (viewer)
 void AddStatsRoutes(Router* router, ApiContext* ctx);    // /api/stats/volume (dashboard charts)
+void AddApprovalLinkRoutes(Router* router, ApiContext* ctx);  // /approval/{token} (links in approval mails)
+void AddApprovalRoutes(Router* router, ApiContext* ctx);      // /api/approvals/...
 
 }  // namespace mailtee::admin

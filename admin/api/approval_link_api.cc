@@ -1,0 +1,109 @@
+// GET  /approval/{token}   the confirmation page behind an approval link
+// POST /approval/{token}   the decision (form: token=<same token>, reason=...)
+//
+// Public (no login): the signed, single-use token is the authority. GET only
+// peeks (mail scanners and link previews open links; nothing may change), and
+// POST acts through ApprovalService::ActWithToken, so relays, notices and the
+// approval log follow exactly as for a mail command.
+//
+// Cross-site forgery: the attacker would need the token itself, which only
+// the approver's mail holds. The form repeats it in a hidden field that must
+// equal the path (a POST without the page's form fails), and a browser's
+// Sec-Fetch-Site: cross-site / a foreign Origin is refused as well. ("Origin:
+// null" is what browsers send for a form on a no-referrer page: allowed.)
+//
+// Pages are pure HTML without scripts, under a CSP that allows no script at
+// all, never cached, never framed, never leaking the token in a Referer.
+#include "admin/api/api_context.h"
+#include "proxy/approval/approval_page.h"
+#include "proxy/approval/approval_service.h"
+
+namespace mailtee::admin {
+namespace {
+
+constexpr const char kPageCsp[] =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+Response HtmlPage(int status, std::string html) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(html);
+  // Cache-Control: no-store, Referrer-Policy: no-referrer and X-Frame-Options:
+  // DENY are on every response (response_writer.cc); the CSP is this page's.
+  r.AddHeader("Content-Security-Policy", kPageCsp);
+  return r;
+}
+
+Response Refusal(int status, const std::string& why) {
+  approval::ActionResult refused;
+  refused.status = Status::Error(why);
+  return HtmlPage(status, approval::RenderResultPage(refused));
+}
+
+// "https://host:8443/x" -> "https://host:8443"
+std::string OriginOf(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t path = url.find('/', scheme + 3);
+  return path == std::string::npos ? url : url.substr(0, path);
+}
+
+bool FormFromThisSite(const Request& request, const std::string& public_url) {
+  if (request.Header("sec-fetch-site") == "cross-site") return false;
+  const std::string& origin = request.Header("origin");
+  if (origin.empty() || origin == "null") return true;
+  if (!public_url.empty() && origin == OriginOf(public_url)) return true;
+  const std::string& host = request.Header("host");
+  return !host.empty() && origin == "https://" + host;
+}
+
+void GetLink(ApiContext* ctx, const Request& req, Reply reply) {
+  approval::ApprovalService* service = ctx->services.approvals;
+  if (!service) {
+    reply(Refusal(404, "approvals are not enabled on this server"));
+    return;
+  }
+  const std::string& token = req.params.at("token");
+  approval::ActionResult peek = service->PeekToken(token);
+  reply(HtmlPage(peek.status.ok() ? 200 : 400,
+                 approval::RenderConfirmationPage(peek, token, "/approval/" + token)));
+}
+
+void PostLink(ApiContext* ctx, const Request& req, Reply reply) {
+  approval::ApprovalService* service = ctx->services.approvals;
+  if (!service) {
+    reply(Refusal(404, "approvals are not enabled on this server"));
+    return;
+  }
+  const std::string& token = req.params.at("token");
+  if (!FormFromThisSite(req, ctx->settings->public_url)) {
+    ctx->Audit("-", req.peer_ip, "refused POST /approval/...: cross-site form");
+    reply(Refusal(403, "this form was not sent from this server's page; open the link from your mail again"));
+    return;
+  }
+  std::map<std::string, std::string> form = ParseQueryString(req.body);
+  if (form["token"] != token) {
+    ctx->Audit("-", req.peer_ip, "refused POST /approval/...: form token does not match the link");
+    reply(Refusal(403, "the form does not belong to this link; open the link from your mail again"));
+    return;
+  }
+  std::string reason = form["reason"];
+  if (reason.size() > 1000) reason.resize(1000);  // the page's maxlength; the log line stays one line
+  for (char& c : reason) {
+    if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+  }
+  approval::ActionResult result = service->ActWithToken(token, req.peer_ip, "web", reason, "");
+  reply(HtmlPage(result.status.ok() ? 200 : 403, approval::RenderResultPage(result)));
+}
+
+}  // namespace
+
+void AddApprovalLinkRoutes(Router* router, ApiContext* ctx) {
+  router->Add("GET", "/approval/{token}", Access::kPublic,
+              [ctx](const Request& r, Reply reply) { GetLink(ctx, r, std::move(reply)); });
+  router->Add("POST", "/approval/{token}", Access::kPublic,
+              [ctx](const Request& r, Reply reply) { PostLink(ctx, r, std::move(reply)); });
+}
+
+}  // namespace mailtee::admin
