@@ -145,6 +145,26 @@ TEST_F(EnvTest, CrashDropsUnsyncedBytesAndUndoesUnsyncedEntries) {
   EXPECT_FALSE(fs::exists(dir_ + "/v.tmp"));
 }
 
+// SyncFiles by path: a file written without Sync, renamed, then synced by its
+// new name keeps its bytes through a crash once its folder is synced too.
+TEST_F(EnvTest, SyncFilesByPathKeepsBytesWrittenWithoutSync) {
+  FaultInjectionEnv fault(Env::Default());
+  std::string temp = dir_ + "/r.tmp", kept = dir_ + "/kept.xml", lost = dir_ + "/lost.xml";
+  ASSERT_TRUE(WriteFileReplacing(&fault, kept, "<report/>", temp, 0600).ok());
+  ASSERT_TRUE(WriteFileReplacing(&fault, lost, "<other/>", temp, 0600).ok());
+  ASSERT_TRUE(fault.SyncFiles({kept}).ok());
+  ASSERT_TRUE(fault.SyncDir(dir_).ok());
+  EXPECT_EQ(fault.count(FaultInjectionEnv::Op::kSync), 1);
+  fault.Crash();
+  EXPECT_EQ(Read(kept), "<report/>");
+  EXPECT_EQ(Read(lost), "") << "its entry was synced but its bytes never were";
+  Status s = fault.SyncFiles({kept});
+  EXPECT_FALSE(s.ok());
+  Status missing = Env::Default()->SyncFiles({dir_ + "/nope"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find(dir_ + "/nope"), std::string::npos) << missing.message();
+}
+
 TEST_F(EnvTest, CrashBringsBackTheFileAnUnsyncedRenameReplaced) {
   FaultInjectionEnv env(Env::Default());
   ASSERT_TRUE(WriteFileAtomically(&env, dir_ + "/meta", "old phase", dir_ + "/meta.tmp", 0600).ok());
