@@ -17,6 +17,7 @@ namespace mailtee::smtp::session_detail {
 inline constexpr size_t kMaxInbox = 256 << 10;      // unparsed client bytes before we stop reading
 inline constexpr size_t kMaxPendingCommands = 100; // pipelined commands awaiting replies before we stop parsing
 inline constexpr size_t kDecodeSlice = 64 << 10;    // DATA bytes decoded per step (bounds the output buffers)
+inline constexpr size_t kMaxDeferredReplies = 8;   // provider replies kept while a verdict is committed
 
 inline std::string HostName() {
   char buf[256] = {};

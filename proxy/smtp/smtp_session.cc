@@ -242,6 +242,10 @@ void SmtpSession::ArmClientTimer() {
       CloseAll("client TLS handshake timeout");
       return;
     }
+    if (paused_for_upstream_) {
+      ProviderStalled();  // we stopped reading the client: the provider is the slow side
+      return;
+    }
     if (!client_turn || (phase_ == Phase::kCommands && awaiting_provider)) {
       ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
       return;
@@ -254,6 +258,25 @@ void SmtpSession::ArmClientTimer() {
     WriteClient(MakeReply("421 4.4.2 " + local_name_ + " timeout, closing connection"));
     CloseAll("client timeout");
   });
+}
+
+// The provider stopped taking our writes (its receive window stayed full), so
+// the client was paused and went quiet. Report it as what it is: a provider
+// timeout (log and reply), not a client timeout. Inside DATA/BDAT only cutting
+// the upstream drops the message without delivering it.
+void SmtpSession::ProviderStalled() {
+  Log(archive::LogKind::kConnections,
+      "abort client=" + client_->peer().text + " reason=provider timeout (provider stopped accepting data)");
+  std::string line = "451 4.4.2 provider " + UpstreamName() + " stopped accepting data";
+  if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
+    Log(archive::LogKind::kFailed, "id=" + capture_->id() + " client=" + client_->peer().text + " from=<" +
+                                       mail_from_ + "> reply=" + line + " (not relayed: provider timeout)");
+    capture_->Abort("provider stopped accepting data");
+    capture_.reset();
+  }
+  upstream_aborted_ = true;
+  WriteClient(MakeReply(line));
+  CloseAll("provider timeout");
 }
 
 // ---------------------------------------------------------------- client input
@@ -286,7 +309,8 @@ void SmtpSession::UpdateClientReading() {
 
 void SmtpSession::OnClientGone(const std::string& reason) {
   if (phase_ == Phase::kClosing) return;
-  if (phase_ == Phase::kSealing || phase_ == Phase::kAwaitDataReply || phase_ == Phase::kCommitting) {
+  if (phase_ == Phase::kSealing || phase_ == Phase::kAwaitDataReply || phase_ == Phase::kCommitting ||
+      phase_ == Phase::kHolding) {
     // The end of data was received: keep the upstream until the provider's
     // verdict is recorded, so the archive matches what was relayed.
     client_gone_ = true;
@@ -400,6 +424,12 @@ void SmtpSession::FlushReadyReplies() {
       DoClientStartTls();
       return;
     }
+    if (head.expect == Expect::kApprovalRcpt) {
+      Pending gate = std::move(head);
+      pending_.pop_front();
+      RunApprovalRcptGate(gate);
+      continue;
+    }
     if (head.expect == Expect::kDataGate) {
       pending_.pop_front();
       StartDataCommand();
@@ -427,6 +457,11 @@ void SmtpSession::WriteClient(const Reply& reply) {
 
 void SmtpSession::HandleLine(const LineReader::Event& ev) {
   Transcript("C>", ev.kind == LineReader::Kind::kTooLong ? std::string_view("(line too long)") : ev.line);
+  if (reconnect_required_) {
+    // The upstream was cut to keep a held message from the provider (hold_gate.h D7).
+    QueueLocal("421 4.3.0 transaction aborted; please reconnect", /*close_after=*/true);
+    return;
+  }
   if (ev.kind == LineReader::Kind::kTooLong) {
     QueueLocal("500 5.5.2 line too long");
     return;
@@ -525,6 +560,10 @@ void SmtpSession::HandleCommand(Command c) {
     }
     case Verb::kRcpt: {
       std::string path = c.path;
+      if (env_.hold_gate && env_.hold_gate->IsApprovalAddress(path)) {
+        QueueApprovalRcpt(path);  // answered here, never relayed (hold_gate.h R1)
+        return;
+      }
       Relay(c, Expect::kRcpt, path);
       return;
     }
@@ -584,6 +623,10 @@ void SmtpSession::StartDataCommand() {
     QueueLocal("503 5.5.1 DATA not permitted inside a BDAT transaction");
     return;
   }
+  if (in_transaction_ && approval_rcpt_) {
+    StartCommandMail();  // hold_gate.h C1: answered here, the body is never relayed
+    return;
+  }
   if (!in_transaction_ || recipients_.empty()) {
     // Let the provider give its own 503/554, but never open a capture for it.
     Relay(data, Expect::kData);
@@ -595,6 +638,14 @@ void SmtpSession::StartDataCommand() {
     capture_.reset();
     Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
     QueueLocal("452 4.3.1 archive storage unavailable, try again later");
+    return;
+  }
+  OpenScreen();
+  if (data_held_locally_) {
+    // hold_gate.h D2: the envelope alone holds this message, so DATA never
+    // goes upstream and the provider's session stays usable.
+    WriteClient(MakeReply("354 End data with <CR><LF>.<CR><LF>"));
+    BeginData();
     return;
   }
   Relay(data, Expect::kData);
@@ -718,6 +769,7 @@ void SmtpSession::CloseAll(const std::string& why) {
     capture_->Abort(why);
     capture_.reset();
   }
+  DiscardScreen();  // not while Persist runs: OnHoldRecorded finishes it
   if (client_ && !client_->closing()) client_->Close();
   if (upstream_ && !upstream_->closing()) upstream_->Close();
   MaybeFinish();
@@ -731,6 +783,7 @@ void SmtpSession::MaybeFinish() {
     if (!end_of_data_sent_) capture_->Abort("session ended");
     capture_.reset();
   }
+  DiscardScreen();
   finished_reported_ = true;
   owner_->SessionFinished(this);
 }

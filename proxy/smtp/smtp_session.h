@@ -48,6 +48,7 @@ class SmtpSession {
     kSealing,           // worker thread: capture->SealForRelay()
     kAwaitDataReply,    // final dot sent, waiting for the provider's verdict
     kCommitting,        // worker thread: capture->Commit()
+    kHolding,           // worker thread: screen->Persist() + capture->Commit(kHeld) (approval hold)
     kClosing,
   };
   enum class SetupStep {
@@ -58,7 +59,8 @@ class SmtpSession {
   // What a queued command's reply means to us.
   // kLocal, kStartTls and kDataGate are markers run when they reach the head of
   // the queue; the others wait for the provider's reply.
-  enum class Expect { kLocal, kStartTls, kDataGate, kBdatGate, kBdatChunk, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
+  // kApprovalRcpt is a marker too: RCPT TO the approval address, answered here (hold_gate.h R1).
+  enum class Expect { kLocal, kStartTls, kDataGate, kBdatGate, kApprovalRcpt, kBdatChunk, kEhlo, kHelo, kMail, kRcpt, kData, kRset, kQuit, kAuth, kVerbatim, kSilent };
   struct Pending {
     Expect expect;
     Reply local;             // kLocal: the reply to write
@@ -69,7 +71,8 @@ class SmtpSession {
     bool last = false;       // kBdatGate
   };
   static bool ExpectsUpstreamReply(Expect e) {
-    return e != Expect::kLocal && e != Expect::kStartTls && e != Expect::kDataGate && e != Expect::kBdatGate;
+    return e != Expect::kLocal && e != Expect::kStartTls && e != Expect::kDataGate && e != Expect::kBdatGate &&
+           e != Expect::kApprovalRcpt;
   }
   enum class DataFailure { kNone, kBareNewline, kArchive, kTooBig };
 
@@ -123,11 +126,33 @@ class SmtpSession {
   void OnDataReply(const Reply& reply);
   void OnCommitted(const Status& status, const Reply& reply, bool relayed);
   void ResetTransaction();
+  // Provider replies that arrived while a verdict was being committed: handled
+  // only after the client has its verdict. True when the session closed.
+  bool ReplayDeferredReplies();
+  // The client was not read because the provider stopped taking our writes.
+  void ProviderStalled();
   void ResetBothSides();  // ResetTransaction() plus a silent RSET to the provider
   // The end of data went out but no verdict came back (timeout, provider lost):
   // the provider may have the message, so it is committed as kUnknown (never
   // aborted), then the client gets client_line and the session closes.
   void CommitUnknownVerdict(const std::string& why, const std::string& client_line);
+
+  // --- approval hold (smtp_session_hold.cc; the steps R1, C1, C2, D1-D7 of hold_gate.h)
+  HoldEnvelope MakeHoldEnvelope() const;
+  void QueueApprovalRcpt(const std::string& path);   // R1, at parse time
+  void RunApprovalRcptGate(const Pending& gate);     // R1, at the queue head
+  void StartCommandMail();                           // C1 for DATA
+  void AppendCommandBytes(std::string_view bytes);   // C1, bounded
+  void FinishCommandMail();                          // C2
+  void OpenScreen();                                 // D1/D2 after the capture is open
+  // D4: end of data, spool sealed. True when the message is held (D5-D7 under way).
+  bool HoldAtEndOfData();
+  struct HoldResult;
+  void OnHoldRecorded(const HoldResult& result);     // D5 done on the worker -> D6/D7
+  // The message never went upstream (held locally or command mail): answer,
+  // end the transaction on both sides and carry on (no upstream cut needed).
+  void FailLocalData(const std::string& client_reply, const std::string& reason);
+  void DiscardScreen();
 
   // --- lifetime
   void RunOnWorker(std::function<Status()> job, std::function<void(const Status&)> done);
@@ -172,6 +197,7 @@ class SmtpSession {
   bool barrier_ = false;            // stop parsing until pending_ drains
 
   ReplyParser upstream_parser_;
+  std::vector<Reply> deferred_replies_;  // bounded by kMaxDeferredReplies
   ProviderCapabilities caps_;
   bool client_ehlo_done_ = false;
 
@@ -201,9 +227,23 @@ class SmtpSession {
   bool bdat_last_ = false;
   uint64_t bdat_remaining_ = 0;
   std::string bdat_skip_reply_;      // non-empty: consume the chunk and answer this
+  // The provider refused a chunk of this message (RFC 3030: the transaction
+  // failed): later chunks are consumed, never forwarded, and answered with this.
+  std::string bdat_failed_reply_;
   std::string bdat_held_;            // the final byte / "BDAT 0 LAST" withheld until sealed
   BareNewlineScanner bdat_scanner_;
   int messages_relayed_ = 0;
+  int messages_held_ = 0;
+
+  // approval hold (hold_gate.h); unused when env_.hold_gate is null
+  bool approval_rcpt_ = false;       // the approval address is this transaction's only recipient
+  bool command_mail_ = false;        // the DATA/BDAT body is a mail command: collected, never relayed
+  bool command_too_big_ = false;
+  std::string command_message_;      // at most HoldGate::kMaxCommandMessageBytes
+  std::unique_ptr<HoldScreen> screen_;
+  bool data_held_locally_ = false;   // D2: nothing of this message goes upstream
+  bool screen_busy_ = false;         // Persist runs on a worker: the screen is the worker's
+  bool reconnect_required_ = false;  // D7: upstream cut after a hold; the next command gets 421
 
   bool draining_ = false;
 };

@@ -47,21 +47,46 @@ void SmtpSession::FeedData() {
         data_failure_ == DataFailure::kNone)
       data_failure_ = DataFailure::kTooBig;
     if (data_failure_ != DataFailure::kNone) continue;  // keep consuming to the real end of data
+    if (command_mail_) {
+      AppendCommandBytes(archive_chunk_);  // hold_gate.h C1: never archived, never relayed
+      continue;
+    }
     if (!archive_chunk_.empty()) {
       Status s = capture_->Append(archive_chunk_);
+      if (s.ok() && screen_) s = screen_->Append(archive_chunk_);  // hold_gate.h D3
       if (!s.ok()) {
         data_failure_ = DataFailure::kArchive;
         data_failure_detail_ = s.message();
         continue;
       }
     }
-    if (!upstream_chunk_.empty()) upstream_->Write(upstream_chunk_);
+    if (!upstream_chunk_.empty() && !data_held_locally_) upstream_->Write(upstream_chunk_);
   }
   if (phase_ == Phase::kData && decoder_->done()) OnDataEnd();
 }
 
 void SmtpSession::OnDataEnd() {
   client_timer_.Stop();
+  if (command_mail_) {
+    FinishCommandMail();
+    return;
+  }
+  if (data_held_locally_ && data_failure_ != DataFailure::kNone) {
+    // Nothing of this message went upstream: no connection to cut.
+    switch (data_failure_) {
+      case DataFailure::kBareNewline:
+        FailLocalData("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
+        return;
+      case DataFailure::kTooBig:
+        FailLocalData("552 5.3.4 message exceeds " + std::to_string(listener_.max_message_bytes) + " bytes",
+                      "message too big");
+        return;
+      default:
+        Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_);
+        FailLocalData("452 4.3.1 archive storage unavailable, try again later", "archive write failed");
+        return;
+    }
+  }
   switch (data_failure_) {
     case DataFailure::kBareNewline:
       AbortTransaction("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
@@ -116,9 +141,15 @@ void SmtpSession::OnSealed(const Status& status) {
   }
   if (!status.ok()) {
     Log(archive::LogKind::kSystem, "archive seal failed: " + status.message());
+    if (data_held_locally_) {
+      FailLocalData("452 4.3.1 archive storage unavailable, try again later", "archive seal failed");
+      Pump();
+      return;
+    }
     AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive seal failed");
     return;
   }
+  if (HoldAtEndOfData()) return;  // hold_gate.h D4-D7: the end of data is never sent
   phase_ = Phase::kAwaitDataReply;
   // DATA: the final dot. BDAT: the held-back last byte of the LAST chunk (or
   // the whole "BDAT 0 LAST" command) — until it arrives the provider cannot
@@ -173,6 +204,7 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   }
   WriteClient(reply);
   phase_ = Phase::kCommands;
+  if (ReplayDeferredReplies()) return;
   if (upstream_lost_) {
     WriteClient(MakeReply("421 4.4.1 provider connection lost"));
     CloseAll("provider closed the connection after the end of data");
@@ -230,10 +262,17 @@ void SmtpSession::ResetTransaction() {
   }
   bdat_active_ = false;
   bdat_discarding_ = false;
+  bdat_failed_reply_.clear();
   bdat_without_capture_ = false;
   bdat_binary_ = false;
   bdat_scanner_ = BareNewlineScanner();
   bdat_held_.clear();
+  approval_rcpt_ = false;
+  command_mail_ = false;
+  command_too_big_ = false;
+  command_message_.clear();
+  DiscardScreen();
+  data_held_locally_ = false;
   in_transaction_ = false;
   mail_from_.clear();
   recipients_.clear();
@@ -258,10 +297,25 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
     bdat_skip_reply_ = "502 5.5.1 BDAT not offered; use DATA";
   } else if (bdat_discarding_) {
     bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+  } else if (bdat_active_ && !bdat_failed_reply_.empty()) {
+    bdat_skip_reply_ = bdat_failed_reply_;
   } else {
     bdat_skip_reply_.clear();
   }
   if (!bdat_skip_reply_.empty()) {
+    if (bdat_remaining_ == 0) FinishBdatChunk();
+    return;
+  }
+  if (in_transaction_ && approval_rcpt_) {
+    // hold_gate.h C1 for BDAT: chunks are collected here, nothing goes upstream.
+    if (!bdat_active_) {
+      bdat_active_ = true;
+      command_mail_ = true;
+      command_too_big_ = false;
+      command_message_.clear();
+      data_failure_ = DataFailure::kNone;
+      message_bytes_ = 0;
+    }
     if (bdat_remaining_ == 0) FinishBdatChunk();
     return;
   }
@@ -282,6 +336,7 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
         if (bdat_remaining_ == 0) FinishBdatChunk();
         return;
       }
+      OpenScreen();  // hold_gate.h D1/D2
     }
   }
   Command wire;
@@ -290,6 +345,8 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
   wire.last = last;
   if (data_failure_ != DataFailure::kNone) {
     // The message already failed: the upstream gets nothing more (it is cut at LAST).
+  } else if (data_held_locally_) {
+    // hold_gate.h D2: this message never goes upstream.
   } else if (last && size == 0 && capture_) {
     bdat_held_ = wire.ToWire();  // sent after the seal
   } else {
@@ -312,6 +369,11 @@ void SmtpSession::FeedBdatChunk() {
     inbox_offset_ += n;
     bdat_remaining_ -= n;
     if (!bdat_skip_reply_.empty()) continue;  // consumed and dropped
+    if (command_mail_) {
+      message_bytes_ += n;
+      AppendCommandBytes(bytes);
+      continue;
+    }
     if (bdat_without_capture_ || !capture_) {
       upstream_->Write(bytes);  // no archive copy: the provider's error is what the client gets
       continue;
@@ -324,11 +386,13 @@ void SmtpSession::FeedBdatChunk() {
       data_failure_ = DataFailure::kTooBig;
     if (data_failure_ != DataFailure::kNone) continue;
     Status s = capture_->Append(bytes);
+    if (s.ok() && screen_) s = screen_->Append(bytes);  // hold_gate.h D3
     if (!s.ok()) {
       data_failure_ = DataFailure::kArchive;
       data_failure_detail_ = s.message();
       continue;
     }
+    if (data_held_locally_) continue;
     if (bdat_last_ && bdat_remaining_ == 0) {
       // Hold back the very last byte: the provider completes the message only when it arrives.
       upstream_->Write(bytes.substr(0, bytes.size() - 1));
@@ -348,7 +412,12 @@ void SmtpSession::FinishBdatChunk() {
     // still holds MAIL/RCPT and so do we. Only the archive-refused message
     // (bdat_discarding_) ends at LAST, and then the provider's copy of the
     // transaction is reset too, so both sides agree (docs/smtp.md).
-    if (bdat_last_ && bdat_discarding_) ResetBothSides();
+    if (bdat_last_ && (bdat_discarding_ || !bdat_failed_reply_.empty())) ResetBothSides();
+    return;
+  }
+  if (command_mail_) {
+    if (bdat_last_) FinishCommandMail();
+    else QueueLocal("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
     return;
   }
   if (bdat_without_capture_) {
@@ -383,6 +452,10 @@ void SmtpSession::FinishBdatChunk() {
     p.expect = Expect::kLocal;
     p.local = MakeReply("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
     pending_.push_back(std::move(p));
+    return;
+  }
+  if (!bdat_last_ && data_held_locally_) {
+    QueueLocal("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
     return;
   }
   if (!bdat_last_) {

@@ -46,6 +46,14 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
     OnDataReply(reply);
     return phase_ != Phase::kClosing;
   }
+  if (phase_ == Phase::kCommitting || phase_ == Phase::kHolding) {
+    // Nothing is outstanding upstream while a verdict is being recorded, so
+    // this reply is unsolicited (often a 421 right behind the 250). Handling
+    // it now would close the session before the client hears the verdict it
+    // is owed: keep it until then (ReplayDeferredReplies).
+    if (deferred_replies_.size() < kMaxDeferredReplies) deferred_replies_.push_back(std::move(reply));
+    return true;
+  }
   if (pending_.empty() || !ExpectsUpstreamReply(pending_.front().expect)) {
     // Unsolicited: a 421 before the provider hangs up, or a broken provider.
     Reply to_client = reply.code == 421 ? reply : MakeReply("421 4.4.0 provider sent an unexpected reply");
@@ -97,6 +105,12 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       WriteClient(reply);
       break;
     case Expect::kRcpt:
+      if (reply.klass() == 2 && approval_rcpt_) {
+        // The approval address came first (hold_gate.h R1); the provider's
+        // copy of this recipient is dropped with its transaction (RSET) later.
+        WriteClient(MakeReply("550 5.7.1 the approval address must be the only recipient"));
+        break;
+      }
       if (reply.klass() == 2) recipients_.push_back(head.path);
       WriteClient(reply);
       break;
@@ -123,6 +137,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
         capture_->Abort("provider refused DATA: " + OneLine(reply));
         capture_.reset();
       }
+      DiscardScreen();
       WriteClient(reply);
       break;
     case Expect::kQuit:
@@ -158,9 +173,17 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       break;
     case Expect::kBdatChunk:
       // A refused chunk ends the provider's transaction; the client must RSET.
-      if (reply.klass() != 2 && capture_) {
-        capture_->Abort("provider refused a BDAT chunk: " + OneLine(reply));
-        capture_.reset();
+      if (reply.klass() != 2 && bdat_active_) {
+        // RFC 3030: the transaction has failed; later chunks of this message
+        // are consumed and answered here, never forwarded.
+        bdat_failed_reply_ = reply.klass() == 4
+                                 ? "451 4.5.0 an earlier BDAT chunk was refused; send RSET"
+                                 : "554 5.5.0 an earlier BDAT chunk was refused; send RSET";
+        if (capture_) {
+          capture_->Abort("provider refused a BDAT chunk: " + OneLine(reply));
+          capture_.reset();
+        }
+        DiscardScreen();
       }
       WriteClient(reply);
       break;
@@ -168,10 +191,21 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
     case Expect::kStartTls:
     case Expect::kDataGate:
     case Expect::kBdatGate:
+    case Expect::kApprovalRcpt:
       break;
   }
   Pump();
   return phase_ != Phase::kClosing;
+}
+
+bool SmtpSession::ReplayDeferredReplies() {
+  while (!deferred_replies_.empty() && phase_ != Phase::kClosing) {
+    Reply reply = std::move(deferred_replies_.front());
+    deferred_replies_.erase(deferred_replies_.begin());
+    if (!OnUpstreamReply(std::move(reply))) break;
+  }
+  deferred_replies_.clear();
+  return phase_ == Phase::kClosing;
 }
 
 bool SmtpSession::OnSetupReply(const Reply& reply) {
@@ -318,7 +352,7 @@ void SmtpSession::OnUpstreamGone(const std::string& reason) {
     SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + reason);
     return;
   }
-  if (phase_ == Phase::kCommitting) {
+  if (phase_ == Phase::kCommitting || phase_ == Phase::kHolding) {
     // The verdict is in hand: finish recording it and answer the client first.
     upstream_lost_ = true;
     return;

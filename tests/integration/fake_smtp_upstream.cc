@@ -317,6 +317,10 @@ void FakeSmtpUpstream::Serve(int fd) {
         continue;
       }
       ok = conn.Write("354 End data with <CR><LF>.<CR><LF>\r\n");
+      if (options_.stall_in_data) {
+        while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        break;
+      }
       Message m;
       m.from = from;
       m.recipients = rcpts;
@@ -360,7 +364,8 @@ void FakeSmtpUpstream::Serve(int fd) {
       if (!m.complete || options_.close_after_dot) break;
       if (options_.data_reply_delay_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.data_reply_delay_ms));
-      ok = conn.Write(options_.data_reply + "\r\n");
+      ok = conn.Write(options_.data_reply + "\r\n" +
+                      (options_.after_data_reply.empty() ? "" : options_.after_data_reply + "\r\n"));
       rcpts.clear();
     } else if (verb == "BDAT") {
       // RFC 3030: exactly n bytes follow, no dot handling.
@@ -399,6 +404,8 @@ void FakeSmtpUpstream::Serve(int fd) {
         }
         rcpts.clear();
         ok = conn.Write(options_.data_reply + "\r\n");
+      } else if (!options_.bdat_chunk_reply.empty()) {
+        ok = conn.Write(options_.bdat_chunk_reply + "\r\n");
       } else {
         ok = conn.Write("250 2.0.0 " + std::to_string(n) + " octets received\r\n");
       }

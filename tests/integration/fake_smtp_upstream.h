@@ -40,6 +40,9 @@ class FakeSmtpUpstream {
     bool close_after_dot = false;        // read the whole message, then hang up without a verdict
     int data_reply_delay_ms = 0;         // a slow provider: wait this long before the verdict on the dot
     int noop_delay_ms = 0;               // a slow provider: wait this long before answering NOOP
+    std::string bdat_chunk_reply;        // non-empty: every non-LAST BDAT chunk gets this reply
+    std::string after_data_reply;        // non-empty: sent right behind the verdict on the dot (e.g. a 421)
+    bool stall_in_data = false;          // after 354, never read again (a provider whose window stays full)
   };
 
   struct Message {

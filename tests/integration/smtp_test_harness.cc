@@ -159,6 +159,7 @@ void SmtpHarness::Start(const config::Listener& listener) {
   env.sink = &sink_;
   env.log = log_.get();
   env.transcripts = transcripts;
+  env.hold_gate = hold_gate;
   proxy_ = std::make_unique<smtp::SmtpProxy>(env);
   Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
@@ -193,6 +194,7 @@ void SmtpHarness::Stop() {
   RunOnLoop([this] {
     tcp_.reset();
     proxy_.reset();
+    if (on_loop_stop) on_loop_stop();
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   });
   thread_.join();

@@ -56,6 +56,11 @@ class SmtpHarness {
   // Starts the loop thread with the proxy, archiving into sink().
   void Start(const config::Listener& listener);
   bool transcripts = false;  // ProxyEnvironment::transcripts for the next Start()
+  smtp::HoldGate* hold_gate = nullptr;  // ProxyEnvironment::hold_gate for the next Start()
+  // Runs on the loop thread in Stop(), after the proxy is gone and before the
+  // loop closes: release loop-bound objects the test made (an ApprovalService).
+  std::function<void()> on_loop_stop;
+  uv_loop_t* loop() { return &loop_; }
   // Drains the proxy (on the loop) and waits until done.
   bool Drain(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Stop();
