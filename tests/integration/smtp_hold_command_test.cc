@@ -168,6 +168,19 @@ TEST_F(SmtpHoldCommandTest, CommandMailTooBigIsRefusedAndNotHandled) {
   ExpectNothingRelayed();
 }
 
+TEST_F(SmtpHoldCommandTest, CommandMailWithBareLfIsRefusedAndNotHandled) {
+  SmtpTestClient c(harness_.port());
+  Login(c);
+  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\nDATA\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: approve x\n.\nRCPT TO:<x@y>\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "550 5.6.11 bare LF/CR in message; use CRLF line endings\r\n");
+  EXPECT_TRUE(gate_.commands().empty());
+  ExpectNothingRelayed();
+}
+
 TEST_F(SmtpHoldCommandTest, CommandMailByBdatIsHandedToTheGate) {
   SmtpTestClient c(harness_.port());
   Login(c);

@@ -1,5 +1,8 @@
 #include "tests/integration/smtp_hold_fake_gate.h"
 
+#include <chrono>
+#include <thread>
+
 namespace mailtee::smtp_testing {
 
 class FakeHoldGate::FakeScreen : public smtp::HoldScreen {
@@ -18,6 +21,8 @@ class FakeHoldGate::FakeScreen : public smtp::HoldScreen {
     return certain_ || r.bytes.find("HOLDME") != std::string::npos;
   }
   Status Persist(const std::string& archive_id) override {
+    if (gate_->persist_delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(gate_->persist_delay_ms.load()));
     if (gate_->fail_persist) return Status::Error("injected: hold queue unavailable");
     std::lock_guard<std::mutex> lock(gate_->mu_);
     gate_->screens_[index_].persisted_id = archive_id;

@@ -35,6 +35,7 @@ class FakeHoldGate : public smtp::HoldGate {
   std::string approval_address = "approval@mailtee.local";
   std::string command_reply = "250 2.0.0 command accepted";
   std::atomic<bool> fail_persist{false};
+  std::atomic<int> persist_delay_ms{0};  // a slow disk: Persist sleeps this long first
 
   bool IsApprovalAddress(std::string_view rcpt) const override { return rcpt == approval_address; }
   std::unique_ptr<smtp::HoldScreen> Screen(const smtp::HoldEnvelope& envelope) override;

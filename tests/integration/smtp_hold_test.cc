@@ -231,6 +231,52 @@ TEST_F(SmtpHoldTest, ClientGoneMidDataDiscardsTheScreen) {
   EXPECT_TRUE(upstream_->messages().empty());
 }
 
+// The end of data arrived: the hold is completed and announced even though
+// nobody is left to hear the 250 (the client was told nothing contradicting it).
+TEST_F(SmtpHoldTest, ClientGoneWhilePersistingStillCompletesTheHold) {
+  StartWith();
+  gate_.persist_delay_ms = 300;
+  {
+    SmtpTestClient c(harness_.port());
+    Login(c);
+    Envelope(c, "alice@example.org", "ceo@certain.example");
+    c.Send("DATA\r\n");
+    ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+    c.Send("Subject: x\r\n\r\nhi\r\n.\r\n");
+    for (int i = 0; i < 500 && (gate_.screens().empty() || !gate_.screens()[0].asked); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (int i = 0; i < 500 && harness_.SessionCount() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(harness_.SessionCount(), 0u);
+  auto screens = gate_.screens();
+  ASSERT_EQ(screens.size(), 1u);
+  EXPECT_FALSE(screens[0].persisted_id.empty());
+  EXPECT_TRUE(screens[0].announced);
+  EXPECT_FALSE(screens[0].discarded);
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_TRUE(recs[0].committed);
+  EXPECT_EQ(recs[0].outcome.kind, archive::Outcome::Kind::kHeld);
+  EXPECT_TRUE(upstream_->messages().empty());
+}
+
+TEST_F(SmtpHoldTest, BareLfInHeldLocallyMessageIsRefusedWithoutCuttingTheUpstream) {
+  StartWith();
+  SmtpTestClient c(harness_.port());
+  Login(c);
+  Envelope(c, "alice@example.org", "ceo@certain.example");
+  c.Send("DATA\r\n");
+  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  c.Send("Subject: x\r\n\r\nbad\n.\nline\r\n.\r\n");
+  EXPECT_EQ(c.ReadReply(), "550 5.6.11 bare LF/CR in message; use CRLF line endings\r\n");
+  EXPECT_TRUE(gate_.screens()[0].discarded);
+  EXPECT_TRUE(harness_.sink().records()[0].aborted);
+  c.Send("NOOP\r\n");
+  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+  EXPECT_EQ(upstream_->connections(), 1);
+  EXPECT_TRUE(upstream_->messages().empty());
+}
+
 TEST_F(SmtpHoldTest, BdatHeldByContentWithholdsTheLastByte) {
   StartWith();
   SmtpTestClient c(harness_.port());
