@@ -33,7 +33,7 @@ Status ArchiveIndex::Open(const std::string& db_dir, const Options& options, std
   leveldb::Options lo;
   lo.create_if_missing = options.create_if_missing;
   lo.filter_policy = BloomFilter();  // record lookups by id skip most table reads
-  lo.write_buffer_size = 16 << 20;
+  lo.write_buffer_size = options.write_buffer_bytes;
   leveldb::Cache* cache = leveldb::NewLRUCache(options.block_cache_bytes);
   lo.block_cache = cache;
   leveldb::DB* db = nullptr;
@@ -105,8 +105,13 @@ Status ArchiveIndex::Remove(const std::string& id, const std::string& ledger_hea
 }
 
 Status ArchiveIndex::Get(const std::string& id, IndexRecord* record, bool* found) {
+  return GetAt(leveldb::ReadOptions(), id, record, found);
+}
+
+Status ArchiveIndex::GetAt(const leveldb::ReadOptions& read, const std::string& id, IndexRecord* record,
+                           bool* found) {
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), index_keys::RecordKey(id), &value);
+  leveldb::Status s = db_->Get(read, index_keys::RecordKey(id), &value);
   *found = false;
   if (s.IsNotFound()) return Status::Ok();
   if (!s.ok()) return FromLevelDb(s, "while reading message " + id + " from the search index");

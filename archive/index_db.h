@@ -15,6 +15,7 @@
 
 namespace leveldb {
 class DB;
+struct ReadOptions;
 }
 
 namespace mailtee::archive {
@@ -24,6 +25,9 @@ class ArchiveIndex {
   struct Options {
     bool create_if_missing = true;
     size_t block_cache_bytes = 32 << 20;
+    // LevelDB's memtable size: tests make it small so data spreads over
+    // table files and levels as in a big archive.
+    size_t write_buffer_bytes = 16 << 20;
   };
   // A database locked by another process (the daemon) fails with a message
   // containing "locked" — IsLockError() tells the CLI to explain that.
@@ -55,6 +59,7 @@ class ArchiveIndex {
 
  private:
   explicit ArchiveIndex(leveldb::DB* db, void* cache);
+  Status GetAt(const leveldb::ReadOptions& read, const std::string& id, IndexRecord* record, bool* found);
   Status RecordKeysToDelete(const std::string& id, std::vector<std::string>* keys, bool* found);
 
   std::unique_ptr<leveldb::DB> db_;

@@ -31,6 +31,10 @@ struct ResultPage {
   std::vector<IndexRecord> records;  // newest first
   std::string next_cursor;           // "" when there is nothing more
   uint64_t examined = 0;             // candidates read (for benchmarks and --verbose)
+  // The posting lists in join order, rarest first, with their sizes when
+  // there was more than one: an exact count below 64, else entries per day
+  // where the walk starts ("mid/a@b=1 td/x.jp~9.1/d u/tanaka~13.9/d").
+  std::string plan;
 };
 
 }  // namespace mailtee::archive
