@@ -71,8 +71,7 @@ void OnSignal(uv_signal_t* handle, int signum) {
 // and then failing to start on a broken config would be an outage.
 void BeginRestart(RunState* state) {
   if (state->stopping) return;
-  config::LoadResult check =
-      state->config_path.empty() ? config::LoadEmbeddedDefault() : config::LoadFile(state->config_path);
+  config::LoadResult check = daemon::LoadFullConfig(state->config_path).loaded;  // what the restart loads
   if (!check.ok()) {
     for (const config::Problem& p : check.problems) {
       if (!p.warning) state->log->Write(archive::LogKind::kSystem, "reload refused: " + p.ToString());

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include <openssl/base.h>
+#include <openssl/ssl.h>  // bssl::UniquePtr<SSL_CTX> needs the deleter
 
 #include "archive/index_sink.h"
 #include "archive/log_book.h"
