@@ -11,9 +11,11 @@ sends the next request to the proxy approver.
 """
 import email
 import email.policy
+import email.utils
 import os
+import subprocess
 import re
-import smtplib
+import shutil
 import ssl
 import time
 import urllib.error
@@ -229,7 +231,6 @@ def test_check_config_accepts_approval_and_reports_problems_with_lines(approval)
     with open(approval.config_file, "w") as f:
         f.write(bad)
     line = next(i for i, l in enumerate(bad.splitlines(), 1) if 'approvers="suzuki"' in l)
-    import subprocess
     r = subprocess.run([approval.binary, "check-config", approval.config_file],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert r.returncode == 1, r.stdout
@@ -323,6 +324,8 @@ def test_kill9_while_held_then_restart_and_approve_loses_nothing(peers, approval
 
 @pytest.mark.parametrize("on_expire", ["reject", "release"])
 def test_expiry(peers, mailtee, token, on_expire):
+    if shutil.which("faketime") is None:
+        pytest.skip("needs libfaketime (Debian package faketime) to move mailtee's clock past the deadline")
     m = ApprovalMailtee(mailtee, peers, on_expire=on_expire)
     try:
         m.start()
