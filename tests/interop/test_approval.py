@@ -200,6 +200,11 @@ def assert_delivered_as_archived(peers, m: ApprovalMailtee, token: str):
     return archived
 
 
+def archive_cli(m: Mailtee, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([m.binary, "archive", *args, "--config", m.config_file],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+
+
 def steps(archived):
     return [dict(s.attrib) for s in archived.report.iter("step")]
 
@@ -280,6 +285,15 @@ def test_held_until_approved_by_link_then_relayed_byte_identical(peers, approval
     log = open(os.path.join(approval.storage, "logs", "approval",
                             sorted(os.listdir(os.path.join(approval.storage, "logs", "approval")))[-1])).read()
     assert "refused" in log and "approve id=" + held_id in log
+
+    # The rewritten report is what the ledger and the index know: verify passes
+    # and the index record says relayed.
+    approval.stop()
+    verify = archive_cli(approval, "verify")
+    assert verify.returncode == 0 and verify.stdout.startswith("OK"), verify.stdout + verify.stderr
+    shown = archive_cli(approval, "show", held_id, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert '"outcome":"relayed"' in shown.stdout.replace(" ", ""), shown.stdout
 
 
 def test_rejected_by_mail_command_notifies_sender(peers, approval, token):
