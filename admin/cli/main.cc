@@ -4,6 +4,7 @@
 #include <string>
 
 #include "admin/cli/admin_commands.h"
+#include "admin/cli/approval_command.h"
 #include "admin/cli/archive_command.h"
 #include "admin/cli/commands.h"
 
@@ -19,6 +20,7 @@ void PrintUsage(FILE* out) {
       "  check-config FILE        validate a config file; prints FILE:LINE: problems, exit 1 on error\n"
       "  archive SUBCOMMAND       search|show|verify|reindex|stats|export|purge the archive\n"
       "                           (mailtee archive --help for details)\n"
+      "  approval SUBCOMMAND      list|approve|reject|delegate held mail (mailtee approval --help)\n"
       "  status [--config F|--storage D] [--json]\n"
       "                           ask the running daemon for listeners, sessions, certificate expiry\n"
       "  admin add-user NAME [--password-stdin] [--config F]\n"
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "run") return mailtee::cli::RunDaemon(args);
   if (command == "check-config") return mailtee::cli::CheckConfig(args);
   if (command == "archive") return mailtee::cli::ArchiveCommand(args);
+  if (command == "approval") return mailtee::cli::ApprovalCommand(args);
   if (command == "status") return mailtee::cli::StatusCommand(args);
   if (command == "admin") return mailtee::cli::AdminCommand(args);
   if (command == "version" || command == "--version") return mailtee::cli::PrintVersion(args);
