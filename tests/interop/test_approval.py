@@ -41,10 +41,11 @@ APPROVAL = "approval@mailtee.test"
 class ApprovalMailtee(Mailtee):
     """The interop runner's mailtee plus <approval> and an admin listener for the links."""
 
-    def __init__(self, base: Mailtee, peers, on_expire="reject"):
+    def __init__(self, base: Mailtee, peers, on_expire="reject", escalate_to=None):
         super().__init__(base.binary, base.dir, base.pki)
         self.peers = peers
         self.on_expire = on_expire
+        self.escalate_to = escalate_to
         self.admin_port = free_port()
         self.port = self.add_listener("submission", "smtp", "starttls",
                                       peers.postfix.submission_port, "starttls")
@@ -57,9 +58,10 @@ class ApprovalMailtee(Mailtee):
     def config_xml(self) -> str:
         url = f"https://127.0.0.1:{self.admin_port}"
         pw = quoteattr(self.relay_password_file)
+        escalate = f' escalate-to="{self.escalate_to}"' if self.escalate_to else ""
         extra = (f'  <admin enabled="true" address="127.0.0.1" port="{self.admin_port}" public-url="{url}"/>\n'
                  f'  <approval enabled="true" address="{APPROVAL}" expire-hours="1" '
-                 f'on-expire="{self.on_expire}" public-url="{url}" listener="submission">\n'
+                 f'on-expire="{self.on_expire}"{escalate} public-url="{url}" listener="submission">\n'
                  f'    <internal domain="example.test"/>\n'
                  f'    <rule sender="{TANAKA}" when="external" approvers="{SUZUKI}"/>\n'
                  f'    <relay-account sender="*" user="tanaka" password-file={pw}/>\n'
@@ -375,3 +377,38 @@ def test_delegation_routes_the_next_request_to_the_proxy(peers, approval, token)
     (step,) = steps(archived)
     assert step["by"] == SATO and step["on-behalf-of"] == SUZUKI
     assert held_id in archived.eml_path
+
+
+def test_escalation_after_expiry_goes_to_the_escalation_approver(peers, mailtee, token):
+    if shutil.which("faketime") is None:
+        pytest.skip("needs libfaketime (Debian package faketime)")
+    m = ApprovalMailtee(mailtee, peers, on_expire="escalate", escalate_to=SATO)
+    try:
+        m.start()
+        m.hold(token)
+        wait_request(peers, "suzuki", token)
+        m.stop()
+        m.start_shifted("+2h")
+        req = wait_request(peers, "sato", token)
+        code, resp = m.command("sato", f"approve {req.approve}")
+        assert code == 250, (code, resp)
+        archived = m.wait_outcome(token, "relayed")
+        assert_delivered_as_archived(peers, m, token)
+        actions = [s["action"] for s in steps(archived)]
+        assert actions == ["escalate", "approve"], actions
+    finally:
+        m.stop()
+
+
+def test_sender_withdraws_by_mail_command(peers, approval, token):
+    approval.start()
+    held_id = approval.hold(token)
+    wait_request(peers, "suzuki", token)
+    code, resp = approval.command("suzuki", f"withdraw {held_id}")   # not the sender
+    assert code == 550, (code, resp)
+    code, resp = approval.command("tanaka", f"withdraw {held_id}")
+    assert code == 250, (code, resp)
+    archived = approval.wait_outcome(token, "withdrawn")
+    (step,) = steps(archived)
+    assert step["action"] == "withdraw" and step["by"] == TANAKA
+    assert_not_delivered(peers, "customer", token, wait=1.0)
