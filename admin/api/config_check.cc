@@ -1,5 +1,7 @@
 #include "admin/api/config_check.h"
 
+#include "proxy/daemon/full_config.h"
+
 namespace mailtee::admin {
 namespace {
 
@@ -14,8 +16,8 @@ std::string FolderOf(const std::string& path) {
 }  // namespace
 
 config::LoadResult LoadConfigOnDisk(const std::string& running_source) {
-  if (running_source == kEmbeddedSource) return config::LoadEmbeddedDefault();
-  return config::LoadFile(running_source);
+  // Exactly what `mailtee run` loads (config + <approval>).
+  return daemon::LoadFullConfig(running_source == kEmbeddedSource ? "" : running_source).loaded;
 }
 
 config::LoadResult ValidateConfigText(const std::string& xml, const std::string& running_source) {

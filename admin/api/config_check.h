@@ -11,13 +11,16 @@
 
 namespace mailtee::admin {
 
-// The running config's file as it is on disk now ("<embedded default>": the
-// embedded default, which never changes).
+// The running config's file as it is on disk now, loaded as `mailtee run`
+// does (daemon::LoadFullConfig: config + <approval>). "<embedded default>":
+// the embedded default, which never changes.
 config::LoadResult LoadConfigOnDisk(const std::string& running_source);
 
 // Submitted config text. Relative paths resolve against the running file's
 // folder, as they would once the text is saved over it. Problems name the
-// file "<submitted>" and carry the text's line numbers.
+// file "<submitted>" and carry the text's line numbers. The <approval>
+// section's contents are checked only in the file on disk (LoadFullConfig
+// reads from a path), i.e. by validate-without-body and by reload.
 config::LoadResult ValidateConfigText(const std::string& xml, const std::string& running_source);
 
 // {"ok", "source", "errors", "warnings", "problems": [{"line", "severity", "message", "hint"}]}
