@@ -30,6 +30,11 @@ std::string AdminSocketPath(const std::string& storage_dir) { return storage_dir
 
 Status LocalApiRequest(const std::string& socket_path, const std::string& method, const std::string& target,
                        LocalResponse* out, int timeout_ms, size_t max_body) {
+  return LocalApiRequest(socket_path, method, target, "", out, timeout_ms, max_body);
+}
+
+Status LocalApiRequest(const std::string& socket_path, const std::string& method, const std::string& target,
+                       const std::string& json_body, LocalResponse* out, int timeout_ms, size_t max_body) {
   *out = LocalResponse{};
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -45,7 +50,11 @@ Status LocalApiRequest(const std::string& socket_path, const std::string& method
                                                            : "";
     return Status::PosixError("connect to " + socket_path + hint, err);
   }
-  const std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  if (!json_body.empty() || method == "POST") {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(json_body.size()) + "\r\n";
+  }
+  request += "\r\n" + json_body;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   auto wait = [&](short events) -> Status {
     int left = static_cast<int>(

@@ -23,5 +23,9 @@ struct LocalResponse {
 // an error that says so ("is mailtee running? ...").
 Status LocalApiRequest(const std::string& socket_path, const std::string& method, const std::string& target,
                        LocalResponse* out, int timeout_ms = 10000, size_t max_body = 64 << 20);
+// The same with a JSON request body (POST /api/approvals/{id}/approve ...).
+Status LocalApiRequest(const std::string& socket_path, const std::string& method, const std::string& target,
+                       const std::string& json_body, LocalResponse* out, int timeout_ms = 10000,
+                       size_t max_body = 64 << 20);
 
 }  // namespace mailtee::admin

@@ -1,9 +1,11 @@
 #include "admin/cli/approval_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "admin/local_client.h"
 #include "config/loader.h"
 #include "proxy/approval/hold_admin.h"
 #include "proxy/approval/hold_queue.h"
@@ -18,8 +20,10 @@ const char* kUsage =
     "  reject ID --as APPROVER [--reason TEXT]     reject; the sender is told the reason\n"
     "  delegate APPROVER PROXY [--until YYYY-MM-DD]   PROXY decides for APPROVER\n"
     "  delegate APPROVER --clear                   end the delegation\n"
-    "The daemon must be stopped (it holds the hold queue); it relays approved mail\n"
-    "and sends the notices when it starts.\n";
+    "While the daemon runs, the commands go through its local admin socket\n"
+    "(<storage>/admin.sock, root only) and approved mail is relayed at once; when it\n"
+    "is stopped they open the hold queue, and the daemon relays approved mail and\n"
+    "sends the notices when it starts.\n";
 
 bool HasFlag(const Args& args, const std::string& flag) {
   for (const auto& a : args) {
@@ -46,10 +50,80 @@ std::vector<std::string> Positional(const Args& args) {
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "mailtee approval: %s\n", message.c_str());
-  if (message.find("lock") != std::string::npos) {
-    std::fprintf(stderr, "  the daemon holds the hold queue: stop it first (the admin API will offer this later)\n");
-  }
   return 1;
+}
+
+using nlohmann::json;
+
+// One request to the running daemon's local API; the answer's JSON in *out.
+// Returns 0, or the exit code after printing the error.
+int AskDaemon(const std::string& socket, const std::string& method, const std::string& target, const json& body,
+              json* out) {
+  admin::LocalResponse r;
+  Status s = admin::LocalApiRequest(socket, method, target, body.is_null() ? "" : body.dump(), &r);
+  if (!s.ok()) return Fail(s.message() + " (the hold queue is locked, so the daemon should be answering there)");
+  *out = json::parse(r.body, nullptr, false);
+  if (r.status != 200) {
+    const std::string why = out->is_object() && out->contains("error") && (*out)["error"].is_string()
+                                ? (*out)["error"].get<std::string>()
+                                : r.body;
+    return Fail(why + " (HTTP " + std::to_string(r.status) + " from the daemon)");
+  }
+  if (!out->is_object()) return Fail("unreadable answer from the daemon");
+  return 0;
+}
+
+void PrintHold(const json& item) {
+  approval::HeldMessage h;
+  if (approval::HeldMessageFromJson(item.dump(), &h)) std::printf("%s\n", approval::FormatHoldLine(h).c_str());
+}
+
+// The commands through the daemon (it holds the hold queue's lock).
+int ViaDaemon(const Args& args, const std::vector<std::string>& pos, const std::string& storage_dir) {
+  const std::string socket = admin::AdminSocketPath(storage_dir);
+  const std::string& command = pos[0];
+  json answer;
+  if (command == "list") {
+    const bool all = HasFlag(args, "--all");
+    if (int rc = AskDaemon(socket, "GET", std::string("/api/approvals?limit=2000&state=") + (all ? "all" : "pending"),
+                           nullptr, &answer)) {
+      return rc;
+    }
+    json items = answer.value("items", json::array());
+    if (all) std::reverse(items.begin(), items.end());  // the API lists "all" newest first; print oldest first as offline
+    if (HasFlag(args, "--json")) {
+      std::printf("%s\n", items.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+    } else {
+      for (const json& item : items) PrintHold(item);
+      std::fprintf(stderr, "%zu hold(s)%s\n", items.size(), answer.value("truncated", false) ? " (more not shown)" : "");
+    }
+    return 0;
+  }
+  if (command == "approve" || command == "reject") {
+    const std::string as = FlagValue(args, "--as");
+    if (pos.size() != 2 || as.empty()) {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+    json body{{"as", as}, {"reason", FlagValue(args, "--reason")}};
+    if (int rc = AskDaemon(socket, "POST", "/api/approvals/" + pos[1] + "/" + command, body, &answer)) return rc;
+    std::printf("%s\n", answer.value("message", std::string()).c_str());
+    if (answer.contains("item")) PrintHold(answer["item"]);
+    return 0;
+  }
+  if (command == "delegate") {
+    const bool clear = HasFlag(args, "--clear");
+    if ((clear && pos.size() != 2) || (!clear && pos.size() != 3)) {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+    json body{{"approver", pos[1]}, {"proxy", clear ? "" : pos[2]}, {"until", FlagValue(args, "--until")}};
+    if (int rc = AskDaemon(socket, "POST", "/api/approvals/delegate", body, &answer)) return rc;
+    std::printf("%s\n", answer.value("message", std::string()).c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "mailtee approval: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
 }
 
 }  // namespace
@@ -72,6 +146,8 @@ int ApprovalCommand(const Args& args) {
   }
   std::unique_ptr<approval::HoldQueue> queue;
   Status s = approval::HoldQueue::Open(loaded.config.storage_dir, &queue);
+  // LevelDB's lock is held: the daemon runs and owns the queue; ask it.
+  if (!s.ok() && s.message().find("lock") != std::string::npos) return ViaDaemon(args, pos, loaded.config.storage_dir);
   if (!s.ok()) return Fail(s.message());
   approval::ApprovalLog log(loaded.config.storage_dir + "/logs", loaded.config.logs.retention_days, false);
   if (Status o = log.Open(); !o.ok()) return Fail(o.message());

@@ -20,6 +20,8 @@
 #include "admin/admin_server.h"
 #include "admin/auth/password_hash.h"
 #include "admin/auth/users_file.h"
+#include "admin/api/approval_history.h"
+#include "admin/local_client.h"
 #include "proxy/approval/approval_service.h"
 
 namespace mailtee::admin {
@@ -421,6 +423,92 @@ TEST_F(ApprovalApiTest, HistoryReadsTheApprovalLogNewestFirst) {
   EXPECT_TRUE(found) << r.body;
   EXPECT_EQ(Send("GET", "/api/approvals/history?days=0").status, 400);
   EXPECT_EQ(Send("GET", "/api/approvals/history?days=abc").status, 400);
+}
+
+// What `mailtee approval reject ID --as ... --reason ...` sends while the
+// daemon runs: a JSON body over the real local socket.
+TEST_F(ApprovalApiTest, LocalSocketClientCarriesTheJsonBody) {
+  AdminSettings settings;
+  settings.https_enabled = false;
+  settings.storage_dir = storage_;
+  settings.users_file = dir_ + "/admin-users.xml";
+  settings.socket_path = dir_ + "/admin.sock";
+  server_ = std::make_unique<AdminServer>(&loop_, settings, nullptr, AdminServices{});
+  server_->AttachApprovals(service_.get(), log_.get());
+  ASSERT_TRUE(server_->Start().ok());
+  LocalResponse answer;
+  Status status;
+  bool done = false;
+  std::thread client([&] {
+    status = LocalApiRequest(settings.socket_path, "POST", "/api/approvals/" + std::string(kHeldId) + "/reject",
+                             R"({"as":"kacho@company.example","reason":"not this customer"})", &answer);
+    done = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  client.join();
+  ASSERT_TRUE(status.ok()) << status.message();
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Hold().state, HoldState::kRejected);
+  EXPECT_EQ(Hold().decisions[0].reason, "not this customer");
+  bool stopped = false;
+  server_->Stop([&] { stopped = true; });
+  while (!stopped) uv_run(&loop_, UV_RUN_ONCE);
+}
+
+TEST(ApprovalHistoryTest, ParsesLinesWithQuotedValues) {
+  ApprovalLogEvent e;
+  ASSERT_TRUE(ParseApprovalLogLine(
+      "2026-11-24T17:30:02.114+09:00 reject id=X by=admin:alice for=b@c.example ip=192.0.2.1 via=admin "
+      "subject=\"a \\\"q\\\" b\" reason=\"line\\nnext\"",
+      &e));
+  EXPECT_EQ(e.time, "2026-11-24T17:30:02.114+09:00");
+  EXPECT_EQ(e.event, "reject");
+  EXPECT_EQ(e.fields["id"], "X");
+  EXPECT_EQ(e.fields["for"], "b@c.example");
+  EXPECT_EQ(e.fields["subject"], "a \"q\" b");
+  EXPECT_EQ(e.fields["reason"], "line\nnext");
+  EXPECT_FALSE(ParseApprovalLogLine("", &e));
+  EXPECT_FALSE(ParseApprovalLogLine("garbage", &e));
+  EXPECT_FALSE(ParseApprovalLogLine("2026-11-24T17:30:02.114+09:00 held noequals", &e));
+}
+
+std::string LocalDay(time_t t) {
+  struct tm local {};
+  localtime_r(&t, &local);
+  char buf[16];
+  strftime(buf, sizeof buf, "%Y%m%d", &local);
+  return buf;
+}
+
+TEST(ApprovalHistoryTest, ReadsTheLastNDaysNewestFirstAndBounded) {
+  std::string tmpl = ::testing::TempDir() + "/approval_history_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string logs = tmpl + "/logs/approval/";
+  std::filesystem::create_directories(logs);
+  const time_t now = time(nullptr);
+  std::ofstream(logs + LocalDay(now - 3 * 86400) + ".log") << "2026-01-01T00:00:00.000+09:00 held id=old\n";
+  std::ofstream(logs + LocalDay(now - 86400) + ".log") << "2026-01-02T00:00:00.000+09:00 held id=y1\n"
+                                                       << "2026-01-02T00:00:01.000+09:00 approve id=y1\n";
+  std::ofstream(logs + LocalDay(now) + ".log") << "2026-01-03T00:00:00.000+09:00 held id=t1\n"
+                                              << "cut line without a time\n"
+                                              << "2026-01-03T00:00:01.000+09:00 reject id=t1\n";
+  std::vector<ApprovalLogEvent> events;
+  bool truncated = true;
+  ASSERT_TRUE(ReadApprovalHistory(tmpl, 2, now, 100, &events, &truncated).ok());
+  EXPECT_FALSE(truncated);
+  std::string order;
+  for (const auto& e : events) order += e.event + ":" + e.fields.at("id") + " ";
+  EXPECT_EQ(order, "reject:t1 held:t1 approve:y1 held:y1 ");
+  ASSERT_TRUE(ReadApprovalHistory(tmpl, 2, now, 3, &events, &truncated).ok());
+  EXPECT_TRUE(truncated);
+  EXPECT_EQ(events.size(), 3u);
+  ASSERT_TRUE(ReadApprovalHistory(tmpl, 1, now, 100, &events, &truncated).ok());
+  EXPECT_EQ(events.size(), 2u);
+  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace
