@@ -63,6 +63,7 @@ class PostingCursor {
   std::string end_suffix_;
   std::unique_ptr<leveldb::Iterator> it_;
   bool positioned_ = false;  // at or before every later target (see SeekAtLeast)
+  bool last_target_was_far_ = false;  // the previous SeekAtLeast had to Seek
 };
 
 }  // namespace mailtee::archive

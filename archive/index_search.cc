@@ -70,10 +70,17 @@ std::string_view ListName(const PostingCursor& list) {
 }
 
 // Ranks the lists rarest first (stable: equal estimates keep the query's
-// order) and describes the order in *plan.
+// order) and describes the order in *plan. An empty list ends the sizing:
+// it goes first, and the join ends at once.
 void OrderRarestFirst(std::vector<PostingCursor>* lists, const std::string& start, std::string* plan) {
   std::vector<std::pair<ListSize, size_t>> sizes;
-  for (size_t i = 0; i < lists->size(); ++i) sizes.emplace_back((*lists)[i].Estimate(start), i);
+  for (size_t i = 0; i < lists->size(); ++i) {
+    sizes.emplace_back((*lists)[i].Estimate(start), i);
+    if (sizes.back().first.counted == 0) {
+      sizes = {sizes.back()};
+      break;
+    }
+  }
   std::stable_sort(sizes.begin(), sizes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<PostingCursor> ordered;
   for (const auto& [size, i] : sizes) {
@@ -81,7 +88,7 @@ void OrderRarestFirst(std::vector<PostingCursor>* lists, const std::string& star
     plan->append(ListName((*lists)[i])).append(size.ToString());
     ordered.push_back(std::move((*lists)[i]));
   }
-  *lists = std::move(ordered);
+  *lists = std::move(ordered);  // without the unsized lists after an empty one: nothing can match
 }
 
 // Moves *target to the first suffix (>= *target) that every list holds;
