@@ -73,6 +73,7 @@ void SmtpSession::AppendCommandBytes(std::string_view bytes) {
   if (command_too_big_) return;
   if (command_message_.size() + bytes.size() > HoldGate::kMaxCommandMessageBytes) {
     command_too_big_ = true;  // keep consuming to the end of data, keep nothing more
+    WipeString(&command_message_);
     command_message_.clear();
     return;
   }
