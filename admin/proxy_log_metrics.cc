@@ -196,6 +196,12 @@ void ProxyLogMetrics::OnConnection(const ProxyLogLine& p) {
   if (!ok && Contains(rest, "TLS handshake")) {
     Inc("mailtee_tls_handshakes_total", kTlsHelp, With(labels, "result", "failed"));
   }
+  if (!ok && (Contains(rest, " unreachable") || Contains(rest, "reason=provider timeout"))) {
+    // The provider could not be reached or stopped answering: worth an alert.
+    Inc("mailtee_upstream_failures_total", "Sessions ended because the provider was unreachable or timed out",
+        labels);
+    Inc("mailtee_errors_total", kErrorsHelp, labels);
+  }
   if (!ok && Contains(rest, "reason=not in allow list")) {
     Inc("mailtee_connections_rejected_total", kRejectedHelp, With(labels, "reason", "not_allowed"));
   }

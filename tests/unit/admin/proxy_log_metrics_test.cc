@@ -80,6 +80,8 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
   log_->Write(LogKind::kConnections, "smtp/submission#3 abort client=198.51.100.1 reason=not in allow list");
   log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections from 192.0.2.9");
   log_->Write(LogKind::kSystem, "smtp/submission#4 archive write failed: No space left on device");
+  log_->Write(LogKind::kConnections, "smtp/submission#5 abort client=127.0.0.1 reason=421 4.4.1 provider "
+                                     "127.0.0.1:25872 unreachable: connect to 127.0.0.1:25872 failed: connection refused");
 
   const MetricLabels sub{{"listener", "submission"}, {"protocol", "smtp"}};
   auto with = [&](const char* k, const char* v) {
@@ -95,13 +97,14 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
   EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "refused")), 1u);
   EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "failed")), 1u);
   EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
-  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "abort")), 2u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "abort")), 3u);
+  EXPECT_EQ(Value("mailtee_upstream_failures_total", sub), 1u);
   EXPECT_EQ(Value("mailtee_tls_handshakes_total", with("result", "ok")), 1u);
   EXPECT_EQ(Value("mailtee_tls_handshakes_total", with("result", "failed")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "not_allowed")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "busy")), 1u);
-  EXPECT_EQ(Value("mailtee_errors_total", sub), 2u);  // the aborted transaction + the archive write
-  EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "connections"}}), 7u);
+  EXPECT_EQ(Value("mailtee_errors_total", sub), 3u);  // aborted transaction, archive write, provider unreachable
+  EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "connections"}}), 8u);
 
   // The lines are in the files too: observing does not replace writing.
   bool found = false;
