@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libuv1-dev android-libboringssl-dev libleveldb-dev libtinyxml2-dev
   libhttp-parser-dev nlohmann-json3-dev libsodium-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  postfix dovecot-core dovecot-pop3d swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl fetchmail openssl
+  postfix dovecot-core dovecot-pop3d swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl fetchmail openssl faketime
   python3 python3-pytest python3-aiosmtpd procps
   chromium fonts-ipafont-gothic)
 
