@@ -10,7 +10,13 @@
    attachment, and an HTML message that tries <script> and a remote <img>
    (the "bait" port: nothing may ever connect to it);
 4. an admin user (mailtee admin add-user --password-stdin);
-5. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / BAIT_PORT.
+5. when this mailtee accepts <approval> (check-config), two messages held for
+   approval (rule "always" for boss-test@company.example); the sink writes
+   every message it receives to WORK_DIR/sink/N.json (envelope, subject and
+   the /approval/ links found in its text), so the test can follow a link and
+   see the released message arrive;
+6. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / BAIT_PORT /
+   WORK_DIR / APPROVALS (1 or 0).
 Exits with the test's exit code.
 """
 import os
@@ -21,15 +27,22 @@ import socket
 import subprocess
 import sys
 import tempfile
+import json
+import re
 import time
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.headerregistry import Address
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "browser-test-password-1"
+RELAY_USER = "relay@company.example"     # the sink's account for approval releases and notices
+RELAY_PASSWORD = "relay-test-password-1"
+HELD_SENDER = "boss-test@company.example"
 
 
 def free_port() -> int:
@@ -63,13 +76,62 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20.0):
 
 
 class Sink:
-    """Accepts every message (the provider); counts them."""
-    def __init__(self):
+    """Accepts every message (the provider); writes each to sink_dir/N.json."""
+    def __init__(self, sink_dir):
         self.messages = []
+        self.sink_dir = sink_dir
+        os.makedirs(sink_dir, exist_ok=True)
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content)
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        text = ""
+        for part in parsed.walk():
+            if part.get_content_type() == "text/plain" and not part.is_attachment():
+                try:
+                    text += part.get_content()
+                except Exception:  # undecodable part: no links from it
+                    pass
+        record = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                  "subject": str(parsed.get("Subject", "")),
+                  "links": sorted(set(re.findall(r"https://\S+/approval/[A-Za-z0-9_.-]+", text)))}
+        tmp = os.path.join(self.sink_dir, "tmp.json")
+        with open(tmp, "w") as f:
+            json.dump(record, f)
+        os.rename(tmp, os.path.join(self.sink_dir, f"{len(self.messages)}.json"))
         return "250 OK queued"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == RELAY_USER.encode() \
+        and auth_data.password == RELAY_PASSWORD.encode()
+    return AuthResult(success=ok)
+
+
+def held_messages():
+    out = []
+    for n, subject in ((1, "Approval by console 承認テスト"), (2, "Approval by link リンク承認")):
+        m = EmailMessage()
+        m["From"] = HELD_SENDER
+        m["To"] = f"customer{n}@partner.example"
+        m["Subject"] = subject
+        m["Message-ID"] = f"<browser-held-{n}@company.example>"
+        m.set_content(f"Held message {n}.\n")
+        out.append(m)
+    return out
+
+
+def approval_xml(work: str, admin_port: int) -> str:
+    with open(os.path.join(work, "relay.pw"), "w") as f:
+        f.write(RELAY_PASSWORD + "\n")
+    os.chmod(os.path.join(work, "relay.pw"), 0o600)
+    return f"""  <approval enabled="true" address="approval@mailtee.local" secret-file="{work}/approval.key"
+            public-url="https://127.0.0.1:{admin_port}" listener="submission">
+    <rule sender="{HELD_SENDER}" when="always" approvers="bucho@company.example"/>
+    <rule sender="*" when="never"/>
+    <relay-account sender="*" user="{RELAY_USER}" password-file="{work}/relay.pw"/>
+  </approval>
+"""
 
 
 def messages(bait: int):
@@ -107,13 +169,16 @@ def main() -> int:
         return 2
     binary = os.path.abspath(binary)
     work = tempfile.mkdtemp(prefix="mailtee-browser-")
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    sink = Sink(os.path.join(work, "sink"))
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
+                            auth_require_tls=False)
     controller.start()
     smtp_port, admin_port, bait = free_port(), free_port(), bait_port()
     config = os.path.join(work, "mailtee.xml")
-    with open(config, "w") as f:
-        f.write(f"""<mailtee>
+
+    def write_config(extra: str):
+        with open(config, "w") as f:
+            f.write(f"""<mailtee>
   <storage dir="{work}/data"/>
   <admin address="127.0.0.1" port="{admin_port}"/>
   <listener name="submission" protocol="smtp" address="127.0.0.1" port="{smtp_port}" tls="none">
@@ -121,8 +186,15 @@ def main() -> int:
     <auth mode="none"/>
     <allow network="127.0.0.1/32"/>
   </listener>
-</mailtee>
+{extra}</mailtee>
 """)
+    # Approvals only when this build knows <approval> (the daemon wiring may not have landed).
+    write_config(approval_xml(work, admin_port))
+    check = subprocess.run([binary, "check-config", config], capture_output=True, text=True)
+    approvals = check.returncode == 0
+    if not approvals:
+        print("     (check-config refuses <approval>; running without it: " + (check.stdout + check.stderr).strip()[:300] + ")")
+        write_config("")
     log = open(os.path.join(work, "mailtee.log"), "w")
     proc = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
     code = 1
@@ -132,12 +204,17 @@ def main() -> int:
         for m in messages(bait):
             with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
                 s.send_message(m)
+        if approvals:
+            for m in held_messages():
+                with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
+                    s.send_message(m)
         add = subprocess.run([binary, "admin", "add-user", ADMIN_USER, "--config", config, "--password-stdin"],
                              input=ADMIN_PASSWORD + "\n", text=True, capture_output=True)
         if add.returncode != 0:
             raise RuntimeError("add-user failed: " + add.stderr)
         env = dict(os.environ, ADMIN_URL=f"https://127.0.0.1:{admin_port}", ADMIN_USER=ADMIN_USER,
-                   ADMIN_PASSWORD=ADMIN_PASSWORD, BAIT_PORT=str(bait), WORK_DIR=work)
+                   ADMIN_PASSWORD=ADMIN_PASSWORD, BAIT_PORT=str(bait), WORK_DIR=work,
+                   APPROVALS="1" if approvals else "0", HELD_SENDER=HELD_SENDER)
         code = subprocess.run(["node", os.path.join(HERE, "ui.test.mjs")], env=env, cwd=HERE).returncode
     except Exception as e:  # setup failed: say why, with mailtee's output
         print(f"browser test setup failed: {e}", file=sys.stderr)

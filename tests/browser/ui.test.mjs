@@ -162,20 +162,97 @@ await test('language switch EN -> JA is applied and remembered, JA -> EN back', 
   await page.waitForFunction(() => document.querySelector('a[data-page="archive"]').textContent.includes('Archive'));
 });
 
-await test('approvals page: list or "not enabled"', async () => {
+const WORK_DIR = process.env.WORK_DIR || '';
+const HELD_SENDER = process.env.HELD_SENDER || '';
+// What the SMTP sink received (harness.py writes WORK_DIR/sink/N.json).
+function sinkRecords() {
+  const dir = path.join(WORK_DIR, 'sink');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => /^\d+\.json$/.test(f))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+}
+async function waitFor(what, fn, ms = 20000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const released = (to) => sinkRecords().some((m) => m.mail_from === HELD_SENDER && m.rcpt_tos.includes(to));
+let approvalsLive = false;
+
+await test('approvals page: approve a held message on behalf of the approver; it is sent', async () => {
   await page.goto(URL_BASE + '/#/approvals');
   const probe = await page.request.get(URL_BASE + '/api/approvals');
   if (probe.status() === 404) {
     await page.waitForSelector('#approvals .alert-info');
     assert((await page.textContent('#approvals .alert-info')).includes('not enabled'), 'not enabled notice');
-    // TODO(approvals): when /api/approvals exists (proxy/approval engineer), hold a message with an
-    // <approval> rule in harness.py, then here: find its card, click Approve, confirm, and check that
-    // it moves to the history and reaches the sink.
-    console.log('     (approvals API not present: approve-a-held-message test is a TODO)');
-  } else {
-    await page.waitForSelector('#approvals .section-title');
+    console.log('     (approvals not wired into this daemon: only the "not enabled" notice was checked)');
+    await shot('08-approvals');
+    return;
   }
+  approvalsLive = true;
+  const card = '.approval[data-id]:has-text("Approval by console")';
+  await page.waitForSelector(card);
+  await page.waitForSelector('#approval-log tbody tr');
+  assert(!/\bnull\b|undefined/.test(await page.textContent('#approvals')), 'no "null"/"undefined" printed on the page');
   await shot('08-approvals');
+  const id = await page.getAttribute(card, 'data-id');
+  assert(!released('customer1@partner.example'), 'not sent before the approval');
+  await page.click(card + ' button[data-action="approve"]');
+  await page.waitForSelector('dialog[open] #decision-as');
+  assert((await page.inputValue('#decision-as')) === 'bucho@company.example', 'the only approver is preselected');
+  await page.fill('#decision-reason', 'checked by phone');
+  await page.click('#decision-confirm');
+  await page.waitForSelector('#approval-notice .alert-info');
+  assert((await page.textContent('#approval-notice')).includes('approved ' + id), 'approved notice');
+  await page.waitForSelector(`#approval-history tr[data-id="${id}"]`);
+  await waitFor('the approved message at the provider', () => released('customer1@partner.example'));
+  await page.goto(URL_BASE + '/#/approvals/' + encodeURIComponent(id));
+  await page.waitForFunction(() => (document.querySelector('#decision-trail') || {}).textContent?.includes('admin:'));
+  assert((await page.textContent('#decision-trail')).includes('checked by phone'), 'reason in the trail');
+  await shot('08b-approval-detail');
+});
+
+await test('approval link from the request mail: GET only shows, the form approves, the mail is sent', async () => {
+  if (!approvalsLive) { console.log('     (skipped: approvals not wired)'); return; }
+  const request = await waitFor('the approval request mail with links', () => sinkRecords().find(
+    (m) => m.mail_from === 'approval@mailtee.local' && m.subject.includes('リンク承認') && m.links.length));
+  const link = request.links.find((l) => !/reject/i.test(l)) || request.links[0];
+  const linkPage = await context.newPage();
+  const first = await linkPage.goto(link);
+  assert(first.status() === 200, 'link page status ' + first.status());
+  assert(first.headers()['content-security-policy'].includes("default-src 'none'"), 'script-free CSP');
+  await linkPage.goto(link);  // a second GET (a link preview before the approver) still offers the form
+  assert(!released('customer2@partner.example'), 'GET changed nothing');
+  const approveButton = 'form button[type="submit"]';
+  if (!(await linkPage.textContent('h1')).includes('Approve')) {
+    // The first link was the reject one: use the other.
+    await linkPage.goto(request.links.find((l) => l !== link));
+  }
+  await linkPage.click(approveButton);
+  await linkPage.waitForSelector('h1');
+  assert((await linkPage.textContent('h1')).includes('Done'), 'result page: ' + await linkPage.textContent('body'));
+  await linkPage.screenshot({ path: path.join(ARTIFACTS, '08c-approval-link-done.png') });
+  await waitFor('the link-approved message at the provider', () => released('customer2@partner.example'));
+  const again = await linkPage.goto(link);
+  assert(again.status() === 400 && !(await linkPage.content()).includes('<form'), 'a used link offers no form');
+  await linkPage.close();
+});
+
+await test('approvals on a phone: cards and tables fit the screen', async () => {
+  if (!approvalsLive) { console.log('     (skipped: approvals not wired)'); return; }
+  const phone = await context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(URL_BASE + '/#/approvals');
+  await phone.waitForSelector('#approval-log tbody tr, #approval-log-days');
+  await phone.waitForSelector('#approval-history');
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, 'horizontal overflow ' + overflow + 'px');
+  await phone.screenshot({ path: path.join(ARTIFACTS, '08d-phone-approvals.png'), fullPage: true });
+  await phone.close();
 });
 
 await test('log viewer shows the admin login lines of the system log', async () => {

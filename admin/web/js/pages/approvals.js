@@ -8,7 +8,7 @@
 // decisions [{approver, on_behalf_of, action, at, client_ip, via, reason}],
 // held_at / expires_at (Unix seconds), relay_result.
 import { api } from '../api.js';
-import { h, clear } from '../dom.js';
+import { h, clear, append } from '../dom.js';
 import { t, formatDateTime, formatBytes } from '../i18n.js';
 import { pageHeader, card, errorBox, loading, badge, infoBox, fieldList } from '../widgets.js';
 
@@ -162,7 +162,7 @@ function logCard() {
     try {
       const r = await api('/api/approvals/history?days=' + days.value);
       const events = r.events || [];
-      clear(body).append(!events.length ? h('p', { class: 'muted', text: t('appr.noEvents') })
+      append(clear(body), [!events.length ? h('p', { class: 'muted', text: t('appr.noEvents') })
         : h('div', { class: 'table-wrap' }, h('table', { class: 'table responsive', id: 'approval-log' },
           h('thead', {}, h('tr', {}, ['appr.col.time', 'appr.event', 'appr.id', 'appr.col.who', 'appr.col.via', 'appr.col.reason'].map((k) => h('th', { text: t(k) })))),
           h('tbody', {}, events.map((e) => h('tr', {},
@@ -172,7 +172,7 @@ function logCard() {
             h('td', { 'data-label': t('appr.col.who'), text: [e.by, e.for ? '→ ' + e.for : ''].filter(Boolean).join(' ') }),
             h('td', { 'data-label': t('appr.col.via'), text: [e.via, e.ip].filter(Boolean).join(' ') }),
             h('td', { 'data-label': t('appr.col.reason'), text: e.reason || e.subject || '' })))))),
-        r.truncated ? h('p', { class: 'muted small', text: t('appr.truncated') }) : null);
+        r.truncated ? h('p', { class: 'muted small', text: t('appr.truncated') }) : null]);
     } catch (e) {
       clear(body).append(errorBox(e));
     }
@@ -186,7 +186,7 @@ function renderList(main) {
   const notice = h('div', { id: 'approval-notice' });
   const body = h('div', { id: 'approvals' }, loading());
   main.append(pageHeader(t('nav.approvals'), h('button', { class: 'btn', text: t('common.refresh'), onclick: () => load() })), notice, body);
-  const done = (message) => { clear(notice).append(message ? infoBox(message) : null); load(); };
+  const done = (message) => { append(clear(notice), [message ? infoBox(message) : null]); load(); };
   async function load() {
     let pendingData, allData;
     try {
@@ -212,7 +212,7 @@ function renderDetail(main, id) {
   const notice = h('div', { id: 'approval-notice' });
   const body = h('div', { id: 'approval-detail' }, loading());
   main.append(pageHeader(t('appr.detail'), h('a', { class: 'btn btn-ghost', href: '#/approvals', text: t('appr.back') })), notice, body);
-  const done = (message) => { clear(notice).append(message ? infoBox(message) : null); load(); };
+  const done = (message) => { append(clear(notice), [message ? infoBox(message) : null]); load(); };
   async function load() {
     let item;
     try {
