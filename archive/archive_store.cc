@@ -321,16 +321,19 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
   }
   // Metas first, then one spool fsync, then the parts (refused and duplicate
   // fetches): once a meta is gone its .part is a plain orphan.
+  std::vector<std::string> metas, parts;
   for (const auto& job : *batch) {
-    s = env_->RemoveFile(SpoolPath(job.id, ".meta"));
-    if (!s.ok()) Log(LogKind::kSystem, "message " + job.id + " is archived; its spool record stays: " + s.message());
+    metas.push_back(SpoolPath(job.id, ".meta"));
+    parts.push_back(SpoolPath(job.id, ".eml.part"));  // renamed away for most: a no-op then
   }
-  s = env_->SyncDir(storage_dir_ + "/spool");
+  s = env_->RemoveFiles(metas);
+  if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
   if (!s.ok()) {
-    Log(LogKind::kSystem, "archived messages' spool records may come back after a crash: " + s.message());
+    Log(LogKind::kSystem, "archived messages' spool records may stay or come back (finished again at the next start): " +
+                              s.message());
     return;
   }
-  for (const auto& job : *batch) env_->RemoveFile(SpoolPath(job.id, ".eml.part"));
+  env_->RemoveFiles(parts);  // best effort: a leftover is an orphan that Recover() removes
 }
 
 }  // namespace mailtee::archive

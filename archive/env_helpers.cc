@@ -50,6 +50,15 @@ Status ReadWholeFile(Env* env, const std::string& path, size_t max_bytes, std::s
   }
 }
 
+Status Env::RemoveFiles(const std::vector<std::string>& paths) {
+  Status first;
+  for (const auto& path : paths) {
+    Status s = RemoveFile(path);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
 bool FileExists(Env* env, const std::string& path) {
   FileInfo info;
   return env->Stat(path, &info).ok() && info.exists;

@@ -5,12 +5,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
+#include <thread>
 
 #include "archive/env.h"
 
 namespace mailtee::archive {
 namespace {
+
+constexpr size_t kMaxHelperThreads = 15;  // plus the caller
+
+// Runs fn(0..n-1) on the caller and up to kMaxHelperThreads threads, for
+// system calls that mostly wait on the file system's journal.
+void InParallel(size_t n, const std::function<void(size_t)>& fn) {
+  const size_t helpers = std::min(kMaxHelperThreads, n / 2);
+  auto some = [&](size_t first) {
+    for (size_t i = first; i < n; i += helpers + 1) fn(i);
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t <= helpers; ++t) threads.emplace_back(some, t);
+  some(0);
+  for (auto& t : threads) t.join();
+}
 
 class PosixWritableFile : public WritableFile {
  public:
@@ -144,15 +162,31 @@ class PosixEnv : public Env {
         break;
       }
       fds.push_back(fd);
-      // Start write-back now; the fdatasync loop below then mostly waits for
-      // I/O already under way instead of issuing it file by file.
+      // Start write-back of every file before waiting for any.
       ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
+    // fdatasync of a freshly written file costs a journal commit of its own
+    // on ext4 (~4 ms here), one after another in a loop. Issued from several
+    // threads at once, the waiters share commits instead.
+    std::vector<int> errors(fds.size(), 0);
+    InParallel(fds.size(), [&](size_t i) {
+      if (::fdatasync(fds[i]) != 0) errors[i] = errno;
+    });
     for (size_t i = 0; i < fds.size(); ++i) {
-      if (s.ok() && ::fdatasync(fds[i]) != 0) s = Status::PosixError("fsync " + paths[i], errno);
+      if (s.ok() && errors[i] != 0) s = Status::PosixError("fsync " + paths[i], errors[i]);
       ::close(fds[i]);
     }
     return s;
+  }
+
+  Status RemoveFiles(const std::vector<std::string>& paths) override {
+    std::vector<int> errors(paths.size(), 0);
+    InParallel(paths.size(), [&](size_t i) {
+      if (::unlink(paths[i].c_str()) != 0 && errno != ENOENT) errors[i] = errno;
+    });
+    for (size_t i = 0; i < paths.size(); ++i)
+      if (errors[i] != 0) return Status::PosixError("unlink " + paths[i], errors[i]);
+    return Status::Ok();
   }
 
   Status ListDir(const std::string& path, std::vector<std::string>* names) override {

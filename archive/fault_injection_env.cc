@@ -196,6 +196,20 @@ Status FaultInjectionEnv::RemoveFile(const std::string& path) {
   return s;
 }
 
+Status FaultInjectionEnv::RemoveFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> allowed;
+  Status fault;
+  for (const auto& path : paths) {
+    fault = Before(Op::kRemove, path);
+    if (!fault.ok()) break;
+    allowed.push_back(path);
+  }
+  Status s = target()->RemoveFiles(allowed);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& path : allowed) files_.erase(path);
+  return s.ok() ? fault : s;
+}
+
 Status FaultInjectionEnv::CreateDir(const std::string& path, int perms, bool* created) {
   Status s = Before(Op::kCreateDir, path);
   if (!s.ok()) return s;
@@ -216,15 +230,23 @@ Status FaultInjectionEnv::SyncDir(const std::string& path) {
 }
 
 Status FaultInjectionEnv::SyncFiles(const std::vector<std::string>& paths) {
+  // Each file is one counted op (it may fail or crash on its own); the files
+  // before a failing one are synced, together, as the real Env would.
+  std::vector<std::string> allowed;
+  Status fault;
   for (const auto& path : paths) {
-    Status s = Before(Op::kSync, path);
-    if (s.ok()) s = target()->SyncFiles({path});
-    if (!s.ok()) return s;
-    std::lock_guard<std::mutex> lock(mu_);
+    fault = Before(Op::kSync, path);
+    if (!fault.ok()) break;
+    allowed.push_back(path);
+  }
+  Status s = target()->SyncFiles(allowed);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& path : allowed) {
     auto it = files_.find(path);
     if (it != files_.end()) it->second->synced = it->second->size;
   }
-  return Status::Ok();
+  return fault;
 }
 
 }  // namespace mailtee::archive

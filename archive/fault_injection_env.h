@@ -48,6 +48,8 @@ class FaultInjectionEnv : public EnvWrapper {
                          std::unique_ptr<WritableFile>* out) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;
+  // One counted kRemove per file, as RemoveFile.
+  Status RemoveFiles(const std::vector<std::string>& paths) override;
   Status CreateDir(const std::string& path, int perms, bool* created) override;
   Status SyncDir(const std::string& path) override;
   // Counts one kSync per file (each may fail or crash on its own).

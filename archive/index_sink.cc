@@ -105,7 +105,13 @@ Status IndexingSink::IndexCommittedMany(const std::vector<Notice>& notices) {
       note(s.WithContext(context));
       continue;
     }
-    IndexRecord record = RecordFromReport(n.report, n.rel_eml, n.rel_report, Sha256Hex(report_bytes));
+    // The record follows the file as it is now, not the Report the commit
+    // built: a rewrite since (a retrieval, an approval outcome) must not be undone.
+    Report current;
+    const bool parsed = ParseReportXml(report_bytes, &current).ok();
+    if (parsed && current.id.empty()) current.id = n.report.id;
+    const Report& report = parsed ? current : n.report;
+    IndexRecord record = RecordFromReport(report, n.rel_eml, n.rel_report, Sha256Hex(report_bytes));
     IndexRecord existing;
     bool known = false;
     auto in_batch = batch.find(n.report.id);
@@ -124,7 +130,7 @@ Status IndexingSink::IndexCommittedMany(const std::vector<Notice>& notices) {
                       .id = n.report.id,
                       .eml_path = n.rel_eml,
                       .report_path = n.rel_report,
-                      .message_sha256 = n.rel_eml.empty() ? "" : n.report.summary.sha256_hex,
+                      .message_sha256 = n.rel_eml.empty() ? "" : report.summary.sha256_hex,
                       .report_sha256 = record.report_sha256_hex};
     s = ledger_->Append(&entry, /*wait_durable=*/false);
     if (!s.ok()) {

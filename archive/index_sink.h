@@ -39,6 +39,9 @@ class IndexingSink {
   // ledger lines share one fdatasync and their index records one sync write
   // (ArchiveStore's background writer). The same id may appear twice (a
   // message and a retrieval added to it): the later notice is an "update".
+  // Records are built from each report file as it is when the batch runs
+  // (Notice::report only if it does not parse), so a report rewritten in the
+  // meantime is indexed as rewritten.
   // Every notice is tried; the first error is returned.
   struct Notice {
     Report report;
