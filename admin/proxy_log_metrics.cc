@@ -5,7 +5,7 @@
 namespace mailtee::admin {
 namespace {
 
-constexpr char kMessagesHelp[] = "Messages by outcome: relayed, refused (by the provider), failed, unknown (no verdict), archived (POP3 retrieval)";
+constexpr char kMessagesHelp[] = "Messages by outcome: relayed, held (for approval), refused (by the provider), failed, unknown (no verdict), archived (POP3 retrieval)";
 constexpr char kErrorsHelp[] = "Errors: archive failures, failed messages, system errors";
 constexpr char kBytesHelp[] = "Message bytes received (SMTP) or retrieved and archived (POP3)";
 constexpr char kTlsHelp[] = "Client TLS handshakes (see docs/admin.md for what is counted)";
@@ -140,7 +140,9 @@ void ProxyLogMetrics::Observe(archive::LogKind kind, std::string_view line) {
           ListenerLabels(p), ToNumber(LogField(p.rest, "size")));
       break;
     case archive::LogKind::kRelayed:
-      Inc("mailtee_messages_total", kMessagesHelp, With(ListenerLabels(p), "outcome", "relayed"));
+      // A message held for approval is logged here too ("id=... held for approval ..."): it has not gone out.
+      Inc("mailtee_messages_total", kMessagesHelp,
+          With(ListenerLabels(p), "outcome", Contains(p.rest, " held for approval ") ? "held" : "relayed"));
       break;
     case archive::LogKind::kFailed:
       if (p.protocol == "pop3") {  // a retrieval the archive could not keep

@@ -80,6 +80,8 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
   log_->Write(LogKind::kConnections, "smtp/submission#3 abort client=198.51.100.1 reason=not in allow list");
   log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections from 192.0.2.9");
   log_->Write(LogKind::kSystem, "smtp/submission#4 archive write failed: No space left on device");
+  log_->Write(LogKind::kRelayed, "smtp/submission#1 id=20261124T1-c held for approval user=tanaka from=<a@x.example> "
+                                 "to=<d@z.example> reply=250 2.0.0 held for approval");
   log_->Write(LogKind::kConnections, "smtp/submission#5 abort client=127.0.0.1 reason=421 4.4.1 provider "
                                      "127.0.0.1:25872 unreachable: connect to 127.0.0.1:25872 failed: connection refused");
 
@@ -94,6 +96,7 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
   EXPECT_EQ(Value("mailtee_messages_received_total", sub), 2u);
   EXPECT_EQ(Value("mailtee_message_bytes_total", sub), 1300u);
   EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "relayed")), 1u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "held")), 1u);
   EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "refused")), 1u);
   EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "failed")), 1u);
   EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
