@@ -1,0 +1,80 @@
+"""Config reload in place (issue #6): SIGHUP and POST /api/config/reload check
+the file first and refuse a broken one (the daemon keeps serving); a valid one
+makes the daemon drain and exec itself with the same arguments: same PID, the
+new listeners. /metrics over the local socket counts the sessions."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from netutil import wait_for_ports
+
+
+def admin(m, method, path, body=None):
+    """(status, parsed body) of one request over the root-only local socket."""
+    cmd = ["curl", "-s", "-X", method, "-w", "\n%{http_code}", "--unix-socket",
+           os.path.join(m.storage, "admin.sock"), "http://local" + path]
+    if body is not None:
+        cmd += ["--data-binary", body]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=20).stdout
+    text, _, code = out.rpartition("\n")
+    try:
+        return int(code), json.loads(text)
+    except ValueError:
+        return int(code), text
+
+
+def greeting(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        return s.recv(512)
+
+
+def wait_for_log(m, needle, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if needle in m.log_tail(200):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_reload_refuses_a_broken_file_then_restarts_in_place(mailtee):
+    # No provider needed: a greeting (even "421 provider unreachable") shows the listener serves.
+    first = mailtee.add_listener("sub", "smtp", "starttls", 1, "none")
+    mailtee.start()
+    pid = mailtee.pid
+    greeting(first)
+
+    good = mailtee.config_xml()
+    broken = good.replace(f'port="{first}"', 'port="99999"')
+    with open(mailtee.config_file, "w") as f:
+        f.write(broken)
+    os.kill(pid, signal.SIGHUP)
+    assert wait_for_log(mailtee, "reload refused: "), mailtee.log_tail()
+    status, body = admin(mailtee, "POST", "/api/config/reload")
+    assert status == 409, body
+    assert body["reloading"] is False
+    assert any(p["line"] > 0 and "99999" in p["message"] for p in body["problems"]), body
+    assert mailtee.running() and mailtee.pid == pid
+    greeting(first)  # still serving with the old config
+
+    status, body = admin(mailtee, "POST", "/api/config/validate", good)
+    assert status == 200 and body["ok"] is True, body
+
+    second = mailtee.add_listener("sub2", "smtp", "starttls", 1, "none")
+    mailtee.write_config()
+    status, body = admin(mailtee, "POST", "/api/config/reload")
+    assert status == 202 and body["reloading"] is True, body
+    wait_for_ports([first, second], timeout=20, alive=mailtee.running, what="restarted mailtee")
+    assert mailtee.running() and mailtee.pid == pid, "restart in place keeps the PID"
+    assert wait_for_log(mailtee, "ready: "), mailtee.log_tail()
+
+    greeting(second)
+    status, text = admin(mailtee, "GET", "/metrics")
+    assert status == 200
+    # wait_for_ports' probes are sessions too: at least the greeting's.
+    series = 'mailtee_sessions_total{listener="sub2",protocol="smtp"} '
+    counts = [int(l[len(series):]) for l in text.splitlines() if l.startswith(series)]
+    assert counts and counts[0] >= 1, text
