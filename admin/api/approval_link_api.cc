@@ -12,6 +12,10 @@
 // Sec-Fetch-Site: cross-site / a foreign Origin is refused as well. ("Origin:
 // null" is what browsers send for a form on a no-referrer page: allowed.)
 //
+// Refused POSTs cost the client IP like failed logins (LoginThrottle: a few
+// free, then exponential lockout, 429): each refusal is an fsync'd approval
+// log line, and nobody needs many wrong tries at a link from their own mail.
+//
 // Pages are pure HTML without scripts, under a CSP that allows no script at
 // all, never cached, never framed, never leaking the token in a Referer.
 #include "admin/api/api_context.h"
@@ -77,13 +81,22 @@ void PostLink(ApiContext* ctx, const Request& req, Reply reply) {
     return;
   }
   const std::string& token = req.params.at("token");
+  const std::string throttle_key = "approval-link ip=" + req.peer_ip;
+  if (const int64_t wait = ctx->throttle->RetryAfterSeconds(throttle_key); wait > 0) {
+    Response r = Refusal(429, "too many refused attempts from your address; try again in " + std::to_string(wait) + " s");
+    r.AddHeader("Retry-After", std::to_string(wait));
+    reply(std::move(r));
+    return;
+  }
   if (!FormFromThisSite(req, ctx->settings->public_url)) {
+    ctx->throttle->RecordFailure(throttle_key);
     ctx->Audit("-", req.peer_ip, "refused POST /approval/...: cross-site form");
     reply(Refusal(403, "this form was not sent from this server's page; open the link from your mail again"));
     return;
   }
   std::map<std::string, std::string> form = ParseQueryString(req.body);
   if (form["token"] != token) {
+    ctx->throttle->RecordFailure(throttle_key);
     ctx->Audit("-", req.peer_ip, "refused POST /approval/...: form token does not match the link");
     reply(Refusal(403, "the form does not belong to this link; open the link from your mail again"));
     return;
@@ -94,6 +107,7 @@ void PostLink(ApiContext* ctx, const Request& req, Reply reply) {
     if (c == '\r' || c == '\n' || c == '\t') c = ' ';
   }
   approval::ActionResult result = service->ActWithToken(token, req.peer_ip, "web", reason, "");
+  if (!result.status.ok()) ctx->throttle->RecordFailure(throttle_key);
   reply(HtmlPage(result.status.ok() ? 200 : 403, approval::RenderResultPage(result)));
 }
 

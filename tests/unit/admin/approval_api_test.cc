@@ -286,6 +286,25 @@ TEST_F(ApprovalApiTest, PostWithoutThePagesFormOrFromAnotherSiteIsRefused) {
   EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token, {{"origin", "https://mailtee.test:8443"}}).status, 200);
 }
 
+TEST_F(ApprovalApiTest, RepeatedRefusalsFromOneAddressAreThrottled) {
+  std::string forged = Token(kBucho, TokenAction::kApprove);
+  forged[forged.size() - 2] = forged[forged.size() - 2] == 'A' ? 'B' : 'A';
+  int refused = 0, throttled = 0;
+  for (int i = 0; i < 8; ++i) {
+    const int status = Send("POST", "/approval/" + forged, "token=" + forged).status;
+    refused += status == 403;
+    throttled += status == 429;
+  }
+  EXPECT_GE(refused, 5);  // the free tries (LoginThrottle's defaults)
+  EXPECT_GE(throttled, 1);
+  // While locked out, even a good token from that address does nothing.
+  const std::string token = Token(kBucho, TokenAction::kApprove);
+  Response r = Send("POST", "/approval/" + token, "token=" + token);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_FALSE(HeaderOf(r, "Retry-After").empty());
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+}
+
 TEST_F(ApprovalApiTest, WithoutTheServiceEverythingAnswers404) {
   server_ = std::make_unique<AdminServer>(&loop_, AdminSettings{}, nullptr, AdminServices{});
   Response r = Send("GET", "/approval/abc.def");
