@@ -67,6 +67,7 @@ Status RewriteHeldOutcome(Env* env, const std::string& storage_dir, const std::s
   s = ReadWholeFile(env, path, kMaxReportBytes, &xml);
   if (s.ok()) s = ParseReportXml(xml, &report);
   if (!s.ok()) return s.WithContext(context);
+  if (outcome.only_if_still_held && report.outcome != "held") return Status::Ok();
 
   report.outcome = outcome.outcome;
   report.outcome_code = outcome.code;

@@ -23,6 +23,9 @@ struct HeldOutcome {
   std::string reply;         // the provider's reply (relayed) or the reason (rejected); verbatim
   std::string relayed_at;    // ISO 8601; only when relayed
   ApprovalTrail trail;
+  // Start-up repair (a crash between the hold's end and the rewrite): leave a
+  // report alone unless it still says "held".
+  bool only_if_still_held = false;
 };
 
 // "archive/<user folder>/<local day of the id>/<id>.xml" (relative to the

@@ -91,16 +91,41 @@ ApprovalRuntime::~ApprovalRuntime() {
   if (service_) service_->Stop();
 }
 
-void ApprovalRuntime::Start() { service_->Start(); }
+void ApprovalRuntime::Start() {
+  RepairReports();
+  service_->Start();
+}
+
+void ApprovalRuntime::RepairReports() {
+  // Holds whose end was announced (outcome_notified) but whose report may have
+  // missed the rewrite: the daemon died in the few milliseconds between the
+  // two. Holds not yet announced get on_final from the service's first sweep.
+  std::vector<approval::HeldMessage> holds;
+  if (!service_->queue()->List(&holds).ok()) return;
+  const int64_t since = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() - kRepairWindowSeconds;
+  for (const approval::HeldMessage& h : holds) {
+    const bool final = h.state != approval::HoldState::kPending && h.state != approval::HoldState::kApproved;
+    if (!final || !h.outcome_notified || h.held_at < since) continue;
+    archive::HeldOutcome outcome = HeldOutcomeOf(h, std::chrono::system_clock::now());
+    outcome.relayed_at.clear();   // the relay time was not recorded; "now" would be wrong
+    outcome.only_if_still_held = true;
+    QueueRewrite(h, std::move(outcome));
+  }
+}
 
 void ApprovalRuntime::Stop() { service_->Stop(); }
 
 void ApprovalRuntime::RecordFinal(const approval::HeldMessage& held) {
+  QueueRewrite(held, HeldOutcomeOf(held, std::chrono::system_clock::now()));
+}
+
+void ApprovalRuntime::QueueRewrite(const approval::HeldMessage& held, archive::HeldOutcome outcome) {
   auto job = std::make_unique<FinalJob>();
   job->storage_dir = options_.config->storage_dir;
   job->user = held.user;
   job->id = held.id;
-  job->outcome = HeldOutcomeOf(held, std::chrono::system_clock::now());
+  job->outcome = std::move(outcome);
   job->index = options_.index;
   job->log = options_.log;
   job->req.data = job.get();

@@ -17,6 +17,7 @@
 
 #include "archive/index_sink.h"
 #include "archive/log_book.h"
+#include "archive/report_outcome.h"
 #include "config/config.h"
 #include "config/status.h"
 #include "proxy/approval/approval_config.h"
@@ -55,6 +56,11 @@ class ApprovalRuntime {
   explicit ApprovalRuntime(ApprovalRuntimeOptions options) : options_(std::move(options)) {}
   // ServiceOptions::on_final: rewrites the report on a worker thread (fsyncs).
   void RecordFinal(const approval::HeldMessage& held);
+  void QueueRewrite(const approval::HeldMessage& held, archive::HeldOutcome outcome);
+  // At Start: reports of holds that ended within kRepairWindowSeconds but
+  // still say "held" (crash between the end and the rewrite) are rewritten.
+  void RepairReports();
+  static constexpr int64_t kRepairWindowSeconds = 30 * 24 * 3600;
 
   ApprovalRuntimeOptions options_;   // the service points into options_.approval: declared first
   bssl::UniquePtr<SSL_CTX> relay_tls_;

@@ -160,6 +160,21 @@ TEST_F(ReportOutcomeTest, RepeatIsIdempotent) {
   EXPECT_TRUE(result.ok());
 }
 
+TEST_F(ReportOutcomeTest, RepairLeavesAFinishedReportAlone) {
+  const std::string id = ArchiveHeld();
+  HeldOutcome repair = Relayed();
+  repair.only_if_still_held = true;
+  repair.relayed_at.clear();
+  ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, repair, index_.get()).ok());
+  const std::string repaired = Slurp(report_path_);
+  EXPECT_NE(repaired.find(">relayed</outcome>"), std::string::npos) << "a report still saying held is repaired";
+
+  HeldOutcome other = repair;
+  other.outcome = "expired";
+  ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, other, index_.get()).ok());
+  EXPECT_EQ(Slurp(report_path_), repaired) << "a report with its final outcome is left alone";
+}
+
 TEST_F(ReportOutcomeTest, FindsTheReportUnderAnotherUserFolder) {
   const std::string id = ArchiveHeld();
   std::string rel;

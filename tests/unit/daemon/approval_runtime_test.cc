@@ -9,6 +9,11 @@
 #include <uv.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "archive/archive_store.h"
+#include "archive/local_time.h"
 
 namespace mailtee::daemon {
 namespace {
@@ -86,6 +91,59 @@ TEST_F(ApprovalRuntimeTest, SecondRuntimeOnTheSameStorageSaysWhy) {
   Status s = ApprovalRuntime::Create(Options(), &second);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("while starting the approval service"), std::string::npos) << s.message();
+}
+
+// A crash between a hold's end (recorded, notices sent) and the report rewrite
+// leaves the report saying "held": the next Start repairs it.
+TEST_F(ApprovalRuntimeTest, StartRepairsAReportThatMissedTheRewrite) {
+  archive::LogBook book(dir_ + "/logs", 0, false);
+  ASSERT_TRUE(book.Open().ok());
+  std::unique_ptr<archive::ArchiveStore> store;
+  ASSERT_TRUE(archive::ArchiveStore::Open(config_.storage_dir, archive::Env::Default(), &book, &store).ok());
+  archive::MessageContext c;
+  c.protocol = "smtp";
+  c.listener = "submission";
+  c.user = "taro@company.example";
+  c.received_at = std::chrono::system_clock::now();
+  c.envelope_from = "taro@company.example";
+  c.envelope_to = {"client@customer.example"};
+  std::unique_ptr<archive::Capture> capture;
+  ASSERT_TRUE(store->Begin(c, &capture).ok());
+  ASSERT_TRUE(capture->Append("Subject: quote\r\n\r\nbody\r\n").ok());
+  archive::Outcome held_outcome;
+  held_outcome.kind = archive::Outcome::Kind::kHeld;
+  ASSERT_TRUE(capture->Commit(held_outcome).ok());
+  const std::string report = config_.storage_dir + "/archive/taro@company.example/" +
+                             archive::LocalDayPath(c.received_at) + "/" + capture->id() + ".xml";
+
+  std::unique_ptr<ApprovalRuntime> rt;
+  ASSERT_TRUE(ApprovalRuntime::Create(Options(), &rt).ok());
+  approval::HeldMessage h;
+  h.id = capture->id();
+  h.state = approval::HoldState::kRejected;
+  h.user = c.user;
+  h.sender = c.envelope_from;
+  h.recipients = c.envelope_to;
+  h.held_at = std::chrono::duration_cast<std::chrono::seconds>(c.received_at.time_since_epoch()).count();
+  h.outcome_notified = true;
+  approval::Decision d;
+  d.approver = "bucho@company.example";
+  d.action = "reject";
+  d.at = h.held_at + 60;
+  d.via = "mail";
+  d.reason = "no";
+  h.decisions = {d};
+  ASSERT_TRUE(rt->service()->queue()->Put(h).ok());
+
+  rt->Start();
+  rt->Stop();
+  uv_run(&loop_, UV_RUN_DEFAULT);  // the rewrite runs on a worker
+  std::ifstream in(report);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(">rejected</outcome>"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("<step action=\"reject\" by=\"bucho@company.example\""), std::string::npos);
+  rt.reset();
 }
 
 }  // namespace
