@@ -269,6 +269,12 @@ await test('config page is read-only and shows the listener', async () => {
   await page.waitForSelector('#config-json', { state: 'attached' });
   assert((await page.textContent('.alert-info')).includes('read-only'), 'read-only notice');
   assert((await page.textContent('#config-json')).includes('"submission"'), 'listener in JSON');
+  // Reload stays disabled until Validate finds the file on disk valid (it is not clicked: it restarts the daemon).
+  assert(await page.isDisabled('#config-reload'), 'reload disabled before validating');
+  await page.click('#config-validate');
+  await page.waitForSelector('#config-reload:not([disabled])');
+  const verdict = await page.textContent('#config-check-status');
+  assert(verdict.includes('is valid') && !verdict.includes('null'), 'valid notice: ' + verdict);
   await shot('10-config');
 });
 

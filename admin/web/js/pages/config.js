@@ -66,10 +66,10 @@ function reloadCard() {
     clear(status).append(loading());
     try {
       const r = await api('/api/config/validate', { method: 'POST' });
-      clear(status).append(
-        r.ok ? infoBox(t('cfg.valid', { source: r.source, warnings: r.warnings }))
-          : h('div', { class: 'alert alert-error', role: 'alert', text: t('cfg.invalid', { n: r.errors }) }),
-        problemList(r));
+      const verdict = r.ok ? infoBox(t('cfg.valid', { source: r.source, warnings: r.warnings }))
+        : h('div', { class: 'alert alert-error', role: 'alert', text: t('cfg.invalid', { n: r.errors }) });
+      const problems = problemList(r);
+      clear(status).append(...(problems ? [verdict, problems] : [verdict]));
       reload.disabled = !r.ok;
     } catch (e) {
       clear(status).append(errorBox(e));
