@@ -243,7 +243,8 @@ void ProxyLogMetrics::OnPop3(const ProxyLogLine& p) {
 }
 
 void ProxyLogMetrics::OnSystem(std::string_view line) {
-  if (!LooksLikeError(line)) return;
+  // Admin audit lines ("admin: user=x ... login failed") are people, not faults.
+  if (StartsWith(line, "admin: ") || !LooksLikeError(line)) return;
   ProxyLogLine p;
   MetricLabels labels;
   if (ParseProxyLogLine(line, &p)) labels = ListenerLabels(p);

@@ -3,6 +3,8 @@
 // proxy/smtp, proxy/pop3 and proxy/daemon write today, then the /metrics text.
 #include "admin/proxy_log_metrics.h"
 
+#include <uv.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -126,6 +128,7 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
   log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.6 rejected: too many connections");
   log_->Write(LogKind::kConnections, "listener=lan client=10.0.0.2 refused: no provider configured");
   log_->Write(LogKind::kSystem, "ready: pop3s=127.0.0.1:995");  // not an error
+  log_->Write(LogKind::kSystem, "admin: user=bob from=192.0.2.1 login failed");  // an audit line, not a fault
 
   const MetricLabels pop{{"listener", "pop3s"}, {"protocol", "pop3"}};
   auto with = [&](const char* k, const char* v) {
@@ -193,6 +196,32 @@ TEST(MeasureArchiveTest, CountsBytesAndMessages) {
   ASSERT_TRUE(MeasureArchive(dir + "/archive", &size).ok());
   EXPECT_EQ(size.bytes, 123u);
   EXPECT_EQ(size.messages, 2u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ArchiveSizeProbeTest, SetsTheGaugesFromAWorkerThenStops) {
+  char tmpl[] = "/tmp/mailtee-archprobe-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::filesystem::create_directories(dir + "/archive/u");
+  FILE* f = fopen((dir + "/archive/u/m.eml").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("0123456789", f);
+  fclose(f);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Metrics metrics;
+  {
+    ArchiveSizeProbe probe(&loop, dir + "/archive", &metrics, 3600 * 1000);
+    probe.Start();
+    GaugeValue* scanned = metrics.GetGauge("mailtee_archive_scan_timestamp_seconds", "");
+    for (int i = 0; i < 2000 && scanned->value() == 0; ++i) uv_run(&loop, UV_RUN_ONCE);
+    EXPECT_GT(scanned->value(), 0);
+    EXPECT_EQ(metrics.GetGauge("mailtee_archive_bytes", "")->value(), 10);
+    EXPECT_EQ(metrics.GetGauge("mailtee_archive_messages", "")->value(), 1);
+    probe.Stop();
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);  // the timer's close: the loop then has nothing left
+  EXPECT_EQ(uv_loop_close(&loop), 0);
   std::filesystem::remove_all(dir);
 }
 
