@@ -201,6 +201,9 @@ Pop3Harness::Pop3Harness() {
 
 Pop3Harness::~Pop3Harness() {
   Stop();
+  // The store finishes commits on a background writer (docs/archive.md):
+  // let it finish before the folder under it is removed.
+  if (store_) store_->Flush();
   if (!loop_closed_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
