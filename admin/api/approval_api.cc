@@ -103,7 +103,8 @@ void ListHolds(ApiContext* ctx, const Request& req, Reply reply) {
   size_t limit = kDefaultLimit;
   const std::string& limit_text = req.Query("limit");
   if (!limit_text.empty()) {
-    if (limit_text.size() > 5 || limit_text.find_first_not_of("0123456789") != std::string::npos || limit_text == "0") {
+    if (limit_text.size() > 5 || limit_text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(limit_text) == 0) {
       return reply(ErrorResponse(400, "limit must be a number from 1 to " + std::to_string(kMaxLimit)));
     }
     limit = std::min<size_t>(std::stoul(limit_text), kMaxLimit);

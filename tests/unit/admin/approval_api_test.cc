@@ -341,6 +341,8 @@ TEST_F(ApprovalApiTest, ListAndGet) {
   EXPECT_EQ(j["items"][0]["id"], kHeldId);  // pending: oldest first
   EXPECT_EQ(j["items"][0]["subject"], "お見積り <b>");
   EXPECT_EQ(Send("GET", "/api/approvals?state=bogus").status, 400);
+  EXPECT_EQ(Send("GET", "/api/approvals?limit=00").status, 400);
+  EXPECT_EQ(Send("GET", "/api/approvals?limit=-1").status, 400);
   EXPECT_EQ(json::parse(Send("GET", "/api/approvals?state=relayed").body)["items"].size(), 0u);
   EXPECT_EQ(json::parse(Send("GET", "/api/approvals?state=all&limit=1").body)["truncated"], true);
 
