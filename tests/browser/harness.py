@@ -162,6 +162,22 @@ def messages(bait: int):
     return [plain, html]
 
 
+def check_approval_cli(binary: str, config: str):
+    """`mailtee approval` while the daemon runs goes through its admin socket."""
+    def cli(*args):
+        r = subprocess.run([binary, "approval", *args, "--config", config], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"mailtee approval {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
+        return r.stdout
+    holds = json.loads(cli("list", "--json"))
+    subjects = sorted(h["subject"] for h in holds if h["state"] == "pending")
+    if len(subjects) != 2 or "承認テスト" not in subjects[0] + subjects[1]:
+        raise RuntimeError(f"mailtee approval list: expected the two held messages, got {subjects}")
+    if "proxy kakari@company.example" not in cli("delegate", "bucho@company.example", "kakari@company.example"):
+        raise RuntimeError("mailtee approval delegate did not confirm the proxy")
+    cli("delegate", "bucho@company.example", "--clear")
+
+
 def main() -> int:
     binary = os.environ.get("MAILTEE_BIN")
     if not binary or not os.access(binary, os.X_OK):
@@ -208,6 +224,7 @@ def main() -> int:
             for m in held_messages():
                 with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
                     s.send_message(m)
+            check_approval_cli(binary, config)
         add = subprocess.run([binary, "admin", "add-user", ADMIN_USER, "--config", config, "--password-stdin"],
                              input=ADMIN_PASSWORD + "\n", text=True, capture_output=True)
         if add.returncode != 0:
