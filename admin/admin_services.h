@@ -29,6 +29,8 @@ class StatusSource {
  public:
   virtual ~StatusSource() = default;
   virtual std::vector<daemon::ListenerInfo> Listeners() const = 0;
+  // Live client sessions (no secrets); empty when not known.
+  virtual std::vector<daemon::SessionInfo> Sessions() const { return {}; }
 };
 
 // Read access to the archive search index. Record paths are relative to
@@ -66,6 +68,7 @@ class DaemonStatusSource : public StatusSource {
  public:
   explicit DaemonStatusSource(const daemon::Daemon* daemon) : daemon_(daemon) {}
   std::vector<daemon::ListenerInfo> Listeners() const override { return daemon_->listeners(); }
+  std::vector<daemon::SessionInfo> Sessions() const override { return daemon_->sessions(); }
 
  private:
   const daemon::Daemon* daemon_;

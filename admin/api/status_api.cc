@@ -1,5 +1,5 @@
 // GET /api/status    version, uptime, listeners with session counts, TLS certificate expiry
-// GET /api/sessions  live sessions per listener
+// GET /api/sessions  live sessions: counts per listener, and each session (client, login, TLS, state, since)
 #include <nlohmann/json.hpp>
 
 #include "admin/api/api_context.h"
@@ -63,7 +63,20 @@ void GetSessions(ApiContext* ctx, const Request&, Reply reply) {
     per_listener.push_back({{"listener", l["name"]}, {"protocol", l["protocol"]}, {"sessions", l["sessions"]}});
     total += l["sessions"].get<size_t>();
   }
-  reply(Json(json{{"total", total}, {"listeners", per_listener}}));
+  json live = json::array();
+  if (ctx->services.status) {
+    for (const daemon::SessionInfo& s : ctx->services.status->Sessions()) {
+      live.push_back({{"listener", s.listener},
+                      {"protocol", s.protocol},
+                      {"client", s.session.client},
+                      {"login", s.session.login},
+                      {"tls", s.session.tls},
+                      {"state", s.session.state},
+                      {"started_at", archive::FormatUtcTime(s.session.started_unix * 1000)},
+                      {"messages", s.session.messages}});
+    }
+  }
+  reply(Json(json{{"total", total}, {"listeners", per_listener}, {"sessions", live}}));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@ namespace mailtee::cli {
 // mailtee status [--config FILE | --storage DIR | --socket PATH] [--json]
 // Asks the running daemon over <storage>/admin.sock.
 int StatusCommand(const Args& args);
+// mailtee sessions [--config F|--storage D|--socket S] [--json]: live client sessions.
+int SessionsCommand(const Args& args);
 
 // mailtee admin add-user NAME [--config FILE | --storage DIR | --users-file FILE] [--password-stdin]
 int AdminCommand(const Args& args);

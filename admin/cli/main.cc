@@ -23,6 +23,8 @@ void PrintUsage(FILE* out) {
       "  approval SUBCOMMAND      list|approve|reject|delegate held mail (mailtee approval --help)\n"
       "  status [--config F|--storage D] [--json]\n"
       "                           ask the running daemon for listeners, sessions, certificate expiry\n"
+      "  sessions [--config F|--storage D] [--json]\n"
+      "                           list the live client sessions (listener, client, login, TLS, state, since)\n"
       "  admin add-user NAME [--password-stdin] [--config F]\n"
       "                           create or reset an admin console account\n"
       "  version                  print the version and the TLS library\n"
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "archive") return mailtee::cli::ArchiveCommand(args);
   if (command == "approval") return mailtee::cli::ApprovalCommand(args);
   if (command == "status") return mailtee::cli::StatusCommand(args);
+  if (command == "sessions") return mailtee::cli::SessionsCommand(args);
   if (command == "admin") return mailtee::cli::AdminCommand(args);
   if (command == "version" || command == "--version") return mailtee::cli::PrintVersion(args);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -22,7 +22,11 @@ bool AdminStorageDir(const Args& args, std::string* dir) {
   return true;
 }
 
-int StatusCommand(const Args& args) {
+namespace {
+
+// GET `path` from the running daemon over the local admin socket. Returns the
+// exit code on failure (message printed), or -1 with *out parsed.
+int AskDaemon(const Args& args, const char* command, const char* path, nlohmann::json* out) {
   std::string socket = FlagValue(args, "--socket");
   if (socket.empty()) {
     std::string storage;
@@ -30,20 +34,37 @@ int StatusCommand(const Args& args) {
     socket = admin::AdminSocketPath(storage);
   }
   admin::LocalResponse response;
-  Status s = admin::LocalApiRequest(socket, "GET", "/api/status", &response);
+  Status s = admin::LocalApiRequest(socket, "GET", path, &response);
   if (!s.ok()) {
-    std::fprintf(stderr, "mailtee status: %s\n", s.message().c_str());
+    std::fprintf(stderr, "mailtee %s: %s\n", command, s.message().c_str());
     return 1;
   }
-  nlohmann::json status = nlohmann::json::parse(response.body, nullptr, false);
-  if (response.status != 200 || status.is_discarded()) {
-    std::fprintf(stderr, "mailtee status: the daemon answered %d: %s\n", response.status, response.body.c_str());
+  *out = nlohmann::json::parse(response.body, nullptr, false);
+  if (response.status != 200 || out->is_discarded()) {
+    std::fprintf(stderr, "mailtee %s: the daemon answered %d: %s\n", command, response.status, response.body.c_str());
     return 1;
   }
-  bool as_json = false;
-  for (const auto& a : args) as_json = as_json || a == "--json";
-  if (as_json) {
-    std::printf("%s\n", status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  return -1;
+}
+
+bool WantsJson(const Args& args) {
+  for (const auto& a : args) {
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+void PrintJson(const nlohmann::json& j) {
+  std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
+
+}  // namespace
+
+int StatusCommand(const Args& args) {
+  nlohmann::json status;
+  if (int rc = AskDaemon(args, "status", "/api/status", &status); rc >= 0) return rc;
+  if (WantsJson(args)) {
+    PrintJson(status);
     return 0;
   }
   std::printf("mailtee %s, up %lld s (since %s)\n", status.value("version", "?").c_str(),
@@ -60,6 +81,31 @@ int StatusCommand(const Args& args) {
   } else if (tls.contains("error")) {
     std::printf("  certificate: %s\n", tls.value("error", "").c_str());
   }
+  return 0;
+}
+
+int SessionsCommand(const Args& args) {
+  nlohmann::json sessions;
+  if (int rc = AskDaemon(args, "sessions", "/api/sessions", &sessions); rc >= 0) return rc;
+  if (WantsJson(args)) {
+    PrintJson(sessions);
+    return 0;
+  }
+  const nlohmann::json& live = sessions["sessions"];
+  if (!live.is_array() || live.empty()) {
+    std::printf("no client sessions\n");
+    return 0;
+  }
+  std::printf("%-14s %-4s %-39s %-28s %-4s %-20s %-20s %s\n", "LISTENER", "PROT", "CLIENT", "LOGIN", "TLS", "STATE",
+              "SINCE", "MSGS");
+  for (const auto& l : live) {
+    const std::string login = l.value("login", "");
+    std::printf("%-14s %-4s %-39s %-28s %-4s %-20s %-20s %d\n", l.value("listener", "").c_str(),
+                l.value("protocol", "").c_str(), l.value("client", "").c_str(), login.empty() ? "-" : login.c_str(),
+                l.value("tls", false) ? "yes" : "no", l.value("state", "").c_str(), l.value("started_at", "").c_str(),
+                l.value("messages", 0));
+  }
+  std::printf("%zu session(s)\n", live.size());
   return 0;
 }
 

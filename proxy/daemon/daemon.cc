@@ -110,6 +110,17 @@ void Daemon::Stop(std::function<void()> done) {
   }
 }
 
+std::vector<SessionInfo> Daemon::sessions() const {
+  std::vector<SessionInfo> out;
+  for (const auto& rt : runtimes_) {
+    if (!rt->sessions) continue;
+    for (net::LiveSession& s : rt->sessions->live_sessions()) {
+      out.push_back({rt->listener.name, config::ToString(rt->listener.protocol), std::move(s)});
+    }
+  }
+  return out;
+}
+
 std::vector<ListenerInfo> Daemon::listeners() const {
   std::vector<ListenerInfo> out;
   for (const auto& rt : runtimes_) {

@@ -13,6 +13,7 @@
 #include "archive/message_sink.h"
 #include "config/config.h"
 #include "config/status.h"
+#include "proxy/net/live_session.h"
 #include "proxy/smtp/hold_gate.h"
 
 typedef struct uv_loop_s uv_loop_t;
@@ -26,6 +27,13 @@ struct ListenerInfo {
   uint16_t port = 0;      // the bound port (differs from the config when it said 0)
   bool has_provider = false;
   size_t sessions = 0;
+};
+
+// One client session in progress, for `mailtee sessions` / GET /api/sessions.
+struct SessionInfo {
+  std::string listener;
+  std::string protocol;   // "smtp" | "pop3"
+  net::LiveSession session;
 };
 
 class Daemon {
@@ -50,6 +58,8 @@ class Daemon {
   void Stop(std::function<void()> done);
 
   std::vector<ListenerInfo> listeners() const;
+  // Every live client session, per listener in config order, oldest first.
+  std::vector<SessionInfo> sessions() const;
 
   // Lines the operator should read at start-up (e.g. listeners without a provider).
   const std::vector<std::string>& advice() const { return advice_; }

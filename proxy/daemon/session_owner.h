@@ -8,6 +8,9 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
+#include "proxy/net/live_session.h"
 #include "proxy/net/stream.h"
 
 namespace mailtee::daemon {
@@ -18,6 +21,7 @@ class SessionOwner {
   virtual void Accept(std::unique_ptr<net::Stream> client) = 0;
   virtual void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) = 0;
   virtual size_t session_count() const = 0;
+  virtual std::vector<net::LiveSession> live_sessions() const { return {}; }
   virtual void Drain(std::function<void()> done) = 0;
 };
 
@@ -31,6 +35,7 @@ class ProxyAdapter : public SessionOwner {
     proxy_.RejectBusy(std::move(client), reason);
   }
   size_t session_count() const override { return proxy_.session_count(); }
+  std::vector<net::LiveSession> live_sessions() const override { return proxy_.LiveSessions(); }
   void Drain(std::function<void()> done) override { proxy_.Drain(std::move(done)); }
 
  private:

@@ -11,10 +11,12 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
 #include "config/config.h"
+#include "proxy/net/live_session.h"
 #include "proxy/net/stream.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
@@ -48,6 +50,8 @@ class Pop3Proxy {
   void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason);
 
   size_t session_count() const { return sessions_.size(); }
+  // One entry per session, oldest first (loop thread).
+  std::vector<net::LiveSession> LiveSessions() const;
   // Refuses nothing new by itself (the listener stops accepting); asks every
   // session to end once its in-flight responses are done (an idle session ends
   // at once with "-ERR [SYS/TEMP] mailtee is shutting down"), then calls done

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <ctime>
 
 #include "proxy/pop3/capa_filter.h"
 
@@ -69,11 +70,31 @@ struct Pop3Session::CommitJob {
 Pop3Session::Pop3Session(Pop3Proxy* proxy, std::unique_ptr<net::Stream> client)
     : proxy_(proxy), env_(proxy->env()), client_(std::move(client)), timer_(proxy->env().loop) {
   client_ip_ = client_->peer().text;
+  started_unix_ = static_cast<int64_t>(std::time(nullptr));
   const config::Upstream& up = *env_.listener->upstream;
   upstream_name_ = up.host + ":" + std::to_string(up.port);
 }
 
 Pop3Session::~Pop3Session() = default;
+
+net::LiveSession Pop3Session::Snapshot() const {
+  net::LiveSession out;
+  out.client = client_ip_;
+  out.login = login_;
+  out.tls = client_ && !client_closed_ && client_->is_tls();
+  out.started_unix = started_unix_;
+  out.messages = retrieved_;
+  switch (phase_) {  // no default: a new phase must get a name here
+    case Phase::kClientHandshake: out.state = "tls-handshake"; break;
+    case Phase::kConnecting: out.state = "connecting-provider"; break;
+    case Phase::kUpstreamHandshake: out.state = "provider-tls"; break;
+    case Phase::kUpstreamGreeting: out.state = "provider-greeting"; break;
+    case Phase::kUpstreamStls: out.state = "provider-stls"; break;
+    case Phase::kRelaying: out.state = pending_commits_ > 0 ? "archiving" : "relaying"; break;
+    case Phase::kClosing: out.state = "closing"; break;
+  }
+  return out;
+}
 
 // ---- setup ---------------------------------------------------------------------
 

@@ -23,6 +23,7 @@
 
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
+#include "proxy/net/live_session.h"
 #include "proxy/net/connect.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
@@ -50,6 +51,8 @@ class Pop3Session : private ResponseHandler {
   void Start();
   // Proxy shutdown: end now if idle, else after the responses in flight.
   void Drain();
+  // For `mailtee sessions` / GET /api/sessions (loop thread).
+  net::LiveSession Snapshot() const;
 
  private:
   enum class Phase {
@@ -115,6 +118,7 @@ class Pop3Session : private ResponseHandler {
   Phase phase_ = Phase::kClientHandshake;
   net::Timer timer_;
   std::string client_ip_;
+  int64_t started_unix_ = 0;
   std::string upstream_name_;     // "host:port"
 
   // client input

@@ -14,6 +14,7 @@
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
 #include "config/config.h"
+#include "proxy/net/live_session.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
 #include "proxy/smtp/hold_gate.h"
@@ -52,6 +53,8 @@ class SmtpProxy {
   // Writes "421 4.7.0 <reason>" and closes.
   void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason);
   size_t session_count() const { return sessions_.size(); }
+  // One entry per session, oldest first (loop thread).
+  std::vector<net::LiveSession> LiveSessions() const;
   // Graceful stop: no new sessions or transactions; in-flight transactions
   // finish; idle clients get 421; done runs once every session has closed.
   void Drain(std::function<void()> done);

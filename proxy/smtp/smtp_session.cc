@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cctype>
+#include <ctime>
 #include <chrono>
 #include <cstring>
 
@@ -28,7 +29,32 @@ SmtpSession::SmtpSession(SmtpProxy* owner, const ProxyEnvironment& env, std::uni
       local_name_(HostName()),
       client_(std::move(client)),
       client_timer_(env.loop),
-      upstream_timer_(env.loop) {}
+      upstream_timer_(env.loop) {
+  described_.client = client_->peer().text;
+  described_.started_unix = static_cast<int64_t>(std::time(nullptr));
+}
+
+net::LiveSession SmtpSession::Snapshot() const {
+  net::LiveSession out = described_;
+  out.login = login_;
+  out.tls = client_ && !client_closed_ && client_->is_tls();
+  switch (phase_) {  // no default: a new phase must get a name here
+    case Phase::kClientHandshake: out.state = "tls-handshake"; break;
+    case Phase::kUpstreamSetup: out.state = "connecting-provider"; break;
+    case Phase::kCommands: out.state = "commands"; break;
+    case Phase::kAuthContinuation: out.state = "auth"; break;
+    case Phase::kClientStartTls: out.state = "starttls"; break;
+    case Phase::kData: out.state = "data"; break;
+    case Phase::kBdatChunk: out.state = "bdat"; break;
+    case Phase::kSealing: out.state = "sealing"; break;
+    case Phase::kAwaitDataReply: out.state = "awaiting-provider"; break;
+    case Phase::kCommitting: out.state = "committing"; break;
+    case Phase::kHolding: out.state = "holding"; break;
+    case Phase::kClosing: out.state = "closing"; break;
+  }
+  out.messages = messages_relayed_ + messages_held_;
+  return out;
+}
 
 SmtpSession::~SmtpSession() {
   WipeString(&login_candidate_);

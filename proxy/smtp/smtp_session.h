@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "archive/message_sink.h"
+#include "proxy/net/live_session.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
 #include "proxy/smtp/capabilities.h"
@@ -35,6 +36,8 @@ class SmtpSession {
   void Start();
   // The proxy is draining: idle sessions close with 421 now, busy ones after their transaction.
   void Drain();
+  // For `mailtee sessions` / GET /api/sessions (loop thread).
+  net::LiveSession Snapshot() const;
 
  private:
   enum class Phase {
@@ -169,6 +172,7 @@ class SmtpSession {
   ProxyEnvironment env_;
   const config::Listener& listener_;
   std::string session_tag_;        // "smtp/<listener>#<serial>" for logs
+  net::LiveSession described_;     // client address and start time, fixed at accept
   std::string local_name_;         // our host name for greetings and EHLO
 
   Phase phase_ = Phase::kClientHandshake;

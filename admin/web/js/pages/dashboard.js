@@ -1,5 +1,6 @@
-// Dashboard: GET /api/status (version, uptime, listeners, certificate) and
-// GET /api/stats/volume (messages per hour and per user). Refreshes every 30 s.
+// Dashboard: GET /api/status (version, uptime, listeners, certificate),
+// GET /api/sessions (each live client session) and GET /api/stats/volume
+// (messages per hour and per user). Refreshes every 30 s.
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, formatDuration, formatDateTime, formatHour, formatBytes, formatNumber } from '../i18n.js';
@@ -43,6 +44,21 @@ function listenersTable(listeners) {
       h('td', { class: 'num', text: formatNumber(l.sessions) }))))));
 }
 
+function sessionsTable(sessions) {
+  if (!sessions.length) return h('p', { class: 'muted', text: t('dash.noLiveSessions') });
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table', id: 'live-sessions' },
+    h('thead', {}, h('tr', {}, [t('dash.listener'), t('dash.client'), t('dash.login'), t('dash.tls'), t('dash.state'),
+      t('dash.since'), t('dash.messages')].map((x) => h('th', { text: x })))),
+    h('tbody', {}, sessions.map((s) => h('tr', {},
+      h('td', {}, s.listener + ' ', badge(String(s.protocol).toUpperCase(), 'neutral')),
+      h('td', { class: 'mono', text: s.client }),
+      h('td', { text: s.login || '—' }),
+      h('td', {}, s.tls ? badge(t('dash.tlsOn'), 'ok') : badge(t('dash.tlsOff'), 'warn')),
+      h('td', { class: 'mono', text: s.state }),
+      h('td', { text: formatDateTime(s.started_at) }),
+      h('td', { class: 'num', text: formatNumber(s.messages) }))))));
+}
+
 function volumeCharts(v) {
   const rows = v.buckets.map((b) => ({ label: formatHour(b.start), values: { sent: b.sent, received: b.received } }));
   const every = rows.length > 48 ? 24 : rows.length > 24 ? 6 : 3;
@@ -59,6 +75,7 @@ export function render(main) {
   let hours = 24;
   const statusBox = h('div', {}, loading());
   const listenersBox = h('div', {}, loading());
+  const sessionsBox = h('div', {}, loading());
   const volumeBox = h('div', {}, loading());
   const usersBox = h('div', {}, loading());
   const totalNote = h('span', { class: 'muted' });
@@ -69,6 +86,7 @@ export function render(main) {
     pageHeader(t('nav.dashboard'), refreshButton),
     statusBox,
     card(t('dash.listeners'), listenersBox),
+    card(t('dash.liveSessions'), sessionsBox),
     h('div', { class: 'grid-2' },
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: t('dash.volumeTitle') }), range),
         volumeBox, totalNote),
@@ -82,6 +100,12 @@ export function render(main) {
     } catch (e) {
       clear(statusBox).append(errorBox(e));
       clear(listenersBox);
+    }
+    try {
+      const live = await api('/api/sessions');
+      clear(sessionsBox).append(sessionsTable(live.sessions || []));
+    } catch (e) {
+      clear(sessionsBox).append(errorBox(e));
     }
     try {
       const v = await api(`/api/stats/volume?hours=${hours}`);
