@@ -17,10 +17,10 @@
 // as on whose behalf, so quorum counts it for that approver and the trail
 // shows the admin. Over the local socket the CLI's --as approver acts
 // (approver or active proxy), as `mailtee approval approve` did offline.
-// Either way the decision is recorded in the hold queue and then
-// ApprovalService::Advance moves the hold on, so relays and notices follow
-// exactly as after a link or mail command; the approval log gets the line and
-// the system log the admin audit line.
+// Either way ApprovalService::DecideAsAdmin checks, records the decision,
+// writes the approval-log line and moves the hold on, so relays and notices
+// follow exactly as after a link or mail command; the system log gets the
+// admin audit line.
 #include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -138,6 +138,17 @@ void GetHold(ApiContext* ctx, const Request& req, Reply reply) {
   reply(Json(j));
 }
 
+int HttpStatusFor(approval::Refusal refusal, bool local_socket) {
+  switch (refusal) {
+    case approval::Refusal::kNotFound: return 404;
+    case approval::Refusal::kNotPending: return 409;
+    // The console's "as" picks from the hold's approvers (a request error);
+    // the CLI's --as names who decides (forbidden when not entitled).
+    case approval::Refusal::kNotAuthorized: return local_socket ? 403 : 400;
+    default: return 500;
+  }
+}
+
 void Decide(ApiContext* ctx, const Request& req, Reply reply, const std::string& action) {
   approval::ApprovalService* service = ctx->services.approvals;
   if (!service) return reply(NotEnabled());
@@ -146,61 +157,36 @@ void Decide(ApiContext* ctx, const Request& req, Reply reply, const std::string&
   const std::string id = req.params.at("id");
   const std::string reason = OneLine(StringField(body, "reason"), 1000);
   std::string as = approval::NormalizeAddress(StringField(body, "as"));
-  HeldMessage h;
-  bool found = false;
-  Status s = service->queue()->Get(id, &h, &found);
-  if (!s.ok()) return reply(ErrorResponse(500, s.message()));
-  if (!found) return reply(ErrorResponse(404, "no held message " + id));
-  if (h.state != HoldState::kPending) {
-    return reply(ErrorResponse(409, "held message " + id + " is already " + approval::ToString(h.state)));
-  }
-  const int64_t now = NowSeconds();
-  approval::Decision d;
-  d.action = action;
-  d.at = now;
-  d.reason = reason;
-  if (req.local_socket) {
-    // The CLI: an approver (or their active proxy) named with --as.
-    if (as.empty()) return reply(ErrorResponse(400, "say who decides: \"as\": an approver of " + id));
-    s = service->queue()->Authorize(h, as, now, &d.on_behalf_of);
-    if (!s.ok()) return reply(ErrorResponse(403, s.message()));
-    d.approver = as;
-    d.via = "cli";
-  } else {
+  if (as.empty()) {
+    if (req.local_socket) return reply(ErrorResponse(400, "say who decides: \"as\": an approver of " + id));
+    // The console: "as" may be left out when only one approver is undecided.
+    HeldMessage h;
+    bool found = false;
+    Status s = service->queue()->Get(id, &h, &found);
+    if (!s.ok()) return reply(ErrorResponse(500, s.message()));
+    if (!found) return reply(ErrorResponse(404, "no held message " + id));
+    if (h.state != HoldState::kPending) {
+      return reply(ErrorResponse(409, "held message " + id + " is already " + approval::ToString(h.state)));
+    }
     const std::vector<std::string> undecided = Undecided(h);
-    if (as.empty() && undecided.size() == 1) as = undecided[0];
-    if (std::find(h.approvers.begin(), h.approvers.end(), as) == h.approvers.end()) {
+    if (undecided.size() != 1) {
       std::string names;
       for (const auto& a : undecided) names += (names.empty() ? "" : ", ") + a;
       return reply(ErrorResponse(400, "say for which approver you decide: \"as\" = one of " +
                                           (names.empty() ? std::string("(none left)") : names)));
     }
-    d.approver = "admin:" + req.user;
-    d.on_behalf_of = as;
-    d.client_ip = req.peer_ip;
-    d.via = "admin";
+    as = undecided[0];
   }
-  HeldMessage updated;
-  s = service->queue()->Decide(id, d, "", &updated);
-  if (ctx->services.approval_log) {
-    approval::ApprovalEvent e{s.ok() ? action : "refused", id, d.approver, d.on_behalf_of, d.client_ip, d.via,
-                              h.sender, h.recipients, h.subject, s.ok() ? reason : s.message()};
-    ctx->services.approval_log->Write(e);
-  }
+  // The service checks the hold and `as`, records the decision, writes the
+  // approval-log line and moves the hold on (relay / notices).
+  approval::ActionResult r =
+      service->DecideAsAdmin(id, as, req.local_socket ? "" : req.user, action == "approve", reason,
+                             req.local_socket ? "" : req.peer_ip, req.local_socket ? "cli" : "admin");
   ctx->Audit(req.user, req.peer_ip,
-             (s.ok() ? "" : "refused ") + action + " " + id + " for " + (d.on_behalf_of.empty() ? as : d.on_behalf_of) +
-                 (s.ok() ? "" : ": " + s.message()));
-  if (!s.ok()) return reply(ErrorResponse(409, s.message()));
-  service->Advance(id);  // relay on approval / notices on rejection, as for a link
-  HeldMessage now_held = updated;
-  found = false;
-  if (!service->queue()->Get(id, &now_held, &found).ok() || !found) now_held = updated;
-  std::string message = std::string(action == "approve" ? "approved " : "rejected ") + id + " for " +
-                        (d.on_behalf_of.empty() ? d.approver : d.on_behalf_of);
-  if (updated.state == HoldState::kPending) {
-    message += " (" + std::to_string(updated.Approvals()) + " of " + std::to_string(updated.quorum) + " approvals)";
-  }
-  reply(Json({{"ok", true}, {"message", message}, {"item", HoldJson(now_held)}}));
+             (r.status.ok() ? "" : "refused ") + action + " " + id + " for " + as +
+                 (r.status.ok() ? "" : ": " + r.status.message()));
+  if (!r.status.ok()) return reply(ErrorResponse(HttpStatusFor(r.refusal, req.local_socket), r.status.message()));
+  reply(Json({{"ok", true}, {"message", r.message}, {"item", HoldJson(r.held)}}));
 }
 
 void Delegate(ApiContext* ctx, const Request& req, Reply reply) {

@@ -112,7 +112,21 @@ Status ApprovalLog::Write(const ApprovalEvent& event) {
     reported_failure_ = true;
     std::fprintf(stderr, "mailtee: %s (further approval log failures are not repeated)\n", s.message().c_str());
   }
+  std::lock_guard<std::mutex> observers_lock(observers_mu_);
+  for (const auto& [id, observer] : observers_) observer(event);
   return s;
+}
+
+int ApprovalLog::AddObserver(Observer observer) {
+  std::lock_guard<std::mutex> lock(observers_mu_);
+  const int id = next_observer_++;
+  observers_.emplace(id, std::move(observer));
+  return id;
+}
+
+void ApprovalLog::RemoveObserver(int id) {
+  std::lock_guard<std::mutex> lock(observers_mu_);
+  observers_.erase(id);
 }
 
 void ApprovalLog::Prune() {

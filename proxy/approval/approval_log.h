@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct ApprovalEvent {
   std::vector<std::string> recipients;
   std::string subject;
   std::string reason;
+  // Not written to the line: for observers (the listener that held the
+  // message, so /metrics can count its release as relayed there).
+  std::string listener;
 };
 
 class ApprovalLog {
@@ -45,6 +49,16 @@ class ApprovalLog {
   void Prune();
   std::string PathFor(std::chrono::system_clock::time_point t) const;
 
+  // Observers see every event after its line is written (or failed to be),
+  // on the writing thread, like archive::LogBook's: the admin console counts
+  // approval events for /metrics from them, so proxy/approval needs no
+  // dependency on admin/. An observer must be quick and thread-safe and must
+  // not call Write (it runs under the observer lock).
+  using Observer = std::function<void(const ApprovalEvent& event)>;
+  // Returns an id for RemoveObserver (call it before the observer's objects die).
+  int AddObserver(Observer observer);
+  void RemoveObserver(int id);
+
   // The line without timestamp, exposed for tests.
   static std::string Format(const ApprovalEvent& event);
 
@@ -55,6 +69,9 @@ class ApprovalLog {
   Clock clock_;
   std::mutex mu_;
   bool reported_failure_ = false;
+  std::mutex observers_mu_;
+  std::map<int, Observer> observers_;
+  int next_observer_ = 1;
 };
 
 }  // namespace mailtee::approval

@@ -87,6 +87,7 @@ void ApprovalService::Log(const std::string& event, const HeldMessage* h, const 
     e.sender = h->sender;
     e.recipients = h->recipients;
     e.subject = h->subject;
+    e.listener = h->listener;
   }
   options_.log->Write(e);
 }
@@ -250,6 +251,53 @@ ActionResult ApprovalService::Withdraw(const std::string& held_id, const std::st
   Log("withdraw", &r.held, actor, "", client_ip, via, "");
   r.message = "withdrew " + held_id;
   Advance(held_id);
+  return r;
+}
+
+ActionResult ApprovalService::DecideAsAdmin(const std::string& held_id, const std::string& as_raw,
+                                            const std::string& admin_user, bool approve, const std::string& reason,
+                                            const std::string& client_ip, const std::string& via) {
+  ActionResult r;
+  const std::string as = NormalizeAddress(as_raw);
+  const std::string action = approve ? "approve" : "reject";
+  const std::string actor = admin_user.empty() ? as : "admin:" + admin_user;
+  bool found = false;
+  r.status = queue_->Get(held_id, &r.held, &found);
+  if (!r.status.ok()) {
+    r.refusal = Refusal::kStorage;
+    return r;
+  }
+  auto refuse = [&](Refusal why, Status status) {
+    r.refusal = why;
+    r.status = std::move(status);
+    Log("refused", found ? &r.held : nullptr, actor, as, client_ip, via, action + ": " + r.status.message());
+    return r;
+  };
+  if (!found) return refuse(Refusal::kNotFound, Status::Error("no held message " + held_id));
+  if (r.held.state != HoldState::kPending) {
+    return refuse(Refusal::kNotPending,
+                  Status::Error("held message " + held_id + " is already " + ToString(r.held.state)));
+  }
+  if (as.empty()) return refuse(Refusal::kNotAuthorized, Status::Error("no approver named for " + held_id));
+  std::string proxied;  // the approver `as` stands in for, when `as` is a proxy
+  Status auth = queue_->Authorize(r.held, as, Now(), &proxied);
+  if (!auth.ok()) return refuse(Refusal::kNotAuthorized, auth);
+  Decision d{actor, "", action, Now(), client_ip, via, reason};
+  // Quorum counts the rule's approver: the proxy's principal, or `as` itself
+  // when an admin acts for it.
+  d.on_behalf_of = !proxied.empty() ? proxied : (admin_user.empty() ? "" : as);
+  Status decided = queue_->Decide(held_id, d, "", &r.held);
+  if (!decided.ok()) return refuse(Refusal::kNotPending, decided);
+  Log(action, &r.held, actor, d.on_behalf_of, client_ip, via, reason);
+  r.message = std::string(approve ? "approved " : "rejected ") + held_id + " for " +
+              (d.on_behalf_of.empty() ? as : d.on_behalf_of);
+  if (r.held.state == HoldState::kPending) {
+    r.message += " (" + std::to_string(r.held.Approvals()) + " of " + std::to_string(r.held.quorum) + " approvals)";
+  }
+  Advance(held_id);  // relay on approval / notices on rejection, as for a link
+  HeldMessage after;
+  found = false;
+  if (queue_->Get(held_id, &after, &found).ok() && found) r.held = std::move(after);
   return r;
 }
 

@@ -46,8 +46,13 @@ struct ServiceOptions {
   std::function<void(const HeldMessage&)> on_final;
 };
 
+// Why an action was refused, so callers can answer with the right status
+// (the admin API: 404 / 409 / 403 / 500).
+enum class Refusal { kNone, kNotFound, kNotPending, kNotAuthorized, kStorage };
+
 struct ActionResult {
   Status status;                // error: refused (the reason is logged)
+  Refusal refusal = Refusal::kNone;  // set by DecideAsAdmin when status is an error
   HeldMessage held;             // the hold after the action (when known)
   std::string message;          // one line for the user ("approved 20261124-ab (1 of 2 approvals)")
 };
@@ -77,6 +82,17 @@ class ApprovalService : public smtp::HoldGate {
   // Sender's withdrawal (actor must be the hold's sender or user).
   ActionResult Withdraw(const std::string& held_id, const std::string& actor, const std::string& client_ip,
                         const std::string& via);
+
+  // A decision from the admin console or the root-only CLI socket, with the
+  // same checks, durable record, approval-log line and Advance as a link.
+  // `as`: a listed approver of the hold, or the active proxy of one.
+  // admin_user "": `as` itself acts (the CLI's --as; via "cli"); otherwise the
+  // decision names "admin:<admin_user>" as who acted and the approver as on
+  // whose behalf, so quorum counts it for that approver and the trail shows
+  // the admin. result.held is the hold after Advance (a relay may be in flight).
+  ActionResult DecideAsAdmin(const std::string& held_id, const std::string& as, const std::string& admin_user,
+                             bool approve, const std::string& reason, const std::string& client_ip,
+                             const std::string& via);
 
   // The hold's next step (see the header comment). Public for the admin API
   // and tests; the sweep calls it for every unfinished hold.

@@ -61,5 +61,23 @@ TEST(ApprovalLogTest, PruneRemovesFilesPastRetention) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/logs/approval/notes.txt"));
 }
 
+TEST(ApprovalLogTest, ObserversSeeEveryEventUntilRemoved) {
+  testing::TempDir dir;
+  ApprovalLog log(dir.path() + "/logs", 90, false);
+  ASSERT_TRUE(log.Open().ok());
+  std::vector<std::string> seen;
+  const int id = log.AddObserver([&](const ApprovalEvent& e) { seen.push_back(e.event + " " + e.listener); });
+  ApprovalEvent relayed;
+  relayed.event = "relayed";
+  relayed.held_id = "id-1";
+  relayed.listener = "submission";
+  ASSERT_TRUE(log.Write(relayed).ok());
+  // The listener is for observers only: the line stays as documented.
+  EXPECT_EQ(Slurp(log.PathFor(std::chrono::system_clock::now())).find("submission"), std::string::npos);
+  log.RemoveObserver(id);
+  ASSERT_TRUE(log.Write(relayed).ok());
+  EXPECT_EQ(seen, std::vector<std::string>{"relayed submission"});
+}
+
 }  // namespace
 }  // namespace mailtee::approval
