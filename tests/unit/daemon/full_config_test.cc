@@ -66,7 +66,9 @@ TEST(FullConfig, GoodApprovalSectionIsParsed) {
   const std::string path = dir.Write("mailtee.xml", ConfigWith(kGoodApproval));
   FullConfig c = LoadFullConfig(path);
   ASSERT_TRUE(c.ok()) << All(c);
-  EXPECT_TRUE(c.loaded.problems.empty()) << All(c);
+  // Only the note that, without public-url, approvers get mail commands only.
+  ASSERT_EQ(c.loaded.problems.size(), 1u) << All(c);
+  EXPECT_TRUE(c.loaded.problems[0].warning);
   EXPECT_TRUE(c.approval.enabled);
   EXPECT_EQ(c.approval.expire_hours, 24);
   ASSERT_EQ(c.approval.rules.size(), 1u);
@@ -133,6 +135,57 @@ TEST(FullConfig, RelayListenerMustBeSmtpWithUpstream) {
   ASSERT_NE(p, nullptr) << All(c);
   EXPECT_EQ(p->file, path);
   EXPECT_EQ(p->line, 6);
+}
+
+// <mailtee> with an optional <admin> line (line 6) and <approval> at line 7.
+std::string ConfigWithAdmin(const std::string& admin, const std::string& public_url) {
+  return ConfigWith(admin + "\n" +
+                    "  <approval enabled=\"true\"" + (public_url.empty() ? "" : " public-url=\"" + public_url + "\"") +
+                    ">\n"
+                    "    <relay-account sender=\"*\" user=\"relay\" password-file=\"relay.pw\"/>\n"
+                    "  </approval>");
+}
+
+TEST(FullConfig, PublicUrlWithoutTheAdminConsoleIsAWarningAtTheApprovalLine) {
+  ConfigFolder dir;
+  dir.Write("relay.pw", "s3cret\n");
+  for (const std::string admin : {std::string("  <!-- no admin -->"),
+                                  std::string("  <admin enabled=\"false\" address=\"127.0.0.1\" port=\"18443\"/>")}) {
+    const std::string path = dir.Write("mailtee.xml", ConfigWithAdmin(admin, "https://mailtee.test:18443"));
+    FullConfig c = LoadFullConfig(path);
+    ASSERT_TRUE(c.ok()) << All(c);
+    const config::Problem* p = Find(c, "public-url=\"https://mailtee.test:18443\" is set but the admin HTTPS console");
+    ASSERT_NE(p, nullptr) << All(c);
+    EXPECT_TRUE(p->warning);
+    EXPECT_EQ(p->file, path);
+    EXPECT_EQ(p->line, 7);
+    EXPECT_NE(p->hint.find("<admin enabled=\"true\""), std::string::npos) << p->hint;
+    EXPECT_EQ(Find(c, "without public-url"), nullptr) << All(c);
+  }
+}
+
+TEST(FullConfig, PublicUrlWithTheConsoleOnIsQuiet) {
+  ConfigFolder dir;
+  dir.Write("relay.pw", "s3cret\n");
+  FullConfig c = LoadFullConfig(dir.Write(
+      "mailtee.xml", ConfigWithAdmin("  <admin address=\"127.0.0.1\" port=\"18443\"/>", "https://127.0.0.1:18443")));
+  ASSERT_TRUE(c.ok()) << All(c);
+  EXPECT_TRUE(c.loaded.problems.empty()) << All(c);
+}
+
+TEST(FullConfig, ApprovalWithoutPublicUrlWarnsThatOnlyMailCommandsWork) {
+  ConfigFolder dir;
+  dir.Write("relay.pw", "s3cret\n");
+  const std::string path =
+      dir.Write("mailtee.xml", ConfigWithAdmin("  <admin address=\"127.0.0.1\" port=\"18443\"/>", ""));
+  FullConfig c = LoadFullConfig(path);
+  ASSERT_TRUE(c.ok()) << All(c);
+  const config::Problem* p = Find(c, "without public-url");
+  ASSERT_NE(p, nullptr) << All(c);
+  EXPECT_TRUE(p->warning);
+  EXPECT_EQ(p->line, 7);
+  EXPECT_NE(p->message.find("mail commands"), std::string::npos);
+  EXPECT_NE(p->hint.find("public-url="), std::string::npos);
 }
 
 TEST(FullConfig, MalformedFileIsReportedOnce) {
