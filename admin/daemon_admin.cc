@@ -75,8 +75,18 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
   return Status::Ok();
 }
 
+void DaemonAdmin::AttachApprovals(approval::ApprovalService* service, approval::ApprovalLog* log) {
+  server_->AttachApprovals(service, log);
+  if (!log || approval_log_) return;
+  if (!proxy_counts_) proxy_counts_ = std::make_unique<ProxyLogMetrics>(&metrics_);
+  ProxyLogMetrics* counts = proxy_counts_.get();
+  approval_log_ = log;
+  approval_observer_ = log->AddObserver([counts](const approval::ApprovalEvent& e) { counts->ObserveApproval(e); });
+}
+
 DaemonAdmin::~DaemonAdmin() {
   if (log_) log_->RemoveObserver(log_observer_);  // the counters die with us
+  if (approval_log_) approval_log_->RemoveObserver(approval_observer_);
   server_.reset();  // before the TLS context it uses
   if (tls_) SSL_CTX_free(tls_);
 }

@@ -45,10 +45,9 @@ class DaemonAdmin {
   AdminServer* server() { return server_.get(); }
   // The approval hold, when <approval enabled="true">: turns on the approval
   // link page (/approval/<token>) and /api/approvals. log: the service's
-  // ApprovalLog, so admin decisions land in the same approval log (may be null).
-  void AttachApprovals(approval::ApprovalService* service, approval::ApprovalLog* log = nullptr) {
-    server_->AttachApprovals(service, log);
-  }
+  // ApprovalLog, so admin decisions land in the same approval log (may be null);
+  // its events are counted in /metrics. log must outlive this DaemonAdmin.
+  void AttachApprovals(approval::ApprovalService* service, approval::ApprovalLog* log = nullptr);
 
  private:
   DaemonAdmin() = default;
@@ -60,6 +59,8 @@ class DaemonAdmin {
   std::unique_ptr<ProxyLogMetrics> proxy_counts_;
   archive::LogBook* log_ = nullptr;
   int log_observer_ = 0;
+  approval::ApprovalLog* approval_log_ = nullptr;   // observed by proxy_counts_
+  int approval_observer_ = 0;
   std::unique_ptr<ArchiveSizeProbe> archive_size_;
   SSL_CTX* tls_ = nullptr;
   std::unique_ptr<AdminServer> server_;

@@ -120,6 +120,25 @@ void ProxyLogMetrics::Inc(const std::string& name, const std::string& help, cons
   metrics_->GetCounter(name, help, labels)->Increment(delta);
 }
 
+void ProxyLogMetrics::ObserveApproval(const approval::ApprovalEvent& e) {
+  // The events ApprovalService writes (approval_log.h); anything else is
+  // "other", so a label value never comes from outside the code.
+  static constexpr const char* kEvents[] = {"held",     "approve",      "reject",     "withdraw",   "expire",
+                                            "escalate", "release",      "relayed",    "relay-failed",
+                                            "refused",  "delegate",     "undelegate", "notice-failed", "waitlist"};
+  std::string event = "other";
+  for (const char* known : kEvents) {
+    if (e.event == known) event = known;
+  }
+  Inc("mailtee_approval_events_total",
+      "Approval hold events: held, approve, reject, withdraw, expire, escalate, release, relayed, relay-failed, "
+      "refused, delegate, undelegate, notice-failed, waitlist",
+      {{"event", event}});
+  if (event == "relayed" && !e.listener.empty()) {
+    Inc("mailtee_messages_total", kMessagesHelp, {{"listener", e.listener}, {"protocol", "smtp"}, {"outcome", "relayed"}});
+  }
+}
+
 void ProxyLogMetrics::Observe(archive::LogKind kind, std::string_view line) {
   Inc("mailtee_log_lines_total", "Lines written to the daily logs, by kind",
       {{"kind", archive::LogKindName(kind)}});

@@ -8,6 +8,7 @@
 //   int id = log->AddObserver([&](archive::LogKind k, std::string_view l) { counts.Observe(k, l); });
 //   ...
 //   log->RemoveObserver(id);   // before `counts` goes away
+//   (the same with approval::ApprovalLog::AddObserver and ObserveApproval)
 //
 // The line formats are those of proxy/smtp (session tag "smtp/<listener>#<n>"),
 // proxy/pop3 ("pop3 listener=<name> client=<ip> user=<login>") and
@@ -21,6 +22,7 @@
 
 #include "admin/metrics.h"
 #include "archive/log_book.h"
+#include "proxy/approval/approval_log.h"
 
 namespace mailtee::admin {
 
@@ -43,6 +45,11 @@ class ProxyLogMetrics {
   explicit ProxyLogMetrics(Metrics* metrics) : metrics_(metrics) {}
   // Thread-safe (Metrics is); called by the LogBook on the writing thread.
   void Observe(archive::LogKind kind, std::string_view line);
+  // Approval events (approval::ApprovalLog observer; the approval log is not a
+  // LogBook kind): mailtee_approval_events_total{event}, and a held message
+  // released to the provider as mailtee_messages_total{outcome="relayed"} of
+  // the listener that held it (it was counted there as outcome="held").
+  void ObserveApproval(const approval::ApprovalEvent& event);
 
  private:
   void Inc(const std::string& name, const std::string& help, const MetricLabels& labels, uint64_t delta = 1);

@@ -163,6 +163,38 @@ TEST_F(ProxyLogMetricsTest, MetricsPageRendersTheCounters) {
   EXPECT_EQ(page.find("# HELP mailtee_messages_total \n"), std::string::npos) << "help text missing";
 }
 
+TEST_F(ProxyLogMetricsTest, ApprovalEventsAreCountedAndAReleaseIsRelayedOnItsListener) {
+  approval::ApprovalLog approvals(dir_ + "/logs", 30, false);
+  ASSERT_TRUE(approvals.Open().ok());
+  const int id = approvals.AddObserver([this](const approval::ApprovalEvent& e) { counts_.ObserveApproval(e); });
+  auto write = [&](const std::string& event) {
+    approval::ApprovalEvent e;
+    e.event = event;
+    e.held_id = "20261124T100000Z-0123456789ab";
+    e.listener = "submission";
+    approvals.Write(e);
+  };
+  for (const char* event : {"held", "approve", "approve", "reject", "relayed", "relay-failed", "expire", "refused",
+                            "something-new"}) {
+    write(event);
+  }
+  approvals.RemoveObserver(id);
+  write("held");  // after RemoveObserver: not counted
+
+  EXPECT_EQ(Value("mailtee_approval_events_total", {{"event", "held"}}), 1u);
+  EXPECT_EQ(Value("mailtee_approval_events_total", {{"event", "approve"}}), 2u);
+  EXPECT_EQ(Value("mailtee_approval_events_total", {{"event", "relay-failed"}}), 1u);
+  EXPECT_EQ(Value("mailtee_approval_events_total", {{"event", "other"}}), 1u);
+  EXPECT_EQ(Value("mailtee_approval_events_total", {{"event", "something-new"}}), 0u);
+  EXPECT_EQ(Value("mailtee_messages_total", {{"listener", "submission"}, {"protocol", "smtp"}, {"outcome", "relayed"}}),
+            1u);
+  const std::string page = Scrape();
+  EXPECT_NE(page.find("mailtee_approval_events_total{event=\"expire\"} 1\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("mailtee_messages_total{listener=\"submission\",protocol=\"smtp\",outcome=\"relayed\"} 1\n"),
+            std::string::npos)
+      << page;
+}
+
 TEST_F(ProxyLogMetricsTest, RemovedObserverSeesNothing) {
   log_->RemoveObserver(observer_);
   log_->Write(LogKind::kRelayed, "smtp/sub#1 id=x upstream=u:587 user=a from=<a@b> to=<c@d> reply=250 ok");
