@@ -29,7 +29,7 @@ Status AdminDecide(HoldQueue* queue, ApprovalLog* log, const std::string& id, co
   if (s.ok()) s = queue->Decide(id, Decision{NormalizeAddress(as), behalf, action, now, "", "cli", reason}, "", updated);
   if (log) {
     ApprovalEvent e{s.ok() ? action : "refused", id, NormalizeAddress(as), behalf, "", "cli",
-                    h.sender, h.recipients, h.subject, s.ok() ? reason : s.message()};
+                    h.sender, h.recipients, h.subject, s.ok() ? reason : s.message(), h.listener};
     log->Write(e);
   }
   return s;

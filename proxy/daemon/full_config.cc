@@ -18,7 +18,7 @@ void WarnAboutApprovalLinks(const std::string& path, const config::Config& confi
                              "\" is set but the admin HTTPS console is " +
                              (config.admin.has_value() ? "disabled" : "not configured") +
                              ": the links in approval mails would lead nowhere",
-                         "enable the console (<admin enabled=\"true\" address=... port=...\"/>, see docs/admin.md) at "
+                         "enable the console (<admin enabled=\"true\" address=\"...\" port=\"...\"/>, see docs/admin.md) at "
                          "that address, or remove public-url so the mails offer mail commands only",
                          true});
   }

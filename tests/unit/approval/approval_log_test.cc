@@ -25,10 +25,10 @@ TEST(ApprovalLogTest, OneLinePerEventInTodaysFile) {
   ApprovalLog log(dir.path() + "/logs", 90, false, [&] { return now; });
   ASSERT_TRUE(log.Open().ok());
   ApprovalEvent e{"approve", "id-1", "jicho@company.example", "bucho@company.example", "192.0.2.7", "web",
-                  "taro@company.example", {"a@customer.example", "b@customer.example"}, "お見積り \"v2\"\r\nBcc: x", ""};
+                  "taro@company.example", {"a@customer.example", "b@customer.example"}, "お見積り \"v2\"\r\nBcc: x", "", ""};
   ASSERT_TRUE(log.Write(e).ok());
   ASSERT_TRUE(log.Write(ApprovalEvent{"refused", "id-1", "kacho@company.example", "", "192.0.2.8", "mail", "", {}, "",
-                                      "token signature mismatch (forged or altered)"}).ok());
+                                      "token signature mismatch (forged or altered)", ""}).ok());
   const std::string text = Slurp(log.PathFor(now));
   EXPECT_NE(text.find(" approve id=id-1 by=jicho@company.example for=bucho@company.example ip=192.0.2.7 via=web "
                       "from=taro@company.example to=a@customer.example,b@customer.example "
