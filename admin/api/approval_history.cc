@@ -1,42 +1,13 @@
 #include "admin/api/approval_history.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <string_view>
+
+#include "admin/api/log_tail.h"
 
 namespace mailtee::admin {
 namespace {
 
-constexpr off_t kMaxTailBytes = 4 << 20;
-
-// Reads at most the last kMaxTailBytes of path, dropping a first line cut by
-// the window. A missing file is empty (no events that day).
-Status ReadTail(const std::string& path, std::string* out) {
-  out->clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Status::Ok() : Status::PosixError("open " + path, errno);
-  struct stat st {};
-  fstat(fd, &st);
-  const off_t start = st.st_size > kMaxTailBytes ? st.st_size - kMaxTailBytes : 0;
-  out->resize(static_cast<size_t>(st.st_size - start));
-  size_t got = 0;
-  while (got < out->size()) {
-    ssize_t n = ::pread(fd, out->data() + got, out->size() - got, start + static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out->resize(got);
-  if (start > 0) {
-    const size_t nl = out->find('\n');
-    out->erase(0, nl == std::string::npos ? out->size() : nl + 1);
-  }
-  return Status::Ok();
-}
 
 // YYYYMMDD of the local date `back` calendar days before now's (mktime
 // normalises the day of month, noon keeps DST shifts off the date line).
@@ -102,7 +73,7 @@ Status ReadApprovalHistory(const std::string& storage_dir, int days, time_t now,
   for (int back = 0; back < days; ++back) {
     const std::string day = DayName(now, back);
     std::string text;
-    Status s = ReadTail(storage_dir + "/logs/approval/" + day + ".log", &text);
+    Status s = ReadLogTail(storage_dir + "/logs/approval/" + day + ".log", &text);
     if (!s.ok()) return s;
     std::vector<std::string_view> lines;
     for (size_t pos = 0; pos < text.size();) {

@@ -2,22 +2,18 @@
 //   -> {"kind", "date", "lines": [...]}: the last `lines` lines (max 2000) of
 //   that day's log file (today, local time, by default), optionally only those
 //   containing a substring. Only the last 4 MiB of a file are read.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <ctime>
 #include <deque>
 #include <nlohmann/json.hpp>
 
 #include "admin/api/api_context.h"
 #include "admin/api/json_util.h"
+#include "admin/api/log_tail.h"
 
 namespace mailtee::admin {
 namespace {
 
 using nlohmann::json;
-constexpr off_t kMaxTailBytes = 4 << 20;
 constexpr size_t kMaxLines = 2000;
 
 const archive::LogKind kKinds[] = {archive::LogKind::kConnections, archive::LogKind::kReceived,
@@ -35,27 +31,6 @@ std::string Today() {
   return buf;
 }
 
-// Reads at most the last kMaxTailBytes of path; *from_start tells whether the
-// first line is whole.
-Status ReadTail(const std::string& path, std::string* out, bool* from_start) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::PosixError("open " + path, errno);
-  struct stat st {};
-  fstat(fd, &st);
-  off_t start = st.st_size > kMaxTailBytes ? st.st_size - kMaxTailBytes : 0;
-  *from_start = start == 0;
-  out->resize(static_cast<size_t>(st.st_size - start));
-  size_t got = 0;
-  while (got < out->size()) {
-    ssize_t n = ::pread(fd, out->data() + got, out->size() - got, start + static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out->resize(got);
-  return Status::Ok();
-}
 
 void GetLogs(ApiContext* ctx, const Request& req, Reply reply) {
   std::string kind = req.Query("kind").empty() ? "system" : req.Query("kind");
@@ -84,24 +59,14 @@ void GetLogs(ApiContext* ctx, const Request& req, Reply reply) {
   const std::string& contains = req.Query("contains");
   const std::string path = ctx->settings->storage_dir + "/logs/" + kind + "/" + date + ".log";
   std::string text;
-  bool from_start = true;
   json out{{"kind", kind}, {"date", date}, {"lines", json::array()}};
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
-    reply(Json(out));  // no log of that kind that day: no lines
-    return;
-  }
-  Status s = ReadTail(path, &text, &from_start);
+  Status s = ReadLogTail(path, &text);  // no log of that kind that day: no lines
   if (!s.ok()) {
     reply(ErrorResponse(500, s.message()));
     return;
   }
   std::deque<std::string> kept;
   size_t pos = 0;
-  if (!from_start) {  // the first line was cut by the 4 MiB window
-    size_t nl = text.find('\n');
-    pos = nl == std::string::npos ? text.size() : nl + 1;
-  }
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     size_t end = nl == std::string::npos ? text.size() : nl;
