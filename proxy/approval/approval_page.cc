@@ -1,5 +1,6 @@
 #include "proxy/approval/approval_page.h"
 
+#include "proxy/approval/join.h"
 #include "proxy/approval/notice_builder.h"
 
 namespace mailtee::approval {
@@ -17,12 +18,6 @@ std::string Page(const std::string& title, const std::string& body) {
 
 std::string Row(const std::string& ja, const std::string& en, const std::string& value) {
   return "<tr><th>" + HtmlEscape(ja) + " / " + HtmlEscape(en) + "</th><td>" + HtmlEscape(value) + "</td></tr>\n";
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
-  return s;
 }
 
 }  // namespace

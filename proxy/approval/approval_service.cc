@@ -8,17 +8,12 @@
 #include "proxy/approval/address_pattern.h"
 #include "proxy/approval/deadline.h"
 #include "proxy/approval/hold_screen.h"
+#include "proxy/approval/join.h"
 #include "proxy/approval/mail_command.h"
 #include "proxy/approval/rules.h"
 
 namespace mailtee::approval {
 namespace {
-
-std::string Join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
-  return s;
-}
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -3,16 +3,11 @@
 #include <time.h>
 
 #include "proxy/approval/address_pattern.h"
+#include "proxy/approval/join.h"
 #include "proxy/approval/mime_writer.h"
 
 namespace mailtee::approval {
 namespace {
-
-std::string Join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string s;
-  for (size_t i = 0; i < items.size(); ++i) s += (i ? sep : "") + items[i];
-  return s;
-}
 
 // Header values that came from a message must not smuggle header lines.
 std::string OneLine(std::string s) {

@@ -3,8 +3,10 @@
 // thread; never carries secrets (no passwords, no message content).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mailtee::net {
 
@@ -16,5 +18,17 @@ struct LiveSession {
   int64_t started_unix = 0;  // when the client connected (seconds since the epoch)
   int messages = 0;          // messages relayed (SMTP, held included) or archived (POP3) so far
 };
+
+// Snapshot() of every session in a proxy's session map (raw pointer ->
+// unique_ptr), oldest first: what SmtpProxy and Pop3Proxy::LiveSessions return.
+template <typename SessionMap>
+std::vector<LiveSession> SnapshotSessions(const SessionMap& sessions) {
+  std::vector<LiveSession> out;
+  out.reserve(sessions.size());
+  for (const auto& entry : sessions) out.push_back(entry.second->Snapshot());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LiveSession& a, const LiveSession& b) { return a.started_unix < b.started_unix; });
+  return out;
+}
 
 }  // namespace mailtee::net

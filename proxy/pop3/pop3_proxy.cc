@@ -1,6 +1,5 @@
 #include "proxy/pop3/pop3_proxy.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "proxy/pop3/pop3_session.h"
@@ -10,12 +9,7 @@ namespace mailtee::pop3 {
 Pop3Proxy::Pop3Proxy(ProxyEnvironment env) : env_(env) {}
 
 std::vector<net::LiveSession> Pop3Proxy::LiveSessions() const {
-  std::vector<net::LiveSession> out;
-  out.reserve(sessions_.size());
-  for (const auto& [raw, session] : sessions_) out.push_back(session->Snapshot());
-  std::stable_sort(out.begin(), out.end(),
-                   [](const net::LiveSession& a, const net::LiveSession& b) { return a.started_unix < b.started_unix; });
-  return out;
+  return net::SnapshotSessions(sessions_);
 }
 
 Pop3Proxy::~Pop3Proxy() {

@@ -1,7 +1,5 @@
 #include "proxy/smtp/smtp_proxy.h"
 
-#include <algorithm>
-
 #include "proxy/net/discard.h"
 #include "proxy/smtp/smtp_session.h"
 
@@ -12,12 +10,7 @@ SmtpProxy::SmtpProxy(ProxyEnvironment env) : env_(env), reaper_(env.loop) {}
 SmtpProxy::~SmtpProxy() = default;
 
 std::vector<net::LiveSession> SmtpProxy::LiveSessions() const {
-  std::vector<net::LiveSession> out;
-  out.reserve(sessions_.size());
-  for (const auto& [raw, session] : sessions_) out.push_back(session->Snapshot());
-  std::stable_sort(out.begin(), out.end(),
-                   [](const net::LiveSession& a, const net::LiveSession& b) { return a.started_unix < b.started_unix; });
-  return out;
+  return net::SnapshotSessions(sessions_);
 }
 
 void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
