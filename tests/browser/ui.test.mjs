@@ -143,12 +143,25 @@ await test('HTML mail: sandboxed, no script runs, no remote image is fetched', a
   await shot('05-message-html');
 });
 
+// Waits until the element's text contains `text` (case-sensitive). Not
+// page.waitForFunction: while polling, Playwright evaluates the predicate as a
+// string in the page, which the console's CSP (no 'unsafe-eval') refuses.
+async function waitForText(selector, text, ms = 30000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const current = await page.textContent(selector).catch(() => null);
+    if (current !== null && current.includes(text)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}" in ${selector}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 await test('language switch EN -> JA is applied and remembered, JA -> EN back', async () => {
   await page.goto(URL_BASE + '/#/archive');
   await page.waitForSelector('a[data-page="archive"]');
   assert((await page.textContent('a[data-page="archive"]')).includes('Archive'), 'english nav');
   await page.selectOption('#lang-switch', 'ja');
-  await page.waitForFunction(() => document.querySelector('a[data-page="archive"]').textContent.includes('アーカイブ'));
+  await waitForText('a[data-page="archive"]', 'アーカイブ');
   assert((await page.getAttribute('html', 'lang')) === 'ja', 'html lang=ja');
   await page.reload();
   await page.waitForSelector('a[data-page="archive"]');
@@ -159,7 +172,7 @@ await test('language switch EN -> JA is applied and remembered, JA -> EN back', 
   await page.waitForSelector('svg.chart');
   await shot('07-dashboard-ja');
   await page.selectOption('#lang-switch', 'en');
-  await page.waitForFunction(() => document.querySelector('a[data-page="archive"]').textContent.includes('Archive'));
+  await waitForText('a[data-page="archive"]', 'Archive');
 });
 
 const WORK_DIR = process.env.WORK_DIR || '';
@@ -211,7 +224,7 @@ await test('approvals page: approve a held message on behalf of the approver; it
   await page.waitForSelector(`#approval-history tr[data-id="${id}"]`);
   await waitFor('the approved message at the provider', () => released('customer1@partner.example'));
   await page.goto(URL_BASE + '/#/approvals/' + encodeURIComponent(id));
-  await page.waitForFunction(() => (document.querySelector('#decision-trail') || {}).textContent?.includes('admin:'));
+  await waitForText('#decision-trail', 'admin:');
   assert((await page.textContent('#decision-trail')).includes('checked by phone'), 'reason in the trail');
   await shot('08b-approval-detail');
 });
@@ -260,7 +273,7 @@ await test('log viewer shows the admin login lines of the system log', async () 
   await page.waitForSelector('#log-view');
   await page.fill('#log-filter', 'login');
   await page.click('#log-show');
-  await page.waitForFunction(() => document.querySelector('#log-view').textContent.includes('admin: user='));
+  await waitForText('#log-view', 'admin: user=');
   await shot('09-logs');
 });
 
