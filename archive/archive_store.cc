@@ -8,6 +8,7 @@
 #include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
+#include "archive/spool_slots.h"
 #include "archive/store_capture.h"
 #include "archive/store_report.h"
 #include "archive/user_folder.h"
@@ -64,7 +65,16 @@ ArchiveStore::ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std:
                                           kMaxPendingCommits, kMaxBatch);
 }
 
-ArchiveStore::~ArchiveStore() { writer_.reset(); }
+ArchiveStore::~ArchiveStore() {
+  writer_.reset();
+  slots_.reset();
+}
+
+void ArchiveStore::PreopenSpoolFiles(size_t count) {
+  if (slots_ || count == 0) return;
+  slots_ = std::make_unique<SpoolSlotPool>(env_, storage_dir_ + "/spool", count, kFilePerms);
+  slots_->Start();
+}
 
 void ArchiveStore::Flush() { writer_->Flush(); }
 
@@ -77,8 +87,9 @@ void ArchiveStore::Log(LogKind kind, const std::string& line) {
 }
 
 Status ArchiveStore::WriteMetaAtomically(const SpoolMeta& meta) {
-  Status s = WriteFileAtomically(env_, SpoolPath(meta.id, ".meta"), SerializeSpoolMeta(meta),
-                                 SpoolPath(meta.id, ".meta.tmp"), kFilePerms);
+  const std::string& stem = meta.spool_name.empty() ? meta.id : meta.spool_name;
+  Status s = WriteFileAtomically(env_, SpoolPath(stem, ".meta"), SerializeSpoolMeta(meta),
+                                 SpoolPath(stem, ".meta.tmp"), kFilePerms);
   return s.WithContext(std::string("while recording phase ") + SpoolPhaseName(meta.phase) + " of message " + meta.id);
 }
 
@@ -90,6 +101,24 @@ Status ArchiveStore::Begin(const MessageContext& context, std::unique_ptr<Captur
   meta.archive_dir = "archive/" + UserFolderName(ArchiveUser(meta.context)) + "/" +
                      LocalDayPath(meta.context.received_at);
 
+  // Fast path: a pre-created pair, no file system call on spool/ (spool_slots.h).
+  SpoolSlotPool::Slot slot;
+  if (slots_ && slots_->Take(&slot)) {
+    meta.id = NewArchiveId(meta.context.received_at);
+    meta.spool_name = slot.name;
+    Status s = slot.meta->Append(SerializeSpoolMeta(meta));
+    if (!s.ok()) {
+      slot.part.reset();
+      slot.meta.reset();
+      env_->RemoveFile(SpoolPath(slot.name, ".meta"));
+      env_->RemoveFile(SpoolPath(slot.name, ".eml.part"));
+      return s.WithContext("while recording phase receiving of message " + meta.id);
+    }
+    capture->reset(new StoreCapture(this, std::move(meta), std::move(slot.part), std::move(slot.meta),
+                                    /*entries_durable=*/true));
+    return Status::Ok();
+  }
+
   std::unique_ptr<WritableFile> spool;
   Status s;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -99,6 +128,7 @@ Status ArchiveStore::Begin(const MessageContext& context, std::unique_ptr<Captur
     if (s.ok() || !FileExists(env_, SpoolPath(meta.id, ".eml.part"))) break;
   }
   if (!s.ok()) return s.WithContext("while starting to spool a message");
+  meta.spool_name = meta.id;
 
   // The meta journal's first block, not fsynced: until SealForRelay nothing
   // depends on this file surviving a crash (recovery drops unsealed
@@ -114,7 +144,8 @@ Status ArchiveStore::Begin(const MessageContext& context, std::unique_ptr<Captur
     env_->RemoveFile(SpoolPath(meta.id, ".eml.part"));
     return s.WithContext("while recording phase receiving of message " + meta.id);
   }
-  capture->reset(new StoreCapture(this, std::move(meta), std::move(spool), std::move(meta_file)));
+  capture->reset(new StoreCapture(this, std::move(meta), std::move(spool), std::move(meta_file),
+                                  /*entries_durable=*/false));
   return Status::Ok();
 }
 
@@ -165,29 +196,33 @@ Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::st
   NotifyIndexingSink(report, rel_eml, existing);
   // Meta first: once it is gone a leftover .part is a plain orphan, never a
   // "verdict recorded but bytes lost" message.
-  s = RemoveSpool(meta.id);
+  s = RemoveSpool(meta.spool_name);
   if (!s.ok()) *done = false;
   return s;
 }
 
-Status ArchiveStore::RemoveSpool(const std::string& id) {
-  Status s = env_->RemoveFile(SpoolPath(id, ".meta"));
+Status ArchiveStore::RemoveSpool(const std::string& stem) {
+  Status s = env_->RemoveFile(SpoolPath(stem, ".meta"));
   if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
-  if (s.ok()) s = env_->RemoveFile(SpoolPath(id, ".eml.part"));
+  if (s.ok()) s = env_->RemoveFile(SpoolPath(stem, ".eml.part"));
   return s;
 }
 
 Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* summary_in,
                                   PendingDurability* pending) {
   const std::string spool_dir = storage_dir_ + "/spool";
-  const std::string part = SpoolPath(meta.id, ".eml.part");
+  const std::string part = SpoolPath(meta.spool_name, ".eml.part");
   const std::string day_dir = Abs(meta.archive_dir);
   const std::string eml = day_dir + "/" + meta.id + ".eml";
   const std::string xml_rel = meta.archive_dir + "/" + meta.id + ".xml";
   const std::string xml = Abs(xml_rel);
   const bool received = meta.context.direction == Direction::kReceived;
   const std::string context = "while archiving message " + meta.id;
-  if (pending != nullptr) *pending = PendingDurability{.id = meta.id};
+  if (pending != nullptr) {
+    *pending = PendingDurability();
+    pending->id = meta.id;
+    pending->spool_name = meta.spool_name;
+  }
 
   // The summary is read from the bytes only when a step needs it.
   std::optional<MessageSummary> summary;
@@ -247,7 +282,7 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
     else NotifyIndexingSink(*report, rel_eml, xml_rel);
   };
   // Last step: the meta goes only once everything above is durable.
-  auto finish = [&]() -> Status { return pending != nullptr ? Status::Ok() : RemoveSpool(meta.id); };
+  auto finish = [&]() -> Status { return pending != nullptr ? Status::Ok() : RemoveSpool(meta.spool_name); };
 
   Status s = CreateDirsDurably(env_, day_dir, kDirPerms);
   if (!s.ok()) return s.WithContext(context);
@@ -323,8 +358,8 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
   // fetches): once a meta is gone its .part is a plain orphan.
   std::vector<std::string> metas, parts;
   for (const auto& job : *batch) {
-    metas.push_back(SpoolPath(job.id, ".meta"));
-    parts.push_back(SpoolPath(job.id, ".eml.part"));  // renamed away for most: a no-op then
+    metas.push_back(SpoolPath(job.spool_name, ".meta"));
+    parts.push_back(SpoolPath(job.spool_name, ".eml.part"));  // renamed away for most: a no-op then
   }
   s = env_->RemoveFiles(metas);
   if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");

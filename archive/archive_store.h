@@ -1,7 +1,8 @@
 // ArchiveStore: the durable message store behind MessageSink.
 //
-//   <storage>/spool/<id>.eml.part   bytes while the message streams (0600)
-//   <storage>/spool/<id>.meta       context + phase + verdict, a small journal (spool_meta.h)
+//   <storage>/spool/<id>.eml.part   bytes while the message streams (0600); the stem is
+//   <storage>/spool/<id>.meta       a pre-created slot's name when PreopenSpoolFiles is on;
+//                                   context + phase + verdict, a small journal (spool_meta.h)
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.eml   the message, byte-exact
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.xml   its report (report.h)
 //   <storage>/index/state           LevelDB: POP3 dedupe (dedupe_index.h)
@@ -35,6 +36,7 @@ namespace mailtee::archive {
 
 class DedupeIndex;
 class IndexingSink;
+class SpoolSlotPool;
 
 struct RecoveryStats {
   int dropped_unsealed = 0;   // phase "receiving" (or torn meta): deleted, client never heard 250
@@ -42,6 +44,7 @@ struct RecoveryStats {
   int finished_commits = 0;   // verdict recorded: the interrupted commit was completed
   int orphans_removed = 0;    // .eml.part without a meta
   int temps_removed = 0;      // stale *.tmp from interrupted atomic writes
+  int unused_slots_removed = 0;  // pre-created spool pairs never used (empty meta)
   int failed = 0;             // could not be recovered now (left in place for the next start)
 };
 
@@ -57,6 +60,11 @@ class ArchiveStore : public MessageSink {
   ~ArchiveStore() override;
 
   Status Recover(RecoveryStats* stats);
+  // Keeps count spool file pairs created ahead of need by a background thread,
+  // so Begin makes no file system call on spool/ (spool_slots.h). Call after
+  // Recover() (which removes unused pairs), before the listeners open. Without
+  // it (tests stepping through every file operation), Begin creates its files.
+  void PreopenSpoolFiles(size_t count);
   Status Begin(const MessageContext& context, std::unique_ptr<Capture>* capture) override;
 
   const std::string& storage_dir() const { return storage_dir_; }
@@ -96,9 +104,9 @@ class ArchiveStore : public MessageSink {
   // The writer's batch: fsync reports, folders, dedupe; tell the indexing
   // sink; then remove the spool metas. On failure the metas stay for Recover().
   void MakeDurable(std::vector<PendingDurability>* batch);
-  // Removes spool/<id>.meta, then (after a spool fsync) the .eml.part if any.
-  Status RemoveSpool(const std::string& id);
-  Status RecoverOne(const std::string& id, RecoveryStats* stats);
+  // Removes spool/<stem>.meta, then (after a spool fsync) the .eml.part if any.
+  Status RemoveSpool(const std::string& stem);
+  Status RecoverOne(const std::string& stem, RecoveryStats* stats);
   std::mutex& DedupeLock(const std::string& key);
   void NotifyIndexingSink(const Report& report, const std::string& rel_eml, const std::string& rel_report);
 
@@ -110,6 +118,7 @@ class ArchiveStore : public MessageSink {
   // Serialises lookup-then-store of one (user, sha256) so two concurrent
   // fetches of the same message still keep a single copy.
   std::array<std::mutex, 16> dedupe_locks_;
+  std::unique_ptr<SpoolSlotPool> slots_;  // null unless PreopenSpoolFiles
   // Last member: destroyed (drained) first, while everything it uses exists.
   std::unique_ptr<StoreWriter> writer_;
 };

@@ -113,6 +113,7 @@ Status ApplyLine(std::string_view line, SpoolMeta* meta, bool* saw_phase) {
   std::string value = Unescape(line.substr(space + 1));
   MessageContext& c = meta->context;
   if (key == "id") meta->id = value;
+  else if (key == "spool") meta->spool_name = value;
   else if (key == "phase") {
     bool known = false;
     for (const auto& p : kPhases)
@@ -187,6 +188,7 @@ std::string SerializeSpoolMeta(const SpoolMeta& meta) {
   out += '\n';
   auto put = [&out](std::string_view key, std::string_view value) { PutLine(&out, key, value); };
   put("id", meta.id);
+  if (!meta.spool_name.empty() && meta.spool_name != meta.id) put("spool", meta.spool_name);
   put("phase", SpoolPhaseName(meta.phase));
   put("archive-dir", meta.archive_dir);
   put("direction", c.direction == Direction::kReceived ? "received" : "sent");
@@ -234,6 +236,7 @@ Status ParseSpoolMeta(std::string_view text, SpoolMeta* meta) {
   if (!saw_end) return Status::Error("spool meta: missing end line (torn write)");
   if (!saw_phase || meta->id.empty() || meta->archive_dir.empty())
     return Status::Error("spool meta: id, phase or archive-dir missing");
+  if (meta->spool_name.empty()) meta->spool_name = meta->id;
   while (!text.empty() && ApplyUpdateBlock(&text, meta)) {
   }
   return Status::Ok();

@@ -27,6 +27,9 @@ SpoolPhase PhaseForOutcome(Outcome::Kind kind);
 
 struct SpoolMeta {
   std::string id;
+  // The stem of this message's spool files: the id, or the name of a
+  // pre-created slot (spool_slots.h). ParseSpoolMeta fills in the id if absent.
+  std::string spool_name;
   SpoolPhase phase = SpoolPhase::kReceiving;
   std::string archive_dir;   // relative to storage: "archive/<user>/YYYY/MM/DD"
   MessageContext context;

@@ -3,8 +3,12 @@
 namespace mailtee::archive {
 
 StoreCapture::StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool,
-                           std::unique_ptr<WritableFile> meta_file)
-    : store_(store), meta_(std::move(meta)), spool_(std::move(spool)), meta_file_(std::move(meta_file)) {}
+                           std::unique_ptr<WritableFile> meta_file, bool entries_durable)
+    : store_(store),
+      meta_(std::move(meta)),
+      spool_(std::move(spool)),
+      meta_file_(std::move(meta_file)),
+      spool_dir_synced_(entries_durable) {}
 
 StoreCapture::~StoreCapture() {
   if (spool_) spool_->Close();
@@ -120,8 +124,8 @@ void StoreCapture::Abort(const std::string& reason) {
   spool_->Close();
   if (meta_file_) meta_file_->Close();
   Env* env = store_->env_;
-  Status s = env->RemoveFile(store_->SpoolPath(meta_.id, ".eml.part"));
-  Status m = env->RemoveFile(store_->SpoolPath(meta_.id, ".meta"));
+  Status s = env->RemoveFile(store_->SpoolPath(meta_.spool_name, ".eml.part"));
+  Status m = env->RemoveFile(store_->SpoolPath(meta_.spool_name, ".meta"));
   std::string line = "message " + meta_.id + " aborted after " + std::to_string(size_) + " bytes: " + reason;
   if (!s.ok()) line += "; " + s.message();
   if (!m.ok()) line += "; " + m.message();

@@ -13,7 +13,7 @@ namespace mailtee::archive {
 class StoreCapture : public Capture {
  public:
   StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool,
-               std::unique_ptr<WritableFile> meta_file);
+               std::unique_ptr<WritableFile> meta_file, bool entries_durable);
   ~StoreCapture() override;
 
   const std::string& id() const override { return meta_.id; }

@@ -9,6 +9,7 @@
 
 #include "archive/archive_store.h"
 #include "archive/dedupe_index.h"
+#include "archive/spool_slots.h"
 
 namespace mailtee::archive {
 namespace {
@@ -23,20 +24,30 @@ std::string Stem(const std::string& name, std::string_view suffix) {
 
 }  // namespace
 
-Status ArchiveStore::RecoverOne(const std::string& id, RecoveryStats* stats) {
-  const std::string meta_path = SpoolPath(id, ".meta");
+Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
+  const std::string meta_path = SpoolPath(stem, ".meta");
   std::string text;
   SpoolMeta meta;
   Status s = ReadWholeFile(env_, meta_path, 1 << 20, &text);
   if (!s.ok()) return s;
+  if (text.empty() && IsSpoolSlotName(stem)) {
+    // A pre-created pair no message took (or whose first block never reached
+    // the disk: unsealed either way, since the seal fsyncs the meta).
+    s = env_->RemoveFile(SpoolPath(stem, ".eml.part"));
+    if (s.ok()) s = env_->RemoveFile(meta_path);
+    if (s.ok()) stats->unused_slots_removed++;
+    return s;
+  }
   Status parsed = ParseSpoolMeta(text, &meta);
-  if (parsed.ok() && meta.id != id) parsed = Status::Error("spool meta names message " + meta.id);
+  if (parsed.ok() && meta.spool_name != stem)
+    parsed = Status::Error("spool meta of message " + meta.id + " names spool files " + meta.spool_name);
+  const std::string id = parsed.ok() ? meta.id : stem;
 
   // The journal's first block is fsynced with the seal, so a torn one never
   // got past "receiving": it is dropped like any unsealed message. (A torn
   // update block after it is ignored by the parser: the phase before it.)
   if (!parsed.ok() || meta.phase == SpoolPhase::kReceiving) {
-    s = env_->RemoveFile(SpoolPath(id, ".eml.part"));
+    s = env_->RemoveFile(SpoolPath(stem, ".eml.part"));
     if (s.ok()) s = env_->RemoveFile(meta_path);
     if (!s.ok()) return s;
     stats->dropped_unsealed++;

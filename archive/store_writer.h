@@ -29,7 +29,8 @@
 namespace mailtee::archive {
 
 struct PendingDurability {
-  std::string id;                          // the spool meta (and .eml.part) to remove at the end
+  std::string id;                          // the message, for log lines
+  std::string spool_name;                  // the spool meta (and .eml.part) to remove at the end
   std::vector<std::string> files;          // written without fsync (reports)
   std::vector<std::string> dirs;           // entries created, renamed or replaced without a folder fsync
   bool dedupe = false;                     // a DedupeIndex write without sync

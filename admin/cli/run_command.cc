@@ -32,6 +32,9 @@
 
 namespace mailtee::cli {
 namespace {
+// Enough for a burst of new messages from every session of a busy office;
+// the pool refills in the background once half are taken.
+constexpr size_t kPreopenedSpoolFiles = 64;
 
 struct RunState {
   uv_loop_t* loop = nullptr;
@@ -176,6 +179,10 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
                                              " — the spool is kept; fix the cause and restart");
     return 1;
   }
+  // Spool files created ahead of need, so a message's Begin on the event loop
+  // never waits on the spool folder (archive/spool_slots.h). After Recover(),
+  // which removes the pairs an earlier run left unused.
+  store->PreopenSpoolFiles(kPreopenedSpoolFiles);
   // The index may be behind the ledger after a crash between the two writes:
   // replay what it missed before any new mail arrives.
   std::unique_ptr<archive::RetentionTask> retention;

@@ -333,9 +333,12 @@ void Pop3Session::HandleLine(const std::string& line) {
       TryQuit();
       return;
     case Verb::kRetr:
-      // The archive report carries the message's UIDL; clients that never ask
-      // UIDL get it looked up by mailtee just before their RETR.
-      if (!listing_.uid(command.number) && provider_uidl_ != ProviderUidl::kNo) LookUpUidl(command.number);
+      // The archive report carries the message's UIDL; for clients that never
+      // ask UIDL, mailtee asks the provider once per session for the whole
+      // list, just before the first RETR (not once per message: that cost an
+      // extra round trip to the provider for every message fetched).
+      if (!listing_.uid(command.number) && provider_uidl_ != ProviderUidl::kNo && !uidl_listing_requested_)
+        LookUpUidls();
       Relay(command, line, ShapeOf(command));
       return;
     default:
@@ -353,16 +356,15 @@ void Pop3Session::Relay(const Command& command, const std::string& line, Respons
   WriteUpstream(line + "\r\n");
 }
 
-void Pop3Session::LookUpUidl(uint32_t number) {
+void Pop3Session::LookUpUidls() {
+  uidl_listing_requested_ = true;
   Slot slot;
   slot.kind = SlotKind::kRelayed;
   slot.internal = true;
   slot.command.verb = Verb::kUidl;
-  slot.command.has_number = true;
-  slot.command.number = number;
   slots_.push_back(std::move(slot));
-  framer_.Expect(ResponseShape::kSingleLine);
-  WriteUpstream("UIDL " + std::to_string(number) + "\r\n");
+  framer_.Expect(ResponseShape::kMultiLineIfOk);
+  WriteUpstream("UIDL\r\n");
   hold_upstream_writes_ = true;  // the RETR goes out after the answer
 }
 
@@ -481,9 +483,9 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
   }
   if (slots_.empty()) return;  // not reached: the framer had an expectation
   const Command& command = slots_.front().command;
-  if (slots_.front().internal) {
+  if (slots_.front().internal) {  // mailtee's own UIDL: its list fills listing_, never reaches the client
     forwarding_ = false;
-    if (kind == StatusKind::kOk && line.size() > 4) listing_.AddLine(MailboxListing::Kind::kUids, line.substr(4));
+    listing_body_ = multiline;
     return;
   }
   switch (command.verb) {
@@ -576,6 +578,10 @@ void Pop3Session::OnComplete(StatusKind kind) {
   Slot slot = std::move(slots_.front());
   slots_.pop_front();
   if (slot.internal) {
+    if (listing_body_) {
+      listing_.EndBody(MailboxListing::Kind::kUids);
+      listing_body_ = false;
+    }
     hold_upstream_writes_ = false;
     std::string held;
     held.swap(held_upstream_);

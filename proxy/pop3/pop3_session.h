@@ -79,7 +79,9 @@ class Pop3Session : private ResponseHandler {
   bool ParsingBlocked() const;
   void HandleLine(const std::string& line);
   void Relay(const Command& command, const std::string& line, ResponseShape shape);
-  void LookUpUidl(uint32_t number);
+  // Asks the provider for the whole UIDL list (once per session), holding the
+  // client's next command back until it is in.
+  void LookUpUidls();
   void AnswerLocally(std::string reply);
   void FlushLocalSlots();
   void StartClientTls();
@@ -142,6 +144,7 @@ class Pop3Session : private ResponseHandler {
   bool hold_upstream_writes_ = false;
   std::string held_upstream_;
   enum class ProviderUidl { kUnknown, kYes, kNo } provider_uidl_ = ProviderUidl::kUnknown;
+  bool uidl_listing_requested_ = false;  // mailtee's own UIDL went out (LookUpUidls)
   bool upstream_paused_ = false;
   bool forwarding_ = true;        // raw bytes of the current response go to the client
   StatusKind current_kind_ = StatusKind::kOk;

@@ -5,6 +5,7 @@
 #include <openssl/md5.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include "tests/integration/fake_pop3_upstream.h"
@@ -486,7 +487,6 @@ namespace {
 
 TEST(Pop3Proxy, UidlIsLookedUpForClientsThatNeverAskIt) {
   FakeMailbox mb = ThreeMessages();
-  mb.messages.resize(2);
   FakePop3Upstream upstream(mb, {});
   Pop3Harness h;
   h.Start(Pop3Harness::MakeListener(upstream.port()));
@@ -498,10 +498,23 @@ TEST(Pop3Proxy, UidlIsLookedUpForClientsThatNeverAskIt) {
                                    FakePop3Upstream::Stuffed(mb.messages[1]))
       << "mailtee's own UIDL answer never reaches the client";
   EXPECT_EQ(c.ReadLine(), "+OK\r\n");
-  ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
-  EXPECT_EQ(h.sink().entries()[0].context.uidl, "uid-2");
+  c.Send("RETR 1\r\nRETR 3\r\n");
+  c.ReadMultiLine();
+  c.ReadMultiLine();
+  ASSERT_TRUE(h.sink().WaitFor([](auto& e) {
+    int n = 0;
+    for (auto& x : e) n += x.committed;
+    return n == 3;
+  }));
+  std::set<std::string> uidls;
+  for (auto& entry : h.sink().entries()) uidls.insert(entry.context.uidl);
+  EXPECT_EQ(uidls, (std::set<std::string>{"uid-1", "uid-2", "uid-3"}));
+  // One listing for the whole session, asked before the first RETR; no
+  // per-message lookups (each would cost a round trip to the provider).
   auto cmds = upstream.commands();
-  auto uidl = std::find(cmds.begin(), cmds.end(), "UIDL 2");
+  EXPECT_EQ(std::count(cmds.begin(), cmds.end(), "UIDL"), 1);
+  for (const auto& cmd : cmds) EXPECT_NE(cmd.rfind("UIDL ", 0), 0u) << cmd;
+  auto uidl = std::find(cmds.begin(), cmds.end(), "UIDL");
   auto retr = std::find(cmds.begin(), cmds.end(), "RETR 2");
   ASSERT_NE(uidl, cmds.end());
   EXPECT_LT(uidl, retr);
@@ -541,7 +554,7 @@ TEST(Pop3Proxy, NoUidlLookupWhenTheProviderLacksUidl) {
   c.ReadMultiLine();
   ASSERT_TRUE(h.sink().WaitFor([](auto& e) { return e.size() == 1 && e[0].committed; }));
   EXPECT_EQ(h.sink().entries()[0].context.uidl, "");
-  EXPECT_FALSE(upstream.received("UIDL 1"));
+  EXPECT_FALSE(upstream.received("UIDL"));
 }
 
 }  // namespace

@@ -193,6 +193,7 @@ Pop3Harness::Pop3Harness() {
   log_->Open();
   s = archive::ArchiveStore::Open(dir_.string(), archive::Env::Default(), log_.get(), &store_);
   if (!s.ok()) fprintf(stderr, "harness archive open failed: %s\n", s.message().c_str());
+  if (s.ok()) store_->PreopenSpoolFiles(8);  // as the daemon does: Begin takes pre-created spool files
   sink_ = std::make_unique<RecordingSink>(store_.get());
   uv_loop_init(&loop_);
   async_.data = this;
