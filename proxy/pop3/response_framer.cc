@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <cstring>
+
 namespace mailtee::pop3 {
 namespace {
 
@@ -94,9 +96,19 @@ size_t ResponseFramer::ScanBody(std::string_view input, ResponseHandler* handler
           state_ = c == '\r' ? State::kCr : State::kText;
         }
         break;
-      case State::kText:
-        if (c == '\r') state_ = State::kCr;
+      case State::kText: {
+        // Nearly every byte is inside a line: jump straight to the line's CR
+        // (a bare LF does not end a line, so only CR matters). A byte-wise
+        // loop here was a third of the proxy's CPU time on a 10 KB RETR.
+        const void* cr = std::memchr(input.data() + i, '\r', input.size() - i);
+        if (cr == nullptr) {
+          i = input.size() - 1;  // the loop's ++i ends the scan; still inside a line
+        } else {
+          i = static_cast<size_t>(static_cast<const char*>(cr) - input.data());
+          state_ = State::kCr;
+        }
         break;
+      }
       case State::kCr:
         state_ = c == '\n' ? State::kLineStart : (c == '\r' ? State::kCr : State::kText);
         break;
