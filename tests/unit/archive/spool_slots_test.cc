@@ -1,0 +1,273 @@
+// SpoolSlotPool on its own: the pre-created spool file pairs (spool_slots.h).
+// Refill is driven directly (deterministic); Start is checked by polling
+// ready() with a deadline. Faults come from FaultInjectionEnv.
+#include "archive/spool_slots.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "archive/fault_injection_env.h"
+
+namespace mailtee::archive {
+namespace {
+
+namespace fs = std::filesystem;
+using Op = FaultInjectionEnv::Op;
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+unsigned Perms(const fs::path& p) {
+  struct stat st;
+  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 0777;
+}
+
+std::set<std::string> Names(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// Waits (polling, bounded) until condition holds; false on timeout.
+template <typename Condition>
+bool Eventually(Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+class SpoolSlotPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "/spool_slots_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Every file in dir_ must belong to a slot pair; returns the stems.
+  std::set<std::string> PairStems() {
+    std::set<std::string> stems;
+    for (const auto& name : Names(dir_)) {
+      std::string stem;
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".meta") == 0) {
+        stem = name.substr(0, name.size() - 5);
+        EXPECT_TRUE(fs::exists(dir_ + "/" + stem + ".eml.part")) << name;
+      } else if (name.size() > 9 && name.compare(name.size() - 9, 9, ".eml.part") == 0) {
+        stem = name.substr(0, name.size() - 9);
+        EXPECT_TRUE(fs::exists(dir_ + "/" + stem + ".meta")) << name;
+      } else {
+        ADD_FAILURE() << "unexpected file " << name;
+        continue;
+      }
+      stems.insert(stem);
+    }
+    return stems;
+  }
+
+  std::string dir_;
+};
+
+TEST(SpoolSlotNameTest, AcceptsOnlySlotPlusSixteenLowerHexDigits) {
+  EXPECT_TRUE(IsSpoolSlotName("slot-0123456789abcdef"));
+  EXPECT_FALSE(IsSpoolSlotName("slot-0123456789abcde"));    // 15 digits
+  EXPECT_FALSE(IsSpoolSlotName("slot-0123456789abcdef0"));  // 17 digits
+  EXPECT_FALSE(IsSpoolSlotName("slot-0123456789ABCDEF"));
+  EXPECT_FALSE(IsSpoolSlotName("slot-0123456789abcdeg"));
+  EXPECT_FALSE(IsSpoolSlotName("slat-0123456789abcdef"));
+  EXPECT_FALSE(IsSpoolSlotName("20261124T162024Z-000000000001"));  // a message id
+  EXPECT_FALSE(IsSpoolSlotName(""));
+}
+
+TEST_F(SpoolSlotPoolTest, NothingIsCreatedBeforeRefillOrStart) {
+  SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+  EXPECT_EQ(pool.ready(), 0u);
+  SpoolSlotPool::Slot slot;
+  EXPECT_FALSE(pool.Take(&slot));
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(SpoolSlotPoolTest, RefillCreatesExactlyTargetEmptyPrivatePairs) {
+  SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+  Status s = pool.Refill();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(pool.last_error().ok());
+  EXPECT_EQ(pool.ready(), 3u);
+  std::set<std::string> stems = PairStems();
+  EXPECT_EQ(stems.size(), 3u);
+  EXPECT_EQ(Names(dir_).size(), 6u);
+  for (const auto& stem : stems) {
+    EXPECT_TRUE(IsSpoolSlotName(stem)) << stem;
+    for (const char* suffix : {".meta", ".eml.part"}) {
+      fs::path path = dir_ + "/" + stem + suffix;
+      EXPECT_EQ(Perms(path), 0600u) << path;
+      EXPECT_EQ(fs::file_size(path), 0u) << path;
+    }
+  }
+  // Full already: a second refill adds nothing.
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 3u);
+  EXPECT_EQ(Names(dir_).size(), 6u);
+}
+
+TEST_F(SpoolSlotPoolTest, TakeHandsOutEachPairOnceThenReportsEmpty) {
+  SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+  ASSERT_TRUE(pool.Refill().ok());
+  const std::set<std::string> created = PairStems();
+  std::set<std::string> taken;
+  std::vector<SpoolSlotPool::Slot> slots;
+  for (int i = 0; i < 3; ++i) {
+    SpoolSlotPool::Slot slot;
+    ASSERT_TRUE(pool.Take(&slot)) << i;
+    ASSERT_NE(slot.part, nullptr);
+    ASSERT_NE(slot.meta, nullptr);
+    taken.insert(slot.name);
+    slots.push_back(std::move(slot));
+  }
+  EXPECT_EQ(taken, created);  // three distinct names, exactly the files made
+  EXPECT_EQ(pool.ready(), 0u);
+  SpoolSlotPool::Slot none;
+  EXPECT_FALSE(pool.Take(&none));
+  EXPECT_EQ(none.part, nullptr);
+
+  // The handed-out files are the open files on disk under that name.
+  ASSERT_TRUE(slots[0].part->Append("bytes").ok());
+  ASSERT_TRUE(slots[0].meta->Append("meta").ok());
+  ASSERT_TRUE(slots[0].part->Close().ok());
+  ASSERT_TRUE(slots[0].meta->Close().ok());
+  EXPECT_EQ(Slurp(dir_ + "/" + slots[0].name + ".eml.part"), "bytes");
+  EXPECT_EQ(Slurp(dir_ + "/" + slots[0].name + ".meta"), "meta");
+}
+
+TEST_F(SpoolSlotPoolTest, DestructorRemovesUntakenPairsButNotATakenOne) {
+  SpoolSlotPool::Slot taken;
+  {
+    SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+    ASSERT_TRUE(pool.Refill().ok());
+    ASSERT_TRUE(pool.Take(&taken));
+    EXPECT_EQ(PairStems().size(), 3u);
+  }
+  EXPECT_EQ(PairStems(), std::set<std::string>{taken.name});
+  // Still the taken holder's file: writing through it lands on disk.
+  ASSERT_TRUE(taken.part->Append("kept").ok());
+  ASSERT_TRUE(taken.part->Close().ok());
+  EXPECT_EQ(Slurp(dir_ + "/" + taken.name + ".eml.part"), "kept");
+}
+
+TEST_F(SpoolSlotPoolTest, StartFillsInTheBackgroundAndRefillsAfterTakesDropItToHalf) {
+  SpoolSlotPool::Slot a, b;
+  std::set<std::string> kept;
+  {
+    SpoolSlotPool pool(Env::Default(), dir_, 4, 0600);
+    pool.Start();
+    ASSERT_TRUE(Eventually([&] { return pool.ready() == 4; })) << pool.ready();
+    EXPECT_EQ(PairStems().size(), 4u);
+
+    ASSERT_TRUE(pool.Take(&a));
+    ASSERT_TRUE(pool.Take(&b));  // 2 left: <= target/2 wakes the thread
+    ASSERT_TRUE(Eventually([&] { return pool.ready() == 4; })) << pool.ready();
+    EXPECT_TRUE(pool.last_error().ok()) << pool.last_error().message();
+    std::set<std::string> stems = PairStems();
+    EXPECT_EQ(stems.size(), 6u);  // 4 ready + the 2 taken
+    EXPECT_TRUE(stems.count(a.name) && stems.count(b.name));
+
+    // Emptied completely (Take falls back), it fills up again too.
+    kept = {a.name, b.name};
+    for (SpoolSlotPool::Slot drained; pool.Take(&drained); drained = SpoolSlotPool::Slot()) kept.insert(drained.name);
+    ASSERT_TRUE(Eventually([&] { return pool.ready() == 4; })) << pool.ready();
+  }
+  // The destructor stops the thread and leaves only the pairs that were taken.
+  EXPECT_EQ(PairStems(), kept);
+}
+
+TEST_F(SpoolSlotPoolTest, FailedFolderFsyncHandsOutNothingAndLeavesNoFiles) {
+  FaultInjectionEnv fault(Env::Default());
+  SpoolSlotPool pool(&fault, dir_, 3, 0600);
+  fault.FailNth(Op::kSyncDir, 1, EIO);
+  Status s = pool.Refill();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("fsync directory"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("while preparing spool files"), std::string::npos) << s.message();
+  EXPECT_EQ(pool.ready(), 0u);
+  SpoolSlotPool::Slot slot;
+  EXPECT_FALSE(pool.Take(&slot));
+  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+  EXPECT_FALSE(pool.last_error().ok());
+  EXPECT_EQ(pool.last_error().message(), s.message());
+
+  // The fault was a one-off: the next refill works and clears last_error.
+  s = pool.Refill();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(pool.last_error().ok());
+  EXPECT_EQ(pool.ready(), 3u);
+  EXPECT_EQ(PairStems().size(), 3u);
+}
+
+TEST_F(SpoolSlotPoolTest, FailedMetaCreationRemovesItsPartAndReportsTheError) {
+  FaultInjectionEnv fault(Env::Default());
+  SpoolSlotPool pool(&fault, dir_, 3, 0600);
+  fault.FailNth(Op::kCreateFile, 2, ENOSPC);  // the first pair's .meta
+  Status s = pool.Refill();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(".meta"), std::string::npos) << s.message();
+  EXPECT_EQ(pool.ready(), 0u);
+  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+  EXPECT_FALSE(pool.last_error().ok());
+
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_TRUE(pool.last_error().ok());
+  EXPECT_EQ(PairStems().size(), 3u);
+}
+
+// Opening a .eml.part is retried under a new name (the loop guards against a
+// name collision), so a single failed open costs no slot.
+TEST_F(SpoolSlotPoolTest, ASingleFailedPartOpenIsRetriedUnderANewName) {
+  FaultInjectionEnv fault(Env::Default());
+  SpoolSlotPool pool(&fault, dir_, 2, 0600);
+  fault.FailNth(Op::kCreateFile, 1, EEXIST);
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 2u);
+  EXPECT_EQ(PairStems().size(), 2u);
+}
+
+TEST_F(SpoolSlotPoolTest, PersistentFailureLeavesNothingAndTheBackgroundThreadStopsCleanly) {
+  FaultInjectionEnv fault(Env::Default());
+  fault.Crash();  // every operation fails from now on
+  SpoolSlotPool pool(&fault, dir_, 2, 0600);
+  Status s = pool.Refill();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("after simulated crash"), std::string::npos) << s.message();
+  EXPECT_EQ(pool.ready(), 0u);
+  EXPECT_TRUE(fs::is_empty(dir_));
+  // The thread retries once a second; the destructor must not wait for that.
+  pool.Start();
+  ASSERT_TRUE(Eventually([&] { return fault.count(Op::kCreateFile) > 5; }));
+  auto start = std::chrono::steady_clock::now();
+  {
+    SpoolSlotPool other(&fault, dir_, 2, 0600);
+    other.Start();
+    ASSERT_TRUE(Eventually([&] { return !other.last_error().ok(); }));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+}  // namespace
+}  // namespace mailtee::archive
