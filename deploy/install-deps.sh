@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libhttp-parser-dev nlohmann-json3-dev libsodium-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   postfix dovecot-core dovecot-pop3d swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl fetchmail openssl faketime
-  python3 python3-pytest python3-aiosmtpd procps
+  python3 python3-pytest python3-aiosmtpd procps haproxy
   chromium fonts-ipafont-gothic)
 
 pkgs=("${build_pkgs[@]}")
@@ -41,3 +41,8 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# haproxy is only the load benchmarks' reference TCP relay (started by them on
+# loopback); the package's own service is not wanted.
+if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now haproxy >/dev/null 2>&1 || true
+fi

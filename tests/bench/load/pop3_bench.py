@@ -1,13 +1,17 @@
 """POP3 proxy load benchmark (driven by pop3_bench.sh).
 
 A real Dovecot (tests/interop/peers.py) serves N messages of 10 KB and M of
-1 MB; one POP3 session RETRs every message, first straight from Dovecot and
-then through mailtee (plain TCP both legs: listener tls="none", upstream
-tls="none", auth passthrough). Prints msgs/s and MB/s for both and the ratio.
+1 MB; one POP3 session RETRs every message, straight from Dovecot, through
+haproxy (a plain TCP relay: what any proxy costs here, with no protocol or
+archive work) and through mailtee (plain TCP both legs: listener tls="none",
+upstream tls="none", auth passthrough). Prints msgs/s and MB/s and the ratios
+mailtee/direct (the target) and haproxy/direct.
 Every RETR's size is checked against LIST so a broken relay cannot look fast.
 """
 import os
+import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,7 +20,36 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "interop"))
 
 from mailtee_runner import Mailtee, mailtee_binary  # noqa: E402
+from netutil import free_ports  # noqa: E402
 from peers import Peers  # noqa: E402
+
+
+def start_relay(root: str, target_port: int):
+    """haproxy in TCP mode on loopback in front of target_port: (process, port) or (None, None)."""
+    if shutil.which("haproxy") is None:
+        print("note: haproxy not installed: no reference relay column")
+        return None, None
+    port = free_ports(1)[0]
+    cfg = os.path.join(root, "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write("global\n  maxconn 1024\ndefaults\n  mode tcp\n  timeout connect 5s\n"
+                "  timeout client 120s\n  timeout server 120s\n"
+                f"frontend bench\n  bind 127.0.0.1:{port}\n  default_backend provider\n"
+                f"backend provider\n  server provider 127.0.0.1:{target_port}\n")
+    proc = subprocess.Popen(["haproxy", "-db", "-f", cfg], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    print("note: haproxy did not start: no reference relay column")
+    return None, None
 
 USER = "sato"
 
@@ -107,7 +140,9 @@ def main() -> int:
         peers = Peers(os.path.join(root, "peers"))
         peers.start(postfix=False)
         mailtee = None
+        relay = None
         try:
+            relay, relay_port = start_relay(root, peers.dovecot.pop3_port)
             password = peers.user(USER).password
             if have_mailtee:
                 mailtee = Mailtee(binary, os.path.join(root, "mailtee"), peers.pki)
@@ -116,13 +151,17 @@ def main() -> int:
                 mailtee.start()
             else:
                 print(f"note: {binary} not built: measuring the direct half only")
-            print(f"{'pop3 (1 session)':<18} {'direct msg/s':>12} {'MB/s':>8} "
-                  f"{'mailtee msg/s':>14} {'MB/s':>8} {'ratio':>6}")
+            print(f"{'pop3 (1 session)':<18} {'direct msg/s':>12} {'MB/s':>8} {'haproxy msg/s':>14} "
+                  f"{'mailtee msg/s':>14} {'MB/s':>8} {'mailtee/direct':>15} {'haproxy/direct':>15}")
             for n, size in sets:
                 peers.prefill(USER, [message(i, size) for i in range(n)])
                 fetch_all(peers.dovecot.pop3_port, password)   # Dovecot indexes the box once
                 count, nbytes, secs = fetch_all(peers.dovecot.pop3_port, password)
                 d_rate, d_mb = count / secs, nbytes / secs / 1e6
+                relay_cols = ["-", "-"]
+                if relay:
+                    c3, b3, s3 = fetch_all(relay_port, password)
+                    relay_cols = [f"{c3 / s3:.1f}", f"{(c3 / s3) / d_rate:.2f}"]
                 cols = ["-", "-", "-"]
                 if mailtee:
                     try:
@@ -135,11 +174,15 @@ def main() -> int:
                         cols = ["FAILED", "-", "-"]
                         status = 1
                 label = f"{n} x {size // 1024} KB" if size < 1 << 20 else f"{n} x {size >> 20} MB"
-                print(f"{label:<18} {d_rate:>12.1f} {d_mb:>8.1f} {cols[0]:>14} {cols[1]:>8} {cols[2]:>6}")
+                print(f"{label:<18} {d_rate:>12.1f} {d_mb:>8.1f} {relay_cols[0]:>14} {cols[0]:>14} "
+                      f"{cols[1]:>8} {cols[2]:>15} {relay_cols[1]:>15}")
             if mailtee and not mailtee.running():
                 print("mailtee died during the run")
                 status = 1
         finally:
+            if relay:
+                relay.kill()
+                relay.wait()
             if mailtee:
                 if status:
                     print(mailtee.log_tail(20))
@@ -149,6 +192,8 @@ def main() -> int:
                     print(e)
                     status = 1
             peers.stop()
+    print("target: mailtee/direct >= 0.80. (haproxy/direct: a relay that only copies bytes, on the same "
+          "2 CPUs: the ceiling for any proxy in this setup)")
     return status
 
 

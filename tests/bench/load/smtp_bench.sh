@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# SMTP proxy load benchmark: Postfix's smtp-source against smtp-sink, straight
-# and through mailtee, in the same run (plain TCP on loopback, one message per
-# session as smtp-source does by default).
+# SMTP proxy load benchmark: Postfix's smtp-source against smtp-sink, straight,
+# through haproxy (a plain TCP relay: what any proxy costs here, with no
+# protocol or archive work) and through mailtee, in the same run (plain TCP on
+# loopback, one message per session as smtp-source does by default).
 #
 #   1 KB, 10 KB, 100 KB messages  N each (2,000; 200 when MAILTEE_BENCH_QUICK=1),
-#                                 20 concurrent sessions     -> msgs/s direct, via mailtee, ratio
+#                                 20 concurrent sessions     -> msgs/s direct, via haproxy, via
+#                                 mailtee; mailtee/direct (the target) and haproxy/direct
 #   one big message               50 MB (10 MB quick)        -> seconds both ways, and
 #                                 mailtee's peak RSS (VmHWM) growth while relaying it
 #
@@ -71,10 +73,34 @@ send() {
   echo "$t0 $t1"
 }
 
-read -r sink_port mailtee_port < <(free_ports 2)
+read -r sink_port mailtee_port relay_port < <(free_ports 3)
 smtp-sink -u nobody 127.0.0.1:"$sink_port" 1024 >"$work/sink.log" 2>&1 &
 pids+=($!)
 wait_port "$sink_port" "${pids[-1]}" || { echo "smtp-sink did not start"; cat "$work/sink.log"; exit 1; }
+
+# The reference relay: haproxy in TCP mode, foreground (-db), killed by PID.
+have_relay=0
+if command -v haproxy >/dev/null 2>&1; then
+  cat >"$work/haproxy.cfg" <<CFG
+global
+  maxconn 4096
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend bench
+  bind 127.0.0.1:$relay_port
+  default_backend sink
+backend sink
+  server sink 127.0.0.1:$sink_port
+CFG
+  haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+  pids+=($!)
+  if wait_port "$relay_port" "${pids[-1]}"; then have_relay=1; else echo "note: haproxy did not start: $(tail -3 "$work/haproxy.log")"; fi
+else
+  echo "note: haproxy not installed: no reference relay column"
+fi
 
 have_mailtee=0
 mailtee_pid=
@@ -106,10 +132,14 @@ fi
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "load average at start: $(loadavg) ($(nproc) CPUs; the machine may be shared)"
 status=0
-printf '%-22s %12s %12s %8s\n' "smtp (${sessions} sessions)" "direct/s" "mailtee/s" "ratio"
+printf '%-22s %10s %10s %10s %15s %15s\n' "smtp (${sessions} sessions)" "direct/s" "haproxy/s" "mailtee/s" "mailtee/direct" "haproxy/direct"
 for size in "${sizes[@]}"; do
   read -r a b < <(send "$sink_port" "$count" "$size" "$sessions") || { status=1; continue; }
   direct=$(rate "$count" "$a" "$b")
+  relay="-"; rr="-"
+  if [[ $have_relay == 1 ]] && read -r a b < <(send "$relay_port" "$count" "$size" "$sessions"); then
+    relay=$(rate "$count" "$a" "$b"); rr=$(ratio "$relay" "$direct")
+  fi
   via="-"; r="-"
   if [[ $have_mailtee == 1 ]]; then
     if read -r a b < <(send "$mailtee_port" "$count" "$size" "$sessions"); then
@@ -118,7 +148,7 @@ for size in "${sizes[@]}"; do
       via="FAILED"; status=1
     fi
   fi
-  printf '%-22s %12s %12s %8s\n' "$count x $((size / 1024)) KB" "$direct" "$via" "$r"
+  printf '%-22s %10s %10s %10s %15s %15s\n' "$count x $((size / 1024)) KB" "$direct" "$relay" "$via" "$r" "$rr"
 done
 
 read -r a b < <(send "$sink_port" 1 "$big" 1) || status=1
@@ -141,6 +171,7 @@ fi
 echo "$line"
 echo "load average at end: $(loadavg)"
 echo "targets: mailtee/direct >= 0.80 at 10 KB; RSS growth < 16 MiB for the big message"
+echo "(haproxy/direct: a relay that only copies bytes, on the same 2 CPUs: the ceiling for any proxy in this setup)"
 if [[ $have_mailtee == 1 ]] && ! kill -0 "$mailtee_pid" 2>/dev/null; then
   echo "mailtee died during the run:"; tail -20 "$work/mailtee/mailtee.log"; status=1
 fi
