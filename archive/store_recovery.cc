@@ -39,8 +39,12 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
     return s;
   }
   Status parsed = ParseSpoolMeta(text, &meta);
+  // A whole meta that names other spool files (copied or renamed by hand) is
+  // not a torn one: it may carry a verdict the client heard. Neither delete it
+  // nor archive it from files it does not name; leave it for an operator.
   if (parsed.ok() && meta.spool_name != stem)
-    parsed = Status::Error("spool meta of message " + meta.id + " names spool files " + meta.spool_name);
+    return Status::Error("spool meta " + meta_path + " of message " + meta.id + " names other spool files " +
+                         meta.spool_name + "; left in place");
   const std::string id = parsed.ok() ? meta.id : stem;
 
   // The journal's first block is fsynced with the seal, so a torn one never
