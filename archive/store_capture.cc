@@ -8,7 +8,8 @@ StoreCapture::StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<
       meta_(std::move(meta)),
       spool_(std::move(spool)),
       meta_file_(std::move(meta_file)),
-      spool_dir_synced_(entries_durable) {}
+      spool_dir_synced_(entries_durable),
+      analyze_while_streaming_(meta_.context.direction == Direction::kSent) {}
 
 StoreCapture::~StoreCapture() {
   if (spool_) spool_->Close();
@@ -25,7 +26,7 @@ Status StoreCapture::Append(std::string_view bytes) {
     return append_error_;
   }
   size_ += bytes.size();
-  analyzer_.Feed(bytes);
+  if (analyze_while_streaming_) analyzer_.Feed(bytes);
   return Status::Ok();
 }
 
@@ -101,9 +102,11 @@ Status StoreCapture::Commit(const Outcome& outcome) {
     meta_file_.reset();
     if (!s.ok()) return s.WithContext(context);
   }
-  if (!summary_) summary_ = analyzer_.Finish();
+  // Received mail: FinishCommit reads the spooled bytes back (page cache) on
+  // this worker thread instead.
+  if (analyze_while_streaming_ && !summary_) summary_ = analyzer_.Finish();
   PendingDurability pending;
-  Status s = store_->FinishCommit(meta_, &*summary_, &pending);
+  Status s = store_->FinishCommit(meta_, summary_ ? &*summary_ : nullptr, &pending);
   if (!s.ok()) return s;
   // The client may hear "accepted" now: the verdict is durable, the files are
   // in place, and the writer makes them durable (or Recover() does, after a crash).

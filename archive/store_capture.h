@@ -38,6 +38,11 @@ class StoreCapture : public Capture {
   std::unique_ptr<WritableFile> meta_file_;  // the journal, open for appends; null once closed
   bool meta_damaged_ = false;
   bool spool_dir_synced_ = false;  // the spool and meta entries are durable
+  // Sent mail is analyzed as it streams: its Commit is on the client's path
+  // (the 250 waits for it), so the work is spread over the DATA phase. A POP3
+  // commit has nobody waiting, while the loop thread is on the path of the
+  // next RETR, so received mail is analyzed at Commit, on the worker.
+  const bool analyze_while_streaming_;
   MessageAnalyzer analyzer_;
   std::optional<MessageSummary> summary_;  // analyzer_.Finish() runs once
   uint64_t size_ = 0;
