@@ -22,6 +22,9 @@ constexpr size_t kMaxReportBytes = 64 << 20;  // reports list every attachment; 
 // blocks (on its worker thread) until the writer catches up.
 constexpr size_t kMaxPendingCommits = 1024;
 constexpr size_t kMaxBatch = 256;
+// See StoreWriter: a few ms turn a trickle of single-message batches (one
+// POP3 session) into batches of several, each paying its syncs once.
+constexpr std::chrono::milliseconds kWriterLinger(5);
 
 void AddUnique(std::vector<std::string>* list, const std::string& item) {
   for (const auto& existing : *list)
@@ -62,7 +65,7 @@ Status ArchiveStore::Open(const std::string& storage_dir, Env* env, LogBook* log
 ArchiveStore::ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std::unique_ptr<DedupeIndex> index)
     : storage_dir_(std::move(storage_dir)), env_(env), log_(log), index_(std::move(index)) {
   writer_ = std::make_unique<StoreWriter>([this](std::vector<PendingDurability>* batch) { MakeDurable(batch); },
-                                          kMaxPendingCommits, kMaxBatch);
+                                          kMaxPendingCommits, kMaxBatch, kWriterLinger);
 }
 
 ArchiveStore::~ArchiveStore() {
@@ -354,21 +357,35 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
     s = indexing_sink_->IndexCommittedMany(notices);
     if (!s.ok()) Log(LogKind::kSystem, "archived messages are not all indexed: " + s.message());
   }
-  // Metas first, then one spool fsync, then the parts (refused and duplicate
-  // fetches): once a meta is gone its .part is a plain orphan.
-  std::vector<std::string> metas, parts;
+  // Metas first (durably), then the parts (refused and duplicate fetches):
+  // once a meta is gone or empty its .part is a plain orphan. A pre-created
+  // slot's meta is emptied in place and reused rather than unlinked, so no
+  // inode is freed per message (spool_slots.h); others are removed.
+  std::vector<std::string> removed, emptied, emptied_stems, parts;
+  std::vector<std::unique_ptr<WritableFile>> emptied_files;
   for (const auto& job : *batch) {
-    metas.push_back(SpoolPath(job.spool_name, ".meta"));
+    const std::string meta = SpoolPath(job.spool_name, ".meta");
     parts.push_back(SpoolPath(job.spool_name, ".eml.part"));  // renamed away for most: a no-op then
+    std::unique_ptr<WritableFile> file;
+    if (slots_ && IsSpoolSlotName(job.spool_name) &&
+        env_->NewWritableFile(meta, Env::CreateMode::kTruncate, kFilePerms, &file).ok()) {
+      emptied.push_back(meta);
+      emptied_stems.push_back(job.spool_name);
+      emptied_files.push_back(std::move(file));
+    } else {
+      removed.push_back(meta);
+    }
   }
-  s = env_->RemoveFiles(metas);
-  if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
+  s = env_->SyncFiles(emptied);  // the truncations: a stale verdict must not come back into a reused slot
+  if (s.ok() && !removed.empty()) s = env_->RemoveFiles(removed);
+  if (s.ok() && !removed.empty()) s = env_->SyncDir(storage_dir_ + "/spool");
   if (!s.ok()) {
     Log(LogKind::kSystem, "archived messages' spool records may stay or come back (finished again at the next start): " +
                               s.message());
     return;
   }
   env_->RemoveFiles(parts);  // best effort: a leftover is an orphan that Recover() removes
+  for (size_t i = 0; i < emptied_files.size(); ++i) slots_->Recycle(emptied_stems[i], std::move(emptied_files[i]));
 }
 
 }  // namespace mailtee::archive

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <pthread.h>
+
 namespace mailtee::archive {
 namespace {
 
@@ -40,11 +42,13 @@ SpoolSlotPool::~SpoolSlotPool() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::vector<std::string> paths;
-  for (auto& slot : ready_) {
-    slot.part.reset();
-    slot.meta.reset();
-    paths.push_back(spool_dir_ + "/" + slot.name + ".meta");
-    paths.push_back(spool_dir_ + "/" + slot.name + ".eml.part");
+  for (auto* list : {&ready_, &recycled_}) {
+    for (auto& slot : *list) {
+      slot.part.reset();
+      slot.meta.reset();
+      paths.push_back(spool_dir_ + "/" + slot.name + ".meta");
+      paths.push_back(spool_dir_ + "/" + slot.name + ".eml.part");  // none for recycled: a no-op
+    }
   }
   // Best effort: a leftover empty pair is removed by the next Recover().
   if (!paths.empty() && env_->RemoveFiles(paths).ok()) env_->SyncDir(spool_dir_);
@@ -80,16 +84,47 @@ bool SpoolSlotPool::Take(Slot* out) {
   return out->part != nullptr;
 }
 
+void SpoolSlotPool::Recycle(std::string name, std::unique_ptr<WritableFile> meta) {
+  bool kept = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_ && ready_.size() + recycled_.size() < 2 * target_) {
+      recycled_.push_back(Slot{name, nullptr, std::move(meta)});
+      kept = true;
+    }
+  }
+  if (!kept) {  // over-full or stopping: not needed
+    meta.reset();
+    env_->RemoveFile(spool_dir_ + "/" + name + ".meta");
+    return;
+  }
+  wake_.notify_one();
+}
+
 Status SpoolSlotPool::Refill() {
   std::lock_guard<std::mutex> refill(refill_mu_);
   size_t want;
+  std::vector<Slot> reuse;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    want = ready_.size() < target_ ? target_ - ready_.size() : 0;
+    reuse.swap(recycled_);
+    want = ready_.size() + reuse.size() < target_ ? target_ - ready_.size() - reuse.size() : 0;
   }
-  if (want == 0) return Status::Ok();
+  if (want == 0 && reuse.empty()) return Status::Ok();
   std::vector<Slot> made;
   Status s;
+  for (auto& slot : reuse) {
+    // A new .eml.part beside the emptied meta; the previous one is in the archive now.
+    Status c = env_->NewWritableFile(spool_dir_ + "/" + slot.name + ".eml.part", Env::CreateMode::kExclusive,
+                                     perms_, &slot.part);
+    if (c.ok()) {
+      made.push_back(std::move(slot));
+    } else {  // e.g. a leftover part the writer could not remove: give this meta up
+      if (s.ok()) s = c;
+      slot.meta.reset();
+      env_->RemoveFile(spool_dir_ + "/" + slot.name + ".meta");
+    }
+  }
   for (size_t i = 0; i < want && s.ok(); ++i) {
     Slot slot;
     for (int attempt = 0; attempt < 5; ++attempt) {
@@ -129,10 +164,11 @@ Status SpoolSlotPool::Refill() {
 }
 
 void SpoolSlotPool::Run() {
+  pthread_setname_np(pthread_self(), "mt-spool-slots");  // names the thread in top -H, perf, gdb
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || ready_.size() <= target_ / 2; });
+      wake_.wait(lock, [this] { return stopping_ || !recycled_.empty() || ready_.size() <= target_ / 2; });
       if (stopping_) return;
     }
     if (!Refill().ok()) {

@@ -12,6 +12,14 @@
 // A slot's meta is empty until Begin writes its first block; Recover() removes
 // empty pairs (unused slots left by a crash). The slot name is recorded in the
 // meta ("spool <name>") since it differs from the message id.
+//
+// Metas are reused, not deleted: once a message is durable in the archive the
+// writer empties its meta (truncate + fsync) and hands it back (Recycle); the
+// pool only creates a new .eml.part beside it (the old one became the .eml).
+// Why: on ext4 without a journal, every inode allocation skips inodes freed
+// in the last seconds, reading each from the inode table; creating and
+// unlinking a meta per message made that scan the top CPU cost of the daemon
+// (perf: find_get_block_common, recently_deleted), growing with the rate.
 #pragma once
 
 #include <condition_variable>
@@ -47,6 +55,11 @@ class SpoolSlotPool {
   Status Refill();
   // Non-blocking: false when none is ready (the caller creates its files itself).
   bool Take(Slot* out);
+  // meta: spool/<name>.meta, emptied durably (size 0 after an fsync), open for
+  // appending at offset 0, its .eml.part gone. It becomes a slot again once a
+  // new .eml.part exists (the next Refill). When the pool is over-full the
+  // meta is removed instead.
+  void Recycle(std::string name, std::unique_ptr<WritableFile> meta);
   size_t ready() const;
   // The last refill error (ok when the last refill worked), for the status page/log.
   Status last_error() const;
@@ -61,6 +74,7 @@ class SpoolSlotPool {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<Slot> ready_;
+  std::vector<Slot> recycled_;  // metas waiting for a new .eml.part
   Status last_error_;
   bool stopping_ = false;
   std::mutex refill_mu_;  // one refill at a time (thread and tests)

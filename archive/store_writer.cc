@@ -1,9 +1,17 @@
 #include "archive/store_writer.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+
 namespace mailtee::archive {
 
-StoreWriter::StoreWriter(BatchFn fn, size_t max_pending, size_t max_batch)
-    : fn_(std::move(fn)), max_pending_(max_pending), max_batch_(max_batch), thread_([this] { Run(); }) {}
+StoreWriter::StoreWriter(BatchFn fn, size_t max_pending, size_t max_batch, std::chrono::milliseconds linger)
+    : fn_(std::move(fn)),
+      max_pending_(max_pending),
+      max_batch_(max_batch),
+      linger_(linger),
+      thread_([this] { Run(); }) {}
 
 StoreWriter::~StoreWriter() {
   {
@@ -26,10 +34,13 @@ void StoreWriter::Submit(PendingDurability job) {
 void StoreWriter::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = submitted_;
+  flush_target_ = std::max(flush_target_, target);
+  work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return finished_ >= target; });
 }
 
 void StoreWriter::Run() {
+  pthread_setname_np(pthread_self(), "mt-writer");  // names the thread in top -H, perf, gdb
   std::vector<PendingDurability> batch;
   for (;;) {
     {
@@ -37,8 +48,13 @@ void StoreWriter::Run() {
       // Stopping drains the queue first: a clean shutdown leaves nothing to recover.
       work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      // No waiting for a batch to fill: jobs pile up on their own while the
-      // previous batch waits for the disk.
+      if (linger_.count() > 0) {
+        work_cv_.wait_for(lock, linger_, [this] {
+          return stopping_ || queue_.size() >= max_batch_ || flush_target_ > finished_;
+        });
+      }
+      // Past the linger, no waiting for a batch to fill: under load jobs pile
+      // up on their own while the previous batch waits for the disk.
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

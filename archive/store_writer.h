@@ -14,6 +14,7 @@
 // point before leaves a meta that Recover() finishes (docs/archive.md).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -41,7 +42,13 @@ class StoreWriter {
  public:
   using BatchFn = std::function<void(std::vector<PendingDurability>* batch)>;
   // fn runs on the writer's thread with 1..max_batch jobs in submission order.
-  StoreWriter(BatchFn fn, size_t max_pending, size_t max_batch);
+  // linger: how long a batch that is not full waits for more jobs. Under a
+  // trickle of commits (one POP3 session fetching message after message) each
+  // batch would otherwise hold one message and pay every folder, dedupe and
+  // ledger sync alone; nothing but Flush() waits for the writer, and Flush()
+  // cuts the linger short.
+  StoreWriter(BatchFn fn, size_t max_pending, size_t max_batch,
+              std::chrono::milliseconds linger = std::chrono::milliseconds(0));
   // Finishes every job submitted, then stops the thread.
   ~StoreWriter();
 
@@ -57,6 +64,7 @@ class StoreWriter {
   const BatchFn fn_;
   const size_t max_pending_;
   const size_t max_batch_;
+  const std::chrono::milliseconds linger_;
   std::mutex mu_;
   std::condition_variable work_cv_;   // writer: jobs or stop
   std::condition_variable space_cv_;  // submitters: room in the queue
@@ -64,6 +72,7 @@ class StoreWriter {
   std::deque<PendingDurability> queue_;
   uint64_t submitted_ = 0;
   uint64_t finished_ = 0;
+  uint64_t flush_target_ = 0;  // a Flush() waits for jobs up to here: no lingering
   bool stopping_ = false;
   std::thread thread_;  // last: started once everything above exists
 };
