@@ -5,10 +5,12 @@
 #include "admin/local_client.h"
 #include "archive/index_record.h"
 #include "archive/index_sink.h"
+#include "proxy/approval/mime_writer.h"
 
 namespace mailtee::cli {
 namespace {
 
+using approval::PercentEncode;  // RFC 3986 unreserved kept (and @), as the approval links do
 using nlohmann::json;
 constexpr int kQueryTimeoutMs = 120'000;
 constexpr int kVerifyTimeoutMs = 24 * 3600 * 1000;  // a whole archive; the daemon answers when done
@@ -30,21 +32,6 @@ class DirectAccess : public ArchiveAccess {
  private:
   std::unique_ptr<archive::ArchiveIndex> index_;
 };
-
-std::string PercentEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> Strings(const json& j, const char* key) {
   std::vector<std::string> out;
