@@ -9,6 +9,7 @@
 #include "config/loader.h"
 #include "proxy/approval/hold_admin.h"
 #include "proxy/approval/hold_queue.h"
+#include "proxy/approval/mime_writer.h"
 
 namespace mailtee::cli {
 namespace {
@@ -78,20 +79,55 @@ void PrintHold(const json& item) {
   if (approval::HeldMessageFromJson(item.dump(), &h)) std::printf("%s\n", approval::FormatHoldLine(h).c_str());
 }
 
+// One approval command line, checked once for both ways of carrying it out
+// (through the daemon, or on the hold queue directly).
+struct Request {
+  std::string command;  // list | approve | reject | delegate
+  bool all = false, as_json = false;              // list
+  std::string id, as, reason;                     // approve, reject
+  std::string approver, proxy, until;             // delegate
+  bool clear = false;                             // delegate --clear
+};
+
+// False (usage printed, exit code 2) when the arguments do not fit the command.
+bool ParseRequest(const Args& args, const std::vector<std::string>& pos, Request* r) {
+  r->command = pos[0];
+  if (r->command == "list") {
+    r->all = HasFlag(args, "--all");
+    r->as_json = HasFlag(args, "--json");
+    return true;
+  }
+  if (r->command == "approve" || r->command == "reject") {
+    r->as = FlagValue(args, "--as");
+    r->reason = FlagValue(args, "--reason");
+    if (pos.size() != 2 || r->as.empty()) return false;
+    r->id = pos[1];
+    return true;
+  }
+  if (r->command == "delegate") {
+    r->clear = HasFlag(args, "--clear");
+    if (pos.size() != (r->clear ? 2u : 3u)) return false;
+    r->approver = pos[1];
+    r->proxy = r->clear ? "" : pos[2];
+    r->until = FlagValue(args, "--until");
+    return true;
+  }
+  std::fprintf(stderr, "mailtee approval: unknown command '%s'\n\n", r->command.c_str());
+  return false;
+}
+
 // The commands through the daemon (it holds the hold queue's lock).
-int ViaDaemon(const Args& args, const std::vector<std::string>& pos, const std::string& storage_dir) {
+int ViaDaemon(const Request& r, const std::string& storage_dir) {
   const std::string socket = admin::AdminSocketPath(storage_dir);
-  const std::string& command = pos[0];
   json answer;
-  if (command == "list") {
-    const bool all = HasFlag(args, "--all");
-    if (int rc = AskDaemon(socket, "GET", std::string("/api/approvals?limit=2000&state=") + (all ? "all" : "pending"),
+  if (r.command == "list") {
+    if (int rc = AskDaemon(socket, "GET", std::string("/api/approvals?limit=2000&state=") + (r.all ? "all" : "pending"),
                            nullptr, &answer)) {
       return rc;
     }
     json items = answer.value("items", json::array());
-    if (all) std::reverse(items.begin(), items.end());  // the API lists "all" newest first; print oldest first as offline
-    if (HasFlag(args, "--json")) {
+    if (r.all) std::reverse(items.begin(), items.end());  // the API lists "all" newest first; print oldest first as offline
+    if (r.as_json) {
       std::printf("%s\n", items.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     } else {
       for (const json& item : items) PrintHold(item);
@@ -99,31 +135,19 @@ int ViaDaemon(const Args& args, const std::vector<std::string>& pos, const std::
     }
     return 0;
   }
-  if (command == "approve" || command == "reject") {
-    const std::string as = FlagValue(args, "--as");
-    if (pos.size() != 2 || as.empty()) {
-      std::fputs(kUsage, stderr);
-      return 2;
-    }
-    json body{{"as", as}, {"reason", FlagValue(args, "--reason")}};
-    if (int rc = AskDaemon(socket, "POST", "/api/approvals/" + pos[1] + "/" + command, body, &answer)) return rc;
+  if (r.command == "approve" || r.command == "reject") {
+    json body{{"as", r.as}, {"reason", r.reason}};
+    const std::string target = "/api/approvals/" + approval::PercentEncode(r.id) + "/" + r.command;
+    if (int rc = AskDaemon(socket, "POST", target, body, &answer)) return rc;
     std::printf("%s\n", answer.value("message", std::string()).c_str());
     if (answer.contains("item")) PrintHold(answer["item"]);
     return 0;
   }
-  if (command == "delegate") {
-    const bool clear = HasFlag(args, "--clear");
-    if ((clear && pos.size() != 2) || (!clear && pos.size() != 3)) {
-      std::fputs(kUsage, stderr);
-      return 2;
-    }
-    json body{{"approver", pos[1]}, {"proxy", clear ? "" : pos[2]}, {"until", FlagValue(args, "--until")}};
-    if (int rc = AskDaemon(socket, "POST", "/api/approvals/delegate", body, &answer)) return rc;
-    std::printf("%s\n", answer.value("message", std::string()).c_str());
-    return 0;
-  }
-  std::fprintf(stderr, "mailtee approval: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-  return 2;
+  // delegate
+  json body{{"approver", r.approver}, {"proxy", r.proxy}, {"until", r.until}};
+  if (int rc = AskDaemon(socket, "POST", "/api/approvals/delegate", body, &answer)) return rc;
+  std::printf("%s\n", answer.value("message", std::string()).c_str());
+  return 0;
 }
 
 }  // namespace
@@ -135,7 +159,8 @@ int ApprovalCommand(const Args& args) {
     return pos.empty() ? 2 : 0;
   }
   const std::string config_path = FlagValue(args, "--config");
-  if (config_path.empty()) {
+  Request r;
+  if (config_path.empty() || !ParseRequest(args, pos, &r)) {
     std::fputs(kUsage, stderr);
     return 2;
   }
@@ -147,20 +172,19 @@ int ApprovalCommand(const Args& args) {
   std::unique_ptr<approval::HoldQueue> queue;
   Status s = approval::HoldQueue::Open(loaded.config.storage_dir, &queue);
   // LevelDB's lock is held: the daemon runs and owns the queue; ask it.
-  if (!s.ok() && s.message().find("lock") != std::string::npos) return ViaDaemon(args, pos, loaded.config.storage_dir);
+  if (!s.ok() && s.message().find("lock") != std::string::npos) return ViaDaemon(r, loaded.config.storage_dir);
   if (!s.ok()) return Fail(s.message());
   approval::ApprovalLog log(loaded.config.storage_dir + "/logs", loaded.config.logs.retention_days, false);
   if (Status o = log.Open(); !o.ok()) return Fail(o.message());
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
 
-  const std::string& command = pos[0];
-  if (command == "list") {
+  if (r.command == "list") {
     std::vector<approval::HeldMessage> holds;
     const approval::HoldState pending = approval::HoldState::kPending;
-    s = queue->List(&holds, HasFlag(args, "--all") ? nullptr : &pending);
+    s = queue->List(&holds, r.all ? nullptr : &pending);
     if (!s.ok()) return Fail(s.message());
-    if (HasFlag(args, "--json")) {
+    if (r.as_json) {
       std::string out = "[";
       for (size_t i = 0; i < holds.size(); ++i) out += (i ? "," : "") + approval::HeldMessageToJson(holds[i]);
       std::printf("%s]\n", out.c_str());
@@ -170,31 +194,18 @@ int ApprovalCommand(const Args& args) {
     }
     return 0;
   }
-  if (command == "approve" || command == "reject") {
-    const std::string as = FlagValue(args, "--as");
-    if (pos.size() != 2 || as.empty()) {
-      std::fputs(kUsage, stderr);
-      return 2;
-    }
+  if (r.command == "approve" || r.command == "reject") {
     approval::HeldMessage h;
-    s = approval::AdminDecide(queue.get(), &log, pos[1], command, as, FlagValue(args, "--reason"), now, &h);
+    s = approval::AdminDecide(queue.get(), &log, r.id, r.command, r.as, r.reason, now, &h);
     if (!s.ok()) return Fail(s.message());
     std::printf("%s\n", approval::FormatHoldLine(h).c_str());
     return 0;
   }
-  if (command == "delegate") {
-    const bool clear = HasFlag(args, "--clear");
-    if ((clear && pos.size() != 2) || (!clear && pos.size() != 3)) {
-      std::fputs(kUsage, stderr);
-      return 2;
-    }
-    s = approval::AdminDelegate(queue.get(), &log, pos[1], clear ? "" : pos[2], FlagValue(args, "--until"));
-    if (!s.ok()) return Fail(s.message());
-    std::printf(clear ? "delegation of %s cleared\n" : "%s: proxy set\n", pos[1].c_str());
-    return 0;
-  }
-  std::fprintf(stderr, "mailtee approval: unknown command '%s'\n\n%s", command.c_str(), kUsage);
-  return 2;
+  // delegate
+  s = approval::AdminDelegate(queue.get(), &log, r.approver, r.proxy, r.until);
+  if (!s.ok()) return Fail(s.message());
+  std::printf(r.clear ? "delegation of %s cleared\n" : "%s: proxy set\n", r.approver.c_str());
+  return 0;
 }
 
 }  // namespace mailtee::cli

@@ -26,7 +26,8 @@ std::string NewMessageId(const std::string& domain);
 // A random MIME boundary that cannot occur in base64 or our text.
 std::string NewBoundary();
 
-// "%20"-style escaping for mailto: subjects (RFC 6068).
+// RFC 3986 percent-encoding (unreserved characters and "@" kept): mailto:
+// subjects (RFC 6068) and the CLI's archive API paths and queries.
 std::string PercentEncode(std::string_view text);
 
 }  // namespace mailtee::approval
