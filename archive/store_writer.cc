@@ -49,8 +49,11 @@ void StoreWriter::Run() {
       work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       if (linger_.count() > 0) {
+        // A full queue ends it too: submitters are blocked (backpressure) and
+        // cannot bring the jobs the linger waits for.
         work_cv_.wait_for(lock, linger_, [this] {
-          return stopping_ || queue_.size() >= max_batch_ || flush_target_ > finished_;
+          return stopping_ || queue_.size() >= max_batch_ || queue_.size() >= max_pending_ ||
+                 flush_target_ > finished_;
         });
       }
       // Past the linger, no waiting for a batch to fill: under load jobs pile
