@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -267,6 +268,163 @@ TEST_F(SpoolSlotPoolTest, PersistentFailureLeavesNothingAndTheBackgroundThreadSt
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+
+// ---- recycling: the writer hands back emptied metas (Recycle) -----------------
+
+// What the writer does once a slot's message is durable: its .eml.part is gone
+// (renamed into the archive) and its meta is opened with O_TRUNC and fsynced.
+std::unique_ptr<WritableFile> EmptiedMeta(const std::string& dir, const std::string& stem) {
+  std::unique_ptr<WritableFile> meta;
+  Status s = Env::Default()->NewWritableFile(dir + "/" + stem + ".meta", Env::CreateMode::kTruncate, 0600, &meta);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (meta) EXPECT_TRUE(meta->Sync().ok());
+  return meta;
+}
+
+ino_t Inode(const fs::path& p) {
+  struct stat st;
+  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+  return st.st_ino;
+}
+
+// Takes every ready slot; returns them by name.
+std::map<std::string, SpoolSlotPool::Slot> TakeAll(SpoolSlotPool* pool) {
+  std::map<std::string, SpoolSlotPool::Slot> out;
+  for (SpoolSlotPool::Slot slot; pool->Take(&slot); slot = SpoolSlotPool::Slot()) {
+    std::string name = slot.name;
+    out[name] = std::move(slot);
+  }
+  return out;
+}
+
+TEST_F(SpoolSlotPoolTest, RecycledMetaIsHandedOutAgainUnderItsNameWithANewEmptyPart) {
+  SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+  ASSERT_TRUE(pool.Refill().ok());
+  SpoolSlotPool::Slot used;
+  ASSERT_TRUE(pool.Take(&used));
+  const std::string name = used.name;
+  const std::string meta_path = dir_ + "/" + name + ".meta", part_path = dir_ + "/" + name + ".eml.part";
+  ASSERT_TRUE(used.part->Append("message bytes").ok());
+  ASSERT_TRUE(used.meta->Append("a verdict that must not come back").ok());
+  used = SpoolSlotPool::Slot();  // closes both
+  fs::remove(part_path);         // archived: renamed away
+  // Held open so that a meta unlinked and created anew could not get the same inode number.
+  std::ifstream held(meta_path);
+  ASSERT_TRUE(held.is_open());
+  const ino_t meta_inode = Inode(meta_path);
+
+  pool.Recycle(name, EmptiedMeta(dir_, name));
+  EXPECT_EQ(pool.ready(), 2u);  // a slot only once it has a part again
+  EXPECT_FALSE(fs::exists(part_path));
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 3u);
+  EXPECT_EQ(PairStems().size(), 3u);  // reused, not one more pair
+
+  auto slots = TakeAll(&pool);
+  ASSERT_EQ(slots.count(name), 1u);
+  SpoolSlotPool::Slot& again = slots[name];
+  ASSERT_NE(again.part, nullptr);
+  ASSERT_NE(again.meta, nullptr);
+  ASSERT_TRUE(fs::exists(part_path));
+  EXPECT_EQ(fs::file_size(part_path), 0u);
+  EXPECT_EQ(Perms(part_path), 0600u);
+  EXPECT_EQ(fs::file_size(meta_path), 0u);
+  EXPECT_EQ(Inode(meta_path), meta_inode) << "the meta was recreated, not reused";
+
+  // The handed-back meta writes from offset 0 of the emptied file.
+  ASSERT_TRUE(again.meta->Append("next").ok());
+  ASSERT_TRUE(again.part->Append("next bytes").ok());
+  ASSERT_TRUE(again.meta->Close().ok());
+  ASSERT_TRUE(again.part->Close().ok());
+  EXPECT_EQ(Slurp(meta_path), "next");
+  EXPECT_EQ(Slurp(part_path), "next bytes");
+}
+
+TEST_F(SpoolSlotPoolTest, RecycleBeyondTwiceTheTargetRemovesTheMeta) {
+  SpoolSlotPool pool(Env::Default(), dir_, 2, 0600);
+  ASSERT_TRUE(pool.Refill().ok());
+  ASSERT_EQ(pool.ready(), 2u);
+  const std::vector<std::string> names = {"slot-00000000000000a1", "slot-00000000000000a2", "slot-00000000000000a3"};
+  for (const auto& name : names) pool.Recycle(name, EmptiedMeta(dir_, name));
+  int kept = 0;
+  for (const auto& name : names) kept += fs::exists(dir_ + "/" + name + ".meta");
+  EXPECT_EQ(kept, 2) << "2 ready + 2 recycled reach 2 * target: the third is not kept";
+  EXPECT_FALSE(fs::exists(dir_ + "/" + names[2] + ".meta"));
+
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 4u);
+  std::set<std::string> stems = PairStems();
+  EXPECT_EQ(stems.size(), 4u);
+  EXPECT_TRUE(stems.count(names[0]) && stems.count(names[1]));
+
+  // Full (2 * target ready): one more is removed at once, Refill adds nothing.
+  const std::string extra = "slot-00000000000000a4";
+  pool.Recycle(extra, EmptiedMeta(dir_, extra));
+  EXPECT_FALSE(fs::exists(dir_ + "/" + extra + ".meta"));
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 4u);
+  EXPECT_EQ(PairStems().size(), 4u);
+}
+
+TEST_F(SpoolSlotPoolTest, RecycledMetaWhosePartCannotBeCreatedIsRemovedAndTheOthersStillBecomeSlots) {
+  SpoolSlotPool pool(Env::Default(), dir_, 3, 0600);
+  const std::string stuck = "slot-00000000000000b1", fine = "slot-00000000000000b2";
+  pool.Recycle(stuck, EmptiedMeta(dir_, stuck));
+  pool.Recycle(fine, EmptiedMeta(dir_, fine));
+  // A part the writer could not remove (a refused message's bytes, say).
+  std::ofstream(dir_ + "/" + stuck + ".eml.part", std::ios::binary) << "leftover";
+
+  Status s = pool.Refill();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(stuck + ".eml.part"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("while preparing spool files"), std::string::npos) << s.message();
+  EXPECT_FALSE(pool.last_error().ok());
+  EXPECT_FALSE(fs::exists(dir_ + "/" + stuck + ".meta"));
+  // Not opened with O_TRUNC: the leftover keeps its bytes (an orphan for Recover()).
+  EXPECT_EQ(Slurp(dir_ + "/" + stuck + ".eml.part"), "leftover");
+
+  auto slots = TakeAll(&pool);
+  EXPECT_EQ(slots.count(stuck), 0u);
+  ASSERT_EQ(slots.count(fine), 1u);
+  EXPECT_TRUE(fs::exists(dir_ + "/" + fine + ".eml.part"));
+  EXPECT_EQ(fs::file_size(dir_ + "/" + fine + ".eml.part"), 0u);
+
+  // The next refill works again (the leftover does not block new names).
+  fs::remove(dir_ + "/" + stuck + ".eml.part");
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_TRUE(pool.last_error().ok());
+  EXPECT_EQ(pool.ready(), 3u);
+}
+
+TEST_F(SpoolSlotPoolTest, DestructorRemovesRecycledMetasNotYetRefilled) {
+  std::string ready_name;
+  {
+    SpoolSlotPool pool(Env::Default(), dir_, 2, 0600);
+    ASSERT_TRUE(pool.Refill().ok());
+    pool.Recycle("slot-00000000000000c1", EmptiedMeta(dir_, "slot-00000000000000c1"));
+    pool.Recycle("slot-00000000000000c2", EmptiedMeta(dir_, "slot-00000000000000c2"));
+    EXPECT_TRUE(fs::exists(dir_ + "/slot-00000000000000c1.meta"));
+    EXPECT_EQ(Names(dir_).size(), 6u);  // 2 pairs + 2 lone metas
+  }
+  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+}
+
+TEST_F(SpoolSlotPoolTest, TheBackgroundThreadRefillsARecycledMetaPromptly) {
+  SpoolSlotPool pool(Env::Default(), dir_, 4, 0600);
+  pool.Start();
+  ASSERT_TRUE(Eventually([&] { return pool.ready() == 4; })) << pool.ready();
+  SpoolSlotPool::Slot used;
+  ASSERT_TRUE(pool.Take(&used));  // 3 left: above half, so only the recycle wakes the thread
+  const std::string name = used.name;
+  used = SpoolSlotPool::Slot();
+  fs::remove(dir_ + "/" + name + ".eml.part");
+  pool.Recycle(name, EmptiedMeta(dir_, name));
+  ASSERT_TRUE(Eventually([&] { return pool.ready() == 4; })) << pool.ready();
+  EXPECT_TRUE(fs::exists(dir_ + "/" + name + ".eml.part"));
+  EXPECT_TRUE(PairStems().count(name));
+  EXPECT_EQ(PairStems().size(), 4u);
 }
 
 }  // namespace
