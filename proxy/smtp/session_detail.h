@@ -19,10 +19,15 @@ inline constexpr size_t kMaxPendingCommands = 100; // pipelined commands awaitin
 inline constexpr size_t kDecodeSlice = 64 << 10;    // DATA bytes decoded per step (bounds the output buffers)
 inline constexpr size_t kMaxDeferredReplies = 8;   // provider replies kept while a verdict is committed
 
-inline std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "mailtee";
-  return buf;
+// Read once per process (a reload re-executes the binary): it was a uname(2)
+// per SMTP session.
+inline const std::string& HostName() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return std::string("mailtee");
+    return std::string(buf);
+  }();
+  return name;
 }
 
 inline bool IsBase64Line(std::string_view s) {
