@@ -4,8 +4,10 @@
 // naming other files) is decided correctly by Recover().
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -54,25 +56,80 @@ std::set<std::string> Names(const fs::path& dir) {
   return out;
 }
 
-// Counts folder fsyncs per path (the seal must not fsync spool/ on a slot).
+// Counts folder fsyncs per path (the seal must not fsync spool/ on a slot),
+// and records what reaches the disk of a meta's recycling: the truncation
+// (with the bytes it erased) and the fsync of the truncated meta. It sits
+// below FaultInjectionEnv, so it sees only operations that really happened.
 class CountingEnv : public EnvWrapper {
  public:
   using EnvWrapper::EnvWrapper;
   Status SyncDir(const std::string& path) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      sync_dirs_[path]++;
-    }
-    return EnvWrapper::SyncDir(path);
+    Status s = EnvWrapper::SyncDir(path);
+    std::lock_guard<std::mutex> lock(mu_);
+    sync_dirs_[path]++;
+    if (s.ok()) last_sync_dir_[path] = ++seq_;
+    return s;
   }
   int SyncDirCount(const std::string& path) {
     std::lock_guard<std::mutex> lock(mu_);
     return sync_dirs_[path];
   }
+  Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
+                         std::unique_ptr<WritableFile>* out) override {
+    if (mode == CreateMode::kTruncate && path.size() > 5 && path.compare(path.size() - 5, 5, ".meta") == 0) {
+      std::string before;
+      ReadWholeFile(target(), path, 1 << 20, &before);
+      std::lock_guard<std::mutex> lock(mu_);
+      truncated_[path] = before;
+    }
+    Status s = EnvWrapper::NewWritableFile(path, mode, perms, out);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (s.ok()) created_[path] = ++seq_;
+    return s;
+  }
+  // A point in the sequence of creations and folder fsyncs, for CreatedDurablySince.
+  uint64_t Now() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seq_;
+  }
+  // True once path was created after `since` and its folder fsynced after that.
+  bool CreatedDurablySince(const std::string& path, uint64_t since) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto created = created_.find(path);
+    auto synced = last_sync_dir_.find(ParentDir(path));
+    return created != created_.end() && created->second > since && synced != last_sync_dir_.end() &&
+           synced->second > created->second;
+  }
+  Status SyncFiles(const std::vector<std::string>& paths) override {
+    Status s = EnvWrapper::SyncFiles(paths);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (s.ok())
+      for (const auto& path : paths)
+        if (truncated_.count(path)) truncation_synced_.insert(path);
+    return s;
+  }
+  // Metas truncated (path -> the bytes they held), and which of them were fsynced since.
+  std::map<std::string, std::string> truncated() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return truncated_;
+  }
+  bool TruncationSynced(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return truncation_synced_.count(path) > 0;
+  }
+  void ForgetTruncations() {
+    std::lock_guard<std::mutex> lock(mu_);
+    truncated_.clear();
+    truncation_synced_.clear();
+  }
 
  private:
   std::mutex mu_;
   std::map<std::string, int> sync_dirs_;
+  std::map<std::string, std::string> truncated_;
+  std::set<std::string> truncation_synced_;
+  uint64_t seq_ = 0;  // orders the creations and folder fsyncs below
+  std::map<std::string, uint64_t> created_, last_sync_dir_;
 };
 
 class StoreSlotsTest : public ::testing::Test {
@@ -115,6 +172,31 @@ class StoreSlotsTest : public ::testing::Test {
     return c;
   }
 
+  static MessageContext ReceivedContext(const std::string& ip, int seconds_later) {
+    MessageContext c;
+    c.direction = Direction::kReceived;
+    c.protocol = "pop3";
+    c.listener = "pop3s";
+    c.user = "bob";
+    c.client_ip = ip;
+    c.received_at = std::chrono::system_clock::from_time_t(1795537224 + seconds_later);
+    c.uidl = "UID-1";
+    return c;
+  }
+
+  // Waits until the writer emptied stem's meta and the pool gave it a new,
+  // empty .eml.part (a recycled slot); false on timeout.
+  bool WaitUntilRecycled(const std::string& stem) {
+    const std::string meta = spool_ + "/" + stem + ".meta", part = spool_ + "/" + stem + ".eml.part";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::error_code ec;
+    while (!(fs::exists(meta) && fs::exists(part) && fs::file_size(meta, ec) == 0 && fs::file_size(part, ec) == 0)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+
   // The spool stem of message id: the file whose meta names it ("" if none).
   std::string StemOf(const std::string& id) {
     for (const auto& name : Names(spool_)) {
@@ -129,11 +211,11 @@ class StoreSlotsTest : public ::testing::Test {
   // has, Begin creates its own files: those captures are aborted and Begin
   // is tried again. (The pool hands a refill's slots out all at once, so
   // after the first slot capture the rest of the fill is ready too.)
-  std::unique_ptr<Capture> BeginOnSlot(std::string* stem) {
+  std::unique_ptr<Capture> BeginOnSlot(std::string* stem, const MessageContext& context = Context()) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
       std::unique_ptr<Capture> capture;
-      Status s = store_->Begin(Context(), &capture);
+      Status s = store_->Begin(context, &capture);
       EXPECT_TRUE(s.ok()) << s.message();
       if (!s.ok()) return nullptr;
       *stem = StemOf(capture->id());
@@ -497,6 +579,262 @@ TEST_F(StoreSlotsTest, CrashAtEveryStepOfASlotCaptureKeepsEverySealedMessage) {
     if (!crashed) break;
     ASSERT_LT(step, 100);
   }
+}
+
+
+// ---- recycled slot metas (the writer empties a durable message's meta) -------
+
+ino_t Inode(const fs::path& p) {
+  struct stat st;
+  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+  return st.st_ino;
+}
+
+std::string NumberedMessage(int i) {
+  return "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: message " + std::to_string(i) +
+         "\r\n\r\nbody " + std::to_string(i) + "\r\n";
+}
+
+TEST_F(StoreSlotsTest, MessagesOneAfterAnotherReuseTheSlotMetasInsteadOfUnlinkingThem) {
+  std::set<std::string> stems_seen;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("message " + std::to_string(i));
+    const std::string message = NumberedMessage(i);
+    std::string stem;
+    auto capture = BeginOnSlot(&stem);
+    ASSERT_NE(capture, nullptr);
+    ids.push_back(capture->id());
+    const std::string meta = spool_ + "/" + stem + ".meta";
+    // Held open: an unlinked meta's inode stays in use, so a meta created
+    // anew under the same name could not show the same inode number.
+    std::ifstream held(meta);
+    ASSERT_TRUE(held.is_open());
+    const ino_t inode = Inode(meta);
+    for (const auto& name : Names(spool_))
+      if (fs::path(name).extension() == ".meta") stems_seen.insert(fs::path(name).stem().string());
+
+    ASSERT_TRUE(capture->Append(message.substr(0, 30)).ok());
+    ASSERT_TRUE(capture->Append(message.substr(30)).ok());
+    ASSERT_TRUE(capture->SealForRelay().ok());
+    ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued " + std::to_string(i), {}}).ok());
+    store_->Flush();
+
+    ASSERT_TRUE(WaitUntilRecycled(stem)) << "slot " << stem << " was not emptied and refilled";
+    EXPECT_EQ(Inode(meta), inode) << "the meta was unlinked and created again";
+    for (const auto& left : EmptySlotPairs()) stems_seen.insert(left);
+    EXPECT_EQ(StemOf(capture->id()), "");
+  }
+  // Only the first fill's names, ever: no meta was created per message.
+  EXPECT_EQ(stems_seen.size(), kSlots);
+  EXPECT_EQ(EmptySlotPairs().size(), kSlots);
+
+  auto emls = Files(storage_ + "/archive", ".eml");
+  auto xmls = Files(storage_ + "/archive", ".xml");
+  ASSERT_EQ(emls.size(), 3u);
+  ASSERT_EQ(xmls.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("message " + std::to_string(i));
+    fs::path eml, xml;
+    for (const auto& f : emls)
+      if (f.stem() == ids[i]) eml = f;
+    for (const auto& f : xmls)
+      if (f.stem() == ids[i]) xml = f;
+    ASSERT_FALSE(eml.empty());
+    ASSERT_FALSE(xml.empty());
+    EXPECT_EQ(Slurp(eml), NumberedMessage(i));
+    Report r;
+    ASSERT_TRUE(ParseReportXml(Slurp(xml), &r).ok());
+    EXPECT_EQ(r.id, ids[i]);
+    EXPECT_EQ(r.outcome, "relayed");
+    EXPECT_EQ(r.outcome_reply, "250 queued " + std::to_string(i));
+    EXPECT_EQ(r.summary.subject, "message " + std::to_string(i));
+    EXPECT_EQ(r.summary.size, NumberedMessage(i).size());
+  }
+}
+
+TEST_F(StoreSlotsTest, DuplicatePop3FetchOnASlotAddsARetrievalRemovesItsPartAndRecyclesTheSlot) {
+  const MessageContext first = ReceivedContext("198.51.100.1", 0), second = ReceivedContext("198.51.100.2", 60);
+  std::string stem1;
+  auto a = BeginOnSlot(&stem1, first);
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(a->Append(kMessage).ok());
+  ASSERT_TRUE(a->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());  // POP3: no seal
+  store_->Flush();
+  ASSERT_TRUE(WaitUntilRecycled(stem1));
+
+  std::string stem2;
+  auto b = BeginOnSlot(&stem2, second);
+  ASSERT_NE(b, nullptr);
+  const std::string meta2 = spool_ + "/" + stem2 + ".meta", part2 = spool_ + "/" + stem2 + ".eml.part";
+  std::ifstream held(meta2);
+  ASSERT_TRUE(held.is_open());
+  const ino_t inode = Inode(meta2);
+  ASSERT_TRUE(b->Append(kMessage).ok());
+  ASSERT_TRUE(b->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+  // The duplicate's bytes stay in its part until the writer's batch is durable.
+  store_->Flush();
+  ASSERT_TRUE(WaitUntilRecycled(stem2)) << "the duplicate's part was not removed or the slot not refilled";
+  EXPECT_EQ(Inode(meta2), inode);
+  EXPECT_EQ(fs::file_size(part2), 0u);
+  EXPECT_EQ(EmptySlotPairs().size(), kSlots);
+
+  auto emls = Files(storage_ + "/archive", ".eml");
+  ASSERT_EQ(emls.size(), 1u);
+  EXPECT_EQ(emls[0].stem(), a->id());
+  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  Report r = OnlyReport();
+  EXPECT_EQ(r.id, a->id());
+  EXPECT_EQ(r.outcome, "fetched");
+  ASSERT_EQ(r.retrievals.size(), 2u);
+  EXPECT_EQ(r.retrievals[0].client_ip, "198.51.100.1");
+  EXPECT_EQ(r.retrievals[1].client_ip, "198.51.100.2");
+}
+
+// What a crash leaves of one message whose Commit and writer batch it cuts
+// short, for every step from the Commit through the end of MakeDurable (the
+// meta's truncation, its fsync, the parts' removal) and the pool's refill of
+// the recycled slot. The fault model keeps a truncation once done; a real
+// disk may also show the old meta again if the crash came before the
+// truncation's fsync: that state is recovered too, from a copy.
+class StoreSlotsCrashTest : public StoreSlotsTest {
+ protected:
+  // prepare: runs without faults on a fresh store, returns a capture on a
+  // slot ready to Commit. check: verifies the archive after recovery
+  // (committed: Commit returned ok).
+  void CrashAtEveryStepFromCommit(const std::function<std::unique_ptr<Capture>(std::string* stem)>& prepare,
+                                  const std::function<void(bool committed)>& check) {
+    bool saw_unsynced_truncation = false, saw_synced_truncation = false;
+    for (int step = 0;; ++step) {
+      SCOPED_TRACE("crash before mutating operation " + std::to_string(step) + " from the Commit");
+      store_.reset();
+      fs::remove_all(storage_);
+      OpenOnFaultEnv(kSlots);
+      std::string stem;
+      auto capture = prepare(&stem);
+      ASSERT_NE(capture, nullptr);
+      const std::string meta = spool_ + "/" + stem + ".meta", part = spool_ + "/" + stem + ".eml.part";
+
+      counting_.ForgetTruncations();  // prepare() may have recycled this very slot already
+      const uint64_t before_commit = counting_.Now();
+      fault_->CrashAfter(step);
+      const bool committed = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok();
+      store_->Flush();
+      // The pool refills the recycled slot on its own thread: wait for that, or the crash.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!fault_->crashed() && !counting_.CreatedDurablySince(part, before_commit)) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "neither a crash nor a refill of " << stem;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      const bool crashed = fault_->crashed();
+      const auto truncated = counting_.truncated();
+      const bool truncated_here = truncated.count(meta) > 0;
+      const bool truncation_synced = counting_.TruncationSynced(meta);
+      capture.reset();
+      fault_->Crash();
+      store_.reset();
+      if (crashed && truncated_here) (truncation_synced ? saw_synced_truncation : saw_unsynced_truncation) = true;
+
+      const std::string copy = root_ + "/storage-old-meta";
+      const bool old_meta_possible = crashed && truncated_here && !truncation_synced;
+      if (old_meta_possible) {
+        fs::remove_all(copy);
+        fs::copy(storage_, copy, fs::copy_options::recursive);
+      }
+      {
+        SCOPED_TRACE("the disk kept what the fault model left");
+        RecoveryStats stats = Restart();
+        EXPECT_EQ(stats.failed, 0);
+        check(committed);
+        EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+      }
+      if (old_meta_possible) {
+        SCOPED_TRACE("the truncation was lost: the old meta is back");
+        store_.reset();
+        fs::remove_all(storage_);
+        fs::rename(copy, storage_);
+        std::ofstream(meta, std::ios::binary | std::ios::trunc) << truncated.at(meta);
+        ASSERT_FALSE(truncated.at(meta).empty());
+        RecoveryStats stats = Restart();
+        EXPECT_EQ(stats.failed, 0);
+        check(committed);
+        EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+      }
+      if (!crashed) break;
+      ASSERT_LT(step, 200);
+    }
+    // The steps did pass through the writer's recycling of the meta.
+    EXPECT_TRUE(saw_unsynced_truncation);
+    EXPECT_TRUE(saw_synced_truncation);
+  }
+};
+
+TEST_F(StoreSlotsCrashTest, SentMessageIsArchivedExactlyOnceWhateverStepOfTheRecyclingACrashHits) {
+  CrashAtEveryStepFromCommit(
+      [&](std::string* stem) {
+        auto capture = BeginOnSlot(stem);
+        if (capture == nullptr) return capture;
+        EXPECT_TRUE(capture->Append(kMessage).ok());
+        EXPECT_TRUE(capture->SealForRelay().ok());
+        return capture;
+      },
+      [&](bool committed) {
+        auto emls = Files(storage_ + "/archive", ".eml");
+        ASSERT_EQ(emls.size(), 1u);
+        EXPECT_EQ(Slurp(emls[0]), kMessage);
+        Report r = OnlyReport();
+        if (committed) {
+          EXPECT_EQ(r.outcome, "relayed");
+        } else {
+          EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+        }
+      });
+}
+
+TEST_F(StoreSlotsCrashTest, DuplicatePop3FetchGetsOneRetrievalWhateverStepOfTheRecyclingACrashHits) {
+  CrashAtEveryStepFromCommit(
+      [&](std::string* stem) {
+        std::string first_stem;
+        auto first = BeginOnSlot(&first_stem, ReceivedContext("198.51.100.1", 0));
+        if (first == nullptr) return first;
+        EXPECT_TRUE(first->Append(kMessage).ok());
+        const uint64_t before_commit = counting_.Now();
+        EXPECT_TRUE(first->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+        store_->Flush();
+        EXPECT_TRUE(WaitUntilRecycled(first_stem));
+        // Also its folder fsync: no operation of this refill may fall among the steps counted below.
+        const std::string first_part = spool_ + "/" + first_stem + ".eml.part";
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!counting_.CreatedDurablySince(first_part, before_commit)) {
+          if (std::chrono::steady_clock::now() > deadline) {
+            ADD_FAILURE() << "the first fetch's slot was never refilled";
+            return std::unique_ptr<Capture>();
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        auto second = BeginOnSlot(stem, ReceivedContext("198.51.100.2", 60));
+        if (second != nullptr) {
+          EXPECT_TRUE(second->Append(kMessage).ok());
+        }
+        return second;
+      },
+      [&](bool committed) {
+        auto emls = Files(storage_ + "/archive", ".eml");
+        ASSERT_EQ(emls.size(), 1u);
+        EXPECT_EQ(Slurp(emls[0]), kMessage);
+        Report r = OnlyReport();
+        // Before its verdict was durable the second fetch is dropped as
+        // unsealed; after it, it is one retrieval, never two.
+        if (committed) {
+          ASSERT_EQ(r.retrievals.size(), 2u);
+        }
+        ASSERT_GE(r.retrievals.size(), 1u);
+        ASSERT_LE(r.retrievals.size(), 2u);
+        EXPECT_EQ(r.retrievals[0].client_ip, "198.51.100.1");
+        if (r.retrievals.size() == 2) {
+          EXPECT_EQ(r.retrievals[1].client_ip, "198.51.100.2");
+        }
+      });
 }
 
 }  // namespace
