@@ -88,7 +88,7 @@ void SpoolSlotPool::Recycle(std::string name, std::unique_ptr<WritableFile> meta
   bool kept = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!stopping_ && ready_.size() + recycled_.size() < 2 * target_) {
+    if (!stopping_ && ready_.size() + recycled_.size() + reusing_ < 2 * target_) {
       recycled_.push_back(Slot{name, nullptr, std::move(meta)});
       kept = true;
     }
@@ -108,6 +108,7 @@ Status SpoolSlotPool::Refill() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     reuse.swap(recycled_);
+    reusing_ = reuse.size();
     want = ready_.size() + reuse.size() < target_ ? target_ - ready_.size() - reuse.size() : 0;
   }
   if (want == 0 && reuse.empty()) return Status::Ok();
@@ -158,6 +159,7 @@ Status SpoolSlotPool::Refill() {
     if (s.ok()) s = synced;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  reusing_ = 0;
   for (auto& slot : made) ready_.push_back(std::move(slot));
   last_error_ = s.ok() ? Status::Ok() : s.WithContext("while preparing spool files");
   return last_error_;

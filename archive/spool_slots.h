@@ -75,6 +75,7 @@ class SpoolSlotPool {
   std::condition_variable wake_;
   std::vector<Slot> ready_;
   std::vector<Slot> recycled_;  // metas waiting for a new .eml.part
+  size_t reusing_ = 0;          // recycled metas a running Refill took: still count toward 2 * target
   Status last_error_;
   bool stopping_ = false;
   std::mutex refill_mu_;  // one refill at a time (thread and tests)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -425,6 +426,62 @@ TEST_F(SpoolSlotPoolTest, TheBackgroundThreadRefillsARecycledMetaPromptly) {
   EXPECT_TRUE(fs::exists(dir_ + "/" + name + ".eml.part"));
   EXPECT_TRUE(PairStems().count(name));
   EXPECT_EQ(PairStems().size(), 4u);
+}
+
+
+// Holds the first .eml.part creation until released: a Refill caught midway.
+class GateEnv : public EnvWrapper {
+ public:
+  using EnvWrapper::EnvWrapper;
+  Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
+                         std::unique_ptr<WritableFile>* out) override {
+    if (path.size() > 9 && path.compare(path.size() - 9, 9, ".eml.part") == 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!passed_once_) {
+        passed_once_ = true;
+        held_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+      }
+    }
+    return EnvWrapper::NewWritableFile(path, mode, perms, out);
+  }
+  bool WaitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return held_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool passed_once_ = false, held_ = false, released_ = false;
+};
+
+// The metas a running Refill took out of the recycled list still count:
+// a Recycle meanwhile must not push the pool past 2 * target.
+TEST_F(SpoolSlotPoolTest, RecycleDuringARefillCountsTheMetasItIsReusing) {
+  GateEnv gate(Env::Default());
+  SpoolSlotPool pool(&gate, dir_, 1, 0600);
+  const std::vector<std::string> names = {"slot-00000000000000d1", "slot-00000000000000d2", "slot-00000000000000d3"};
+  pool.Recycle(names[0], EmptiedMeta(dir_, names[0]));
+  pool.Recycle(names[1], EmptiedMeta(dir_, names[1]));  // 2 = 2 * target: full
+  Status refilled;
+  std::thread refill([&] { refilled = pool.Refill(); });
+  ASSERT_TRUE(gate.WaitUntilHeld());
+  pool.Recycle(names[2], EmptiedMeta(dir_, names[2]));
+  const bool third_kept = fs::exists(dir_ + "/" + names[2] + ".meta");
+  gate.Release();
+  refill.join();
+  ASSERT_TRUE(refilled.ok()) << refilled.message();
+  EXPECT_FALSE(third_kept) << "a Recycle during a Refill pushed the pool past 2 * target";
+  ASSERT_TRUE(pool.Refill().ok());
+  EXPECT_EQ(pool.ready(), 2u);
+  EXPECT_EQ(PairStems(), (std::set<std::string>{names[0], names[1]}));
 }
 
 }  // namespace
