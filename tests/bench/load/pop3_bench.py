@@ -130,7 +130,7 @@ def message(i: int, size: int) -> bytes:
 
 def main() -> int:
     quick = os.environ.get("MAILTEE_BENCH_QUICK") == "1"
-    sets = [(300, 10 * 1024), (30, 1024 * 1024)] if quick else \
+    sets = [(1000, 10 * 1024), (30, 1024 * 1024)] if quick else \
            [(2000, 10 * 1024), (200, 1024 * 1024)]
     binary = mailtee_binary()
     have_mailtee = os.access(binary, os.X_OK)

@@ -4,7 +4,7 @@
 # protocol or archive work) and through mailtee, in the same run (plain TCP on
 # loopback, one message per session as smtp-source does by default).
 #
-#   1 KB, 10 KB, 100 KB messages  N each (2,000; 200 when MAILTEE_BENCH_QUICK=1),
+#   1 KB, 10 KB, 100 KB messages  N each (2,000; 1,000 when MAILTEE_BENCH_QUICK=1),
 #                                 20 concurrent sessions     -> msgs/s direct, via haproxy, via
 #                                 mailtee; mailtee/direct (the target) and haproxy/direct
 #   one big message               50 MB (10 MB quick)        -> seconds both ways, and
@@ -30,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 MAILTEE_BIN=${MAILTEE_BIN:-$repo/build/admin/mailtee}
 quick=${MAILTEE_BENCH_QUICK:-0}
-if [[ $quick == 1 ]]; then count=200; big=$((10 * 1024 * 1024)); else count=2000; big=$((50 * 1024 * 1024)); fi
+if [[ $quick == 1 ]]; then count=1000; big=$((10 * 1024 * 1024)); else count=2000; big=$((50 * 1024 * 1024)); fi
 sessions=20
 sizes=(1024 10240 102400)
 
