@@ -12,23 +12,17 @@
 #include "archive/index_sink.h"
 #include "archive/ledger_hash.h"
 #include "archive/verify.h"
+#include "archive_test_util.h"
 #include "index_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FilesUnder;
 using ::testing::IsEmpty;
 
 const std::string kMessage = "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: crash\r\n\r\nbody\r\n";
-
-size_t CountFiles(const std::string& root, const std::string& ext) {
-  size_t n = 0;
-  if (!fs::exists(root)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && e.path().extension() == ext) ++n;
-  return n;
-}
 
 size_t IndexedCount(ArchiveIndex* index) {
   size_t n = 0;
@@ -87,7 +81,7 @@ class IndexCrashTest : public ::testing::Test {
 
   // Index == files, and every file agrees with its report, ledger and index.
   void ExpectConsistent() {
-    EXPECT_EQ(IndexedCount(sink_->index()), CountFiles(storage_ + "/archive", ".xml"));
+    EXPECT_EQ(IndexedCount(sink_->index()), FilesUnder(storage_ + "/archive", ".xml").size());
     VerifyOptions options;
     options.index = sink_->index();
     VerifyResult result;
@@ -123,7 +117,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfCommitKeepsIndexAndFilesInStep) {
     capture.reset();
     fault_->Crash();
     Restart();
-    EXPECT_EQ(CountFiles(storage_ + "/archive", ".eml"), 1u);
+    EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
     ExpectConsistent();
     if (!crashed) break;
     ASSERT_LT(step, 100);

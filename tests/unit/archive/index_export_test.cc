@@ -24,13 +24,6 @@ void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Undoes mboxrd: splits at "From " lines, strips one '>' from ">+From " lines,
 // drops the separating blank line.
 std::vector<std::string> ReadMbox(const std::string& mbox) {

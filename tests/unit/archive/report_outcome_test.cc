@@ -4,21 +4,21 @@
 #include "archive/report_outcome.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "archive/archive_store.h"
 #include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/verify.h"
+#include "archive_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::MakeUniqueTempDir;
+using testing::ReadWholeFile;
 
 const std::string kMessage =
     "From: Taro <taro@company.example>\r\n"
@@ -28,19 +28,11 @@ const std::string kMessage =
     "\r\n"
     "Please find the quote.\r\n";
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class ReportOutcomeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/report_outcome_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    root_ = MakeUniqueTempDir("report_outcome");
+    ASSERT_FALSE(root_.empty());
     storage_ = root_ + "/storage";
     log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
     ASSERT_TRUE(log_->Open().ok());
@@ -100,13 +92,13 @@ class ReportOutcomeTest : public ::testing::Test {
 TEST_F(ReportOutcomeTest, RelayedOutcomeAndTrailReplaceHeldAndTheRestIsKept) {
   const std::string id = ArchiveHeld();
   Report before;
-  ASSERT_TRUE(ParseReportXml(Slurp(report_path_), &before).ok());
+  ASSERT_TRUE(ParseReportXml(ReadWholeFile(report_path_), &before).ok());
   ASSERT_EQ(before.outcome, "held");
 
   Status s = RewriteHeldOutcome(Env::Default(), storage_, "Taro@Company.example", id, Relayed(), index_.get());
   ASSERT_TRUE(s.ok()) << s.message();
 
-  const std::string xml = Slurp(report_path_);
+  const std::string xml = ReadWholeFile(report_path_);
   Report after;
   ASSERT_TRUE(ParseReportXml(xml, &after).ok());
   EXPECT_EQ(after.outcome, "relayed");
@@ -149,9 +141,9 @@ TEST_F(ReportOutcomeTest, RepeatIsIdempotent) {
   rejected.trail.steps.push_back({"reject", "bucho@company.example", "", "2026-11-24T17:59:00.000+09:00", "",
                                   "mail", "not to this customer"});
   ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, rejected, index_.get()).ok());
-  const std::string first = Slurp(report_path_);
+  const std::string first = ReadWholeFile(report_path_);
   ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, rejected, index_.get()).ok());
-  EXPECT_EQ(Slurp(report_path_), first);
+  EXPECT_EQ(ReadWholeFile(report_path_), first);
   EXPECT_NE(first.find(">rejected</outcome>"), std::string::npos);
   VerifyOptions options;
   options.index = index_->index();
@@ -166,13 +158,13 @@ TEST_F(ReportOutcomeTest, RepairLeavesAFinishedReportAlone) {
   repair.only_if_still_held = true;
   repair.relayed_at.clear();
   ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, repair, index_.get()).ok());
-  const std::string repaired = Slurp(report_path_);
+  const std::string repaired = ReadWholeFile(report_path_);
   EXPECT_NE(repaired.find(">relayed</outcome>"), std::string::npos) << "a report still saying held is repaired";
 
   HeldOutcome other = repair;
   other.outcome = "expired";
   ASSERT_TRUE(RewriteHeldOutcome(Env::Default(), storage_, "taro@company.example", id, other, index_.get()).ok());
-  EXPECT_EQ(Slurp(report_path_), repaired) << "a report with its final outcome is left alone";
+  EXPECT_EQ(ReadWholeFile(report_path_), repaired) << "a report with its final outcome is left alone";
 }
 
 TEST_F(ReportOutcomeTest, FindsTheReportUnderAnotherUserFolder) {

@@ -4,8 +4,6 @@
 #include "archive/spool_slots.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -13,35 +11,21 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "archive/fault_injection_env.h"
+#include "archive_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::EntryNames;
+using testing::InodeOf;
+using testing::MakeUniqueTempDir;
+using testing::PermissionBits;
+using testing::ReadWholeFile;
 using Op = FaultInjectionEnv::Op;
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-unsigned Perms(const fs::path& p) {
-  struct stat st;
-  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
-  return st.st_mode & 0777;
-}
-
-std::set<std::string> Names(const fs::path& dir) {
-  std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-  return out;
-}
 
 // Waits (polling, bounded) until condition holds; false on timeout.
 template <typename Condition>
@@ -57,16 +41,15 @@ bool Eventually(Condition condition) {
 class SpoolSlotPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/spool_slots_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = MakeUniqueTempDir("spool_slots");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   // Every file in dir_ must belong to a slot pair; returns the stems.
   std::set<std::string> PairStems() {
     std::set<std::string> stems;
-    for (const auto& name : Names(dir_)) {
+    for (const auto& name : EntryNames(dir_)) {
       std::string stem;
       if (name.size() > 5 && name.compare(name.size() - 5, 5, ".meta") == 0) {
         stem = name.substr(0, name.size() - 5);
@@ -113,19 +96,19 @@ TEST_F(SpoolSlotPoolTest, RefillCreatesExactlyTargetEmptyPrivatePairs) {
   EXPECT_EQ(pool.ready(), 3u);
   std::set<std::string> stems = PairStems();
   EXPECT_EQ(stems.size(), 3u);
-  EXPECT_EQ(Names(dir_).size(), 6u);
+  EXPECT_EQ(EntryNames(dir_).size(), 6u);
   for (const auto& stem : stems) {
     EXPECT_TRUE(IsSpoolSlotName(stem)) << stem;
     for (const char* suffix : {".meta", ".eml.part"}) {
       fs::path path = dir_ + "/" + stem + suffix;
-      EXPECT_EQ(Perms(path), 0600u) << path;
+      EXPECT_EQ(PermissionBits(path), 0600u) << path;
       EXPECT_EQ(fs::file_size(path), 0u) << path;
     }
   }
   // Full already: a second refill adds nothing.
   ASSERT_TRUE(pool.Refill().ok());
   EXPECT_EQ(pool.ready(), 3u);
-  EXPECT_EQ(Names(dir_).size(), 6u);
+  EXPECT_EQ(EntryNames(dir_).size(), 6u);
 }
 
 TEST_F(SpoolSlotPoolTest, TakeHandsOutEachPairOnceThenReportsEmpty) {
@@ -153,8 +136,8 @@ TEST_F(SpoolSlotPoolTest, TakeHandsOutEachPairOnceThenReportsEmpty) {
   ASSERT_TRUE(slots[0].meta->Append("meta").ok());
   ASSERT_TRUE(slots[0].part->Close().ok());
   ASSERT_TRUE(slots[0].meta->Close().ok());
-  EXPECT_EQ(Slurp(dir_ + "/" + slots[0].name + ".eml.part"), "bytes");
-  EXPECT_EQ(Slurp(dir_ + "/" + slots[0].name + ".meta"), "meta");
+  EXPECT_EQ(ReadWholeFile(dir_ + "/" + slots[0].name + ".eml.part"), "bytes");
+  EXPECT_EQ(ReadWholeFile(dir_ + "/" + slots[0].name + ".meta"), "meta");
 }
 
 TEST_F(SpoolSlotPoolTest, DestructorRemovesUntakenPairsButNotATakenOne) {
@@ -169,7 +152,7 @@ TEST_F(SpoolSlotPoolTest, DestructorRemovesUntakenPairsButNotATakenOne) {
   // Still the taken holder's file: writing through it lands on disk.
   ASSERT_TRUE(taken.part->Append("kept").ok());
   ASSERT_TRUE(taken.part->Close().ok());
-  EXPECT_EQ(Slurp(dir_ + "/" + taken.name + ".eml.part"), "kept");
+  EXPECT_EQ(ReadWholeFile(dir_ + "/" + taken.name + ".eml.part"), "kept");
 }
 
 TEST_F(SpoolSlotPoolTest, StartFillsInTheBackgroundAndRefillsAfterTakesDropItToHalf) {
@@ -209,7 +192,7 @@ TEST_F(SpoolSlotPoolTest, FailedFolderFsyncHandsOutNothingAndLeavesNoFiles) {
   EXPECT_EQ(pool.ready(), 0u);
   SpoolSlotPool::Slot slot;
   EXPECT_FALSE(pool.Take(&slot));
-  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+  EXPECT_TRUE(fs::is_empty(dir_)) << EntryNames(dir_).size();
   EXPECT_FALSE(pool.last_error().ok());
   EXPECT_EQ(pool.last_error().message(), s.message());
 
@@ -230,7 +213,7 @@ TEST_F(SpoolSlotPoolTest, FailedMetaCreationRemovesItsPartAndReportsTheError) {
   EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find(".meta"), std::string::npos) << s.message();
   EXPECT_EQ(pool.ready(), 0u);
-  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+  EXPECT_TRUE(fs::is_empty(dir_)) << EntryNames(dir_).size();
   EXPECT_FALSE(pool.last_error().ok());
 
   ASSERT_TRUE(pool.Refill().ok());
@@ -280,14 +263,10 @@ std::unique_ptr<WritableFile> EmptiedMeta(const std::string& dir, const std::str
   std::unique_ptr<WritableFile> meta;
   Status s = Env::Default()->NewWritableFile(dir + "/" + stem + ".meta", Env::CreateMode::kTruncate, 0600, &meta);
   EXPECT_TRUE(s.ok()) << s.message();
-  if (meta) EXPECT_TRUE(meta->Sync().ok());
+  if (meta) {
+    EXPECT_TRUE(meta->Sync().ok());
+  }
   return meta;
-}
-
-ino_t Inode(const fs::path& p) {
-  struct stat st;
-  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
-  return st.st_ino;
 }
 
 // Takes every ready slot; returns them by name.
@@ -314,7 +293,7 @@ TEST_F(SpoolSlotPoolTest, RecycledMetaIsHandedOutAgainUnderItsNameWithANewEmptyP
   // Held open so that a meta unlinked and created anew could not get the same inode number.
   std::ifstream held(meta_path);
   ASSERT_TRUE(held.is_open());
-  const ino_t meta_inode = Inode(meta_path);
+  const ino_t meta_inode = InodeOf(meta_path);
 
   pool.Recycle(name, EmptiedMeta(dir_, name));
   EXPECT_EQ(pool.ready(), 2u);  // a slot only once it has a part again
@@ -330,17 +309,17 @@ TEST_F(SpoolSlotPoolTest, RecycledMetaIsHandedOutAgainUnderItsNameWithANewEmptyP
   ASSERT_NE(again.meta, nullptr);
   ASSERT_TRUE(fs::exists(part_path));
   EXPECT_EQ(fs::file_size(part_path), 0u);
-  EXPECT_EQ(Perms(part_path), 0600u);
+  EXPECT_EQ(PermissionBits(part_path), 0600u);
   EXPECT_EQ(fs::file_size(meta_path), 0u);
-  EXPECT_EQ(Inode(meta_path), meta_inode) << "the meta was recreated, not reused";
+  EXPECT_EQ(InodeOf(meta_path), meta_inode) << "the meta was recreated, not reused";
 
   // The handed-back meta writes from offset 0 of the emptied file.
   ASSERT_TRUE(again.meta->Append("next").ok());
   ASSERT_TRUE(again.part->Append("next bytes").ok());
   ASSERT_TRUE(again.meta->Close().ok());
   ASSERT_TRUE(again.part->Close().ok());
-  EXPECT_EQ(Slurp(meta_path), "next");
-  EXPECT_EQ(Slurp(part_path), "next bytes");
+  EXPECT_EQ(ReadWholeFile(meta_path), "next");
+  EXPECT_EQ(ReadWholeFile(part_path), "next bytes");
 }
 
 TEST_F(SpoolSlotPoolTest, RecycleBeyondTwiceTheTargetRemovesTheMeta) {
@@ -384,7 +363,7 @@ TEST_F(SpoolSlotPoolTest, RecycledMetaWhosePartCannotBeCreatedIsRemovedAndTheOth
   EXPECT_FALSE(pool.last_error().ok());
   EXPECT_FALSE(fs::exists(dir_ + "/" + stuck + ".meta"));
   // Not opened with O_TRUNC: the leftover keeps its bytes (an orphan for Recover()).
-  EXPECT_EQ(Slurp(dir_ + "/" + stuck + ".eml.part"), "leftover");
+  EXPECT_EQ(ReadWholeFile(dir_ + "/" + stuck + ".eml.part"), "leftover");
 
   auto slots = TakeAll(&pool);
   EXPECT_EQ(slots.count(stuck), 0u);
@@ -407,9 +386,9 @@ TEST_F(SpoolSlotPoolTest, DestructorRemovesRecycledMetasNotYetRefilled) {
     pool.Recycle("slot-00000000000000c1", EmptiedMeta(dir_, "slot-00000000000000c1"));
     pool.Recycle("slot-00000000000000c2", EmptiedMeta(dir_, "slot-00000000000000c2"));
     EXPECT_TRUE(fs::exists(dir_ + "/slot-00000000000000c1.meta"));
-    EXPECT_EQ(Names(dir_).size(), 6u);  // 2 pairs + 2 lone metas
+    EXPECT_EQ(EntryNames(dir_).size(), 6u);  // 2 pairs + 2 lone metas
   }
-  EXPECT_TRUE(fs::is_empty(dir_)) << Names(dir_).size();
+  EXPECT_TRUE(fs::is_empty(dir_)) << EntryNames(dir_).size();
 }
 
 TEST_F(SpoolSlotPoolTest, TheBackgroundThreadRefillsARecycledMetaPromptly) {

@@ -1,23 +1,24 @@
 // ArchiveStore: spool -> commit happy path, refused, POP3 dedupe, concurrency.
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "archive/archive_store.h"
 #include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
+#include "archive_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FilesUnder;
+using testing::MakeUniqueTempDir;
+using testing::PermissionBits;
+using testing::ReadWholeFile;
 
 const std::string kMessage =
     "From: Alice <alice@example.com>\r\n"
@@ -42,34 +43,11 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-unsigned Perms(const fs::path& p) {
-  struct stat st;
-  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
-  return st.st_mode & 0777;
-}
-
-std::vector<fs::path> FilesWithExtension(const fs::path& root, const std::string& ext) {
-  std::vector<fs::path> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 class StoreCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/store_commit_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    root_ = MakeUniqueTempDir("store_commit");
+    ASSERT_FALSE(root_.empty());
     storage_ = root_ + "/storage";
     log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
     ASSERT_TRUE(log_->Open().ok());
@@ -122,7 +100,7 @@ class StoreCommitTest : public ::testing::Test {
 
   Report ReadReport(const fs::path& path) {
     Report r;
-    Status s = ParseReportXml(Slurp(path), &r);
+    Status s = ParseReportXml(ReadWholeFile(path), &r);
     EXPECT_TRUE(s.ok()) << s.message();
     return r;
   }
@@ -133,7 +111,7 @@ class StoreCommitTest : public ::testing::Test {
 };
 
 TEST_F(StoreCommitTest, OpenCreatesPrivateFolders) {
-  for (const char* sub : {"", "/spool", "/archive", "/index"}) EXPECT_EQ(Perms(storage_ + sub), 0700u) << sub;
+  for (const char* sub : {"", "/spool", "/archive", "/index"}) EXPECT_EQ(PermissionBits(storage_ + sub), 0700u) << sub;
   EXPECT_TRUE(fs::exists(storage_ + "/index/state"));
 }
 
@@ -141,7 +119,7 @@ TEST_F(StoreCommitTest, SpoolThenCommitArchivesByteExactWithReport) {
   MessageContext c = SentContext();
   auto capture = Spool(c, kMessage);
   const std::string id = capture->id();
-  EXPECT_EQ(Perms(storage_ + "/spool/" + id + ".eml.part"), 0600u);
+  EXPECT_EQ(PermissionBits(storage_ + "/spool/" + id + ".eml.part"), 0600u);
   EXPECT_TRUE(fs::exists(storage_ + "/spool/" + id + ".meta"));
 
   ASSERT_TRUE(capture->SealForRelay().ok());
@@ -152,11 +130,11 @@ TEST_F(StoreCommitTest, SpoolThenCommitArchivesByteExactWithReport) {
   fs::path day = DayDir("alice@example.com", c);
   fs::path eml = day / (id + ".eml"), xml = day / (id + ".xml");
   ASSERT_TRUE(fs::exists(eml)) << eml;
-  EXPECT_EQ(Slurp(eml), kMessage);
-  EXPECT_EQ(Perms(eml), 0600u);
-  EXPECT_EQ(Perms(xml), 0600u);
-  EXPECT_EQ(Perms(day), 0700u);
-  EXPECT_EQ(Perms(day.parent_path()), 0700u);
+  EXPECT_EQ(ReadWholeFile(eml), kMessage);
+  EXPECT_EQ(PermissionBits(eml), 0600u);
+  EXPECT_EQ(PermissionBits(xml), 0600u);
+  EXPECT_EQ(PermissionBits(day), 0700u);
+  EXPECT_EQ(PermissionBits(day.parent_path()), 0700u);
   store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 
@@ -207,10 +185,10 @@ TEST_F(StoreCommitTest, HeldIsArchivedWithOutcomeHeld) {
   auto capture = Spool(SentContext(), kMessage);
   ASSERT_TRUE(capture->SealForRelay().ok());
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kHeld, 250, "250 held for approval", {}}).ok());
-  auto xmls = FilesWithExtension(storage_ + "/archive", ".xml");
+  auto xmls = FilesUnder(storage_ + "/archive", ".xml");
   ASSERT_EQ(xmls.size(), 1u);
   EXPECT_EQ(ReadReport(xmls[0]).outcome, "held");
-  EXPECT_EQ(FilesWithExtension(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
 }
 
 TEST_F(StoreCommitTest, EnvelopeSenderIsTheUserWithoutLogin) {
@@ -231,12 +209,12 @@ TEST_F(StoreCommitTest, ReceivedTwiceIsStoredOnceWithTwoRetrievals) {
   auto b = Spool(second, kMessage);
   ASSERT_TRUE(b->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
 
-  auto emls = FilesWithExtension(storage_ + "/archive/bob", ".eml");
-  auto xmls = FilesWithExtension(storage_ + "/archive/bob", ".xml");
+  auto emls = FilesUnder(storage_ + "/archive/bob", ".eml");
+  auto xmls = FilesUnder(storage_ + "/archive/bob", ".xml");
   ASSERT_EQ(emls.size(), 1u);
   ASSERT_EQ(xmls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), a->id());
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = ReadReport(xmls[0]);
   EXPECT_EQ(r.direction, "received");
   EXPECT_EQ(r.outcome, "fetched");
@@ -256,8 +234,8 @@ TEST_F(StoreCommitTest, ReceivedTwiceIsStoredOnceWithTwoRetrievals) {
   carol.user = "carol";
   auto d = Spool(carol, kMessage);
   ASSERT_TRUE(d->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
-  EXPECT_EQ(FilesWithExtension(storage_ + "/archive/bob", ".eml").size(), 2u);
-  EXPECT_EQ(FilesWithExtension(storage_ + "/archive/carol", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive/bob", ".eml").size(), 2u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive/carol", ".eml").size(), 1u);
 }
 
 TEST_F(StoreCommitTest, DedupeSurvivesReopenAndIgnoresAMissingEarlierCopy) {
@@ -268,16 +246,16 @@ TEST_F(StoreCommitTest, DedupeSurvivesReopenAndIgnoresAMissingEarlierCopy) {
   ASSERT_TRUE(ArchiveStore::Open(storage_, Env::Default(), log_.get(), &store_).ok());
   auto b = Spool(ReceivedContext("198.51.100.2", 10), kMessage);
   ASSERT_TRUE(b->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
-  auto xmls = FilesWithExtension(storage_ + "/archive/bob", ".xml");
+  auto xmls = FilesUnder(storage_ + "/archive/bob", ".xml");
   ASSERT_EQ(xmls.size(), 1u);
   EXPECT_EQ(ReadReport(xmls[0]).retrievals.size(), 2u);
 
   // The admin deleted the copy: the index entry is stale, the next fetch is stored anew.
-  for (const auto& p : FilesWithExtension(storage_ + "/archive/bob", ".xml")) fs::remove(p);
-  for (const auto& p : FilesWithExtension(storage_ + "/archive/bob", ".eml")) fs::remove(p);
+  for (const auto& p : FilesUnder(storage_ + "/archive/bob", ".xml")) fs::remove(p);
+  for (const auto& p : FilesUnder(storage_ + "/archive/bob", ".eml")) fs::remove(p);
   auto c = Spool(ReceivedContext("198.51.100.3", 20), kMessage);
   ASSERT_TRUE(c->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
-  auto emls = FilesWithExtension(storage_ + "/archive/bob", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive/bob", ".eml");
   ASSERT_EQ(emls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), c->id());
 }
@@ -296,11 +274,11 @@ TEST_F(StoreCommitTest, ConcurrentCommitsOnWorkerThreads) {
     });
   for (auto& w : workers) w.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(FilesWithExtension(storage_ + "/archive/bob", ".eml").size(), 1u);
-  auto xmls = FilesWithExtension(storage_ + "/archive/bob", ".xml");
+  EXPECT_EQ(FilesUnder(storage_ + "/archive/bob", ".eml").size(), 1u);
+  auto xmls = FilesUnder(storage_ + "/archive/bob", ".xml");
   ASSERT_EQ(xmls.size(), 1u);
   EXPECT_EQ(ReadReport(xmls[0]).retrievals.size(), 8u);
-  EXPECT_EQ(FilesWithExtension(storage_ + "/archive/alice@example.com", ".eml").size(), 8u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive/alice@example.com", ".eml").size(), 8u);
   store_->Flush();  // the background writer finishes the commit
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
@@ -344,7 +322,7 @@ TEST_F(StoreCommitTest, JapaneseLoginAndSubjectAndALargeBody) {
 
   fs::path day = DayDir("%E5%B1%B1%E7%94%B0@%E4%BE%8B%E3%81%88.jp", c);
   ASSERT_TRUE(fs::exists(day / (capture->id() + ".eml")));
-  EXPECT_TRUE(Slurp(day / (capture->id() + ".eml")) == message);
+  EXPECT_TRUE(ReadWholeFile(day / (capture->id() + ".eml")) == message);
   Report r = ReadReport(day / (capture->id() + ".xml"));
   EXPECT_EQ(r.user, "山田@例え.jp");
   EXPECT_EQ(r.summary.subject, "テスト");
@@ -356,7 +334,7 @@ TEST_F(StoreCommitTest, AbortRemovesTheSpool) {
   auto capture = Spool(SentContext(), kMessage);
   capture->Abort("client closed the connection");
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
-  EXPECT_TRUE(FilesWithExtension(storage_ + "/archive", ".xml").empty());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".xml").empty());
 }
 
 }  // namespace

@@ -2,45 +2,32 @@
 // "crash" (store destroyed without commit), faults injected with
 // FaultInjectionEnv, and a crash at every step of Commit.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "archive/archive_store.h"
 #include "archive/fault_injection_env.h"
 #include "archive/report.h"
+#include "archive_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FilesUnder;
+using testing::MakeUniqueTempDir;
+using testing::ReadWholeFile;
 using Op = FaultInjectionEnv::Op;
 
 const std::string kMessage =
     "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: crash test\r\n\r\nbody line\r\n";
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<fs::path> Files(const fs::path& root, const std::string& ext) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && (ext.empty() || e.path().extension() == ext)) out.push_back(e.path());
-  return out;
-}
-
 class StoreRecoveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/store_recovery_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    root_ = MakeUniqueTempDir("store_recovery");
+    ASSERT_FALSE(root_.empty());
     storage_ = root_ + "/storage";
     log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
     ASSERT_TRUE(log_->Open().ok());
@@ -84,11 +71,11 @@ class StoreRecoveryTest : public ::testing::Test {
   }
 
   Report OnlyReport() {
-    auto xmls = Files(storage_ + "/archive", ".xml");
+    auto xmls = FilesUnder(storage_ + "/archive", ".xml");
     EXPECT_EQ(xmls.size(), 1u);
     Report r;
     if (xmls.size() == 1) {
-      EXPECT_TRUE(ParseReportXml(Slurp(xmls[0]), &r).ok());
+      EXPECT_TRUE(ParseReportXml(ReadWholeFile(xmls[0]), &r).ok());
     }
     return r;
   }
@@ -105,8 +92,8 @@ TEST_F(StoreRecoveryTest, UnsealedMessageIsDropped) {
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.dropped_unsealed, 1);
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
-  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
-  EXPECT_NE(Slurp(Files(root_ + "/logs/system", "")[0]).find("never told it was accepted"), std::string::npos);
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
+  EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("never told it was accepted"), std::string::npos);
 }
 
 TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
@@ -117,10 +104,10 @@ TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.archived_unknown, 1);
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
-  auto emls = Files(storage_ + "/archive", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
   ASSERT_EQ(emls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), id);
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = OnlyReport();
   EXPECT_EQ(r.outcome, "unknown");
   EXPECT_EQ(r.outcome_reply, kUnknownOutcomeReply);
@@ -144,7 +131,7 @@ TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
 
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.finished_commits, 1);
-  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
   Report r = OnlyReport();
   EXPECT_EQ(r.outcome, "relayed");
   EXPECT_EQ(r.outcome_reply, "250 queued");
@@ -163,7 +150,7 @@ TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
   fault_->Crash();  // the verdict's append, never fsynced, is lost
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.archived_unknown, 1);
-  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
   EXPECT_EQ(OnlyReport().outcome, "unknown");
 }
 
@@ -173,14 +160,14 @@ TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
   fault_->FailRename(2);  // the report's rename, after the .eml's
   ASSERT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
-  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
   EXPECT_EQ(OnlyReport().outcome, "relayed");
   store_->Flush();
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
   // Everything the retry relied on from the failed attempt was made durable too.
   fault_->Crash();
   EXPECT_EQ(Restart().finished_commits, 0);
-  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
   EXPECT_EQ(OnlyReport().outcome, "relayed");
 }
 
@@ -205,12 +192,12 @@ TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
   fault_->FailNth(Op::kCreateFile, 1, ENOSPC);
   ASSERT_FALSE(capture->Commit({Outcome::Kind::kHeld, 250, "250 held for approval", {}}).ok());
   capture.reset();
-  EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
-  EXPECT_TRUE(Files(storage_ + "/archive", ".xml").empty());
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".xml").empty());
 
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.finished_commits, 1);
-  EXPECT_EQ(Slurp(Files(storage_ + "/archive", ".eml")[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml")[0]), kMessage);
   EXPECT_EQ(OnlyReport().outcome, "held");
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
@@ -223,7 +210,7 @@ TEST_F(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
   capture.reset();
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.finished_commits, 1);
-  EXPECT_TRUE(Files(storage_ + "/archive", ".eml").empty());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".eml").empty());
   Report r = OnlyReport();
   EXPECT_EQ(r.outcome, "refused");
   EXPECT_EQ(r.outcome_code, 550);
@@ -261,7 +248,7 @@ TEST_F(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
   EXPECT_FALSE(capture->Commit({Outcome::Kind::kRelayed, 250, "ok", {}}).ok());
   capture->Abort("disk full");
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
-  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
 }
 
 TEST_F(StoreRecoveryTest, FsyncFailureDuringSealIsAnError) {
@@ -300,12 +287,15 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
     fault_->Crash();  // power cut now, whatever happened
     Restart();
 
-    auto emls = Files(storage_ + "/archive", ".eml");
+    auto emls = FilesUnder(storage_ + "/archive", ".eml");
     ASSERT_EQ(emls.size(), 1u);
-    EXPECT_EQ(Slurp(emls[0]), kMessage);
+    EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
     Report r = OnlyReport();
-    if (committed) EXPECT_EQ(r.outcome, "relayed");
-    else EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+    if (committed) {
+      EXPECT_EQ(r.outcome, "relayed");
+    } else {
+      EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+    }
     EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
     if (!crashed) break;  // Commit finished before the planned crash point
     ASSERT_LT(step, 100);
@@ -336,13 +326,13 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
     fault_->Crash();
     Restart();
 
-    auto emls = Files(storage_ + "/archive", ".eml");
+    auto emls = FilesUnder(storage_ + "/archive", ".eml");
     if (sealed) {
       ASSERT_EQ(emls.size(), 1u);
-      EXPECT_EQ(Slurp(emls[0]), kMessage);
-      EXPECT_EQ(Files(storage_ + "/archive", ".xml").size(), 1u);
+      EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
+      EXPECT_EQ(FilesUnder(storage_ + "/archive", ".xml").size(), 1u);
     } else {
-      EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+      EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
     }
     EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
     if (!crashed) break;
@@ -379,7 +369,7 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
     fault_->Crash();
     Restart();
 
-    EXPECT_EQ(Files(storage_ + "/archive", ".eml").size(), 1u);
+    EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
     Report r = OnlyReport();
     if (committed) {
       EXPECT_EQ(r.retrievals.size(), 2u);

@@ -3,8 +3,6 @@
 // crash leaves of slots (sealed, verdict recorded, unused, unsealed, a meta
 // naming other files) is decided correctly by Recover().
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <functional>
@@ -13,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "archive/archive_store.h"
@@ -21,11 +18,17 @@
 #include "archive/report.h"
 #include "archive/spool_meta.h"
 #include "archive/spool_slots.h"
+#include "archive_test_util.h"
 
 namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::EntryNames;
+using testing::FilesUnder;
+using testing::InodeOf;
+using testing::MakeUniqueTempDir;
+using testing::ReadWholeFile;
 using Op = FaultInjectionEnv::Op;
 
 // Enough that the one or two captures a test takes never wake the refill
@@ -34,27 +37,6 @@ constexpr size_t kSlots = 6;
 
 const std::string kMessage =
     "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: slot test\r\n\r\nbody line\r\n";
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<fs::path> Files(const fs::path& root, const std::string& ext) {
-  std::vector<fs::path> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && (ext.empty() || e.path().extension() == ext)) out.push_back(e.path());
-  return out;
-}
-
-std::set<std::string> Names(const fs::path& dir) {
-  std::set<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-  return out;
-}
 
 // Counts folder fsyncs per path (the seal must not fsync spool/ on a slot),
 // and records what reaches the disk of a meta's recycling: the truncation
@@ -135,9 +117,8 @@ class CountingEnv : public EnvWrapper {
 class StoreSlotsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/store_slots_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    root_ = MakeUniqueTempDir("store_slots");
+    ASSERT_FALSE(root_.empty());
     storage_ = root_ + "/storage";
     spool_ = storage_ + "/spool";
     log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
@@ -199,9 +180,9 @@ class StoreSlotsTest : public ::testing::Test {
 
   // The spool stem of message id: the file whose meta names it ("" if none).
   std::string StemOf(const std::string& id) {
-    for (const auto& name : Names(spool_)) {
+    for (const auto& name : EntryNames(spool_)) {
       if (fs::path(name).extension() != ".meta") continue;
-      if (Slurp(spool_ + "/" + name).find("\nid " + id + "\n") != std::string::npos)
+      if (ReadWholeFile(spool_ + "/" + name).find("\nid " + id + "\n") != std::string::npos)
         return name.substr(0, name.size() - 5);
     }
     return "";
@@ -233,7 +214,7 @@ class StoreSlotsTest : public ::testing::Test {
   // Fails the test on any other file.
   std::set<std::string> EmptySlotPairs() {
     std::set<std::string> stems;
-    for (const auto& name : Names(spool_)) {
+    for (const auto& name : EntryNames(spool_)) {
       fs::path p(name);
       std::string stem = p.extension() == ".meta" ? p.stem().string()
                          : name.size() > 9 && name.substr(name.size() - 9) == ".eml.part"
@@ -267,16 +248,16 @@ class StoreSlotsTest : public ::testing::Test {
 
   std::string Logs() {
     std::string all;
-    for (const auto& f : Files(root_ + "/logs", "")) all += Slurp(f);
+    for (const auto& f : FilesUnder(root_ + "/logs", "")) all += ReadWholeFile(f);
     return all;
   }
 
   Report OnlyReport() {
-    auto xmls = Files(storage_ + "/archive", ".xml");
+    auto xmls = FilesUnder(storage_ + "/archive", ".xml");
     EXPECT_EQ(xmls.size(), 1u);
     Report r;
     if (xmls.size() == 1) {
-      EXPECT_TRUE(ParseReportXml(Slurp(xmls[0]), &r).ok());
+      EXPECT_TRUE(ParseReportXml(ReadWholeFile(xmls[0]), &r).ok());
     }
     return r;
   }
@@ -300,18 +281,18 @@ TEST_F(StoreSlotsTest, SlotCaptureIsArchivedByteExactWithoutASpoolFsyncAtSeal) {
   const int spool_fsyncs = counting_.SyncDirCount(spool_);
   ASSERT_TRUE(capture->SealForRelay().ok());
   EXPECT_EQ(counting_.SyncDirCount(spool_), spool_fsyncs) << "the seal fsynced spool/ although the slot is durable";
-  const std::string meta = Slurp(spool_ + "/" + stem + ".meta");
+  const std::string meta = ReadWholeFile(spool_ + "/" + stem + ".meta");
   EXPECT_NE(meta.find("\nspool " + stem + "\n"), std::string::npos) << meta;
   EXPECT_NE(meta.find("\nid " + id + "\n"), std::string::npos) << meta;
-  EXPECT_EQ(Slurp(spool_ + "/" + stem + ".eml.part"), kMessage);
+  EXPECT_EQ(ReadWholeFile(spool_ + "/" + stem + ".eml.part"), kMessage);
 
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   store_->Flush();
 
-  auto emls = Files(storage_ + "/archive", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
   ASSERT_EQ(emls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), id);  // named by the message id, not the slot
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = OnlyReport();
   EXPECT_EQ(r.id, id);
   EXPECT_EQ(r.outcome, "relayed");
@@ -330,7 +311,7 @@ TEST_F(StoreSlotsTest, SlotCaptureIsArchivedByteExactWithoutASpoolFsyncAtSeal) {
 
   // A clean shutdown removes the untaken slots too.
   store_.reset();
-  EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+  EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
 }
 
 // The counterpart that shows the count above can see a seal's fsync.
@@ -345,7 +326,7 @@ TEST_F(StoreSlotsTest, WithoutSlotsTheSealFsyncsTheSpoolFolder) {
   EXPECT_EQ(counting_.SyncDirCount(spool_), spool_fsyncs + 1);
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   store_->Flush();
-  EXPECT_EQ(Slurp(Files(storage_ + "/archive", ".eml").at(0)), kMessage);
+  EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
 }
 
 TEST_F(StoreSlotsTest, SealedSlotMessageIsArchivedAsUnknownAfterACrash) {
@@ -364,15 +345,15 @@ TEST_F(StoreSlotsTest, SealedSlotMessageIsArchivedAsUnknownAfterACrash) {
   EXPECT_EQ(stats.dropped_unsealed, 0);
   EXPECT_EQ(stats.orphans_removed, 0);
   EXPECT_EQ(stats.failed, 0);
-  auto emls = Files(storage_ + "/archive", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
   ASSERT_EQ(emls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), id);
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = OnlyReport();
   EXPECT_EQ(r.outcome, "unknown");
   EXPECT_EQ(r.outcome_reply, kUnknownOutcomeReply);
   EXPECT_EQ(r.summary.subject, "slot test");
-  EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+  EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
   EXPECT_EQ(Restart().archived_unknown, 0);
 }
 
@@ -395,13 +376,13 @@ TEST_F(StoreSlotsTest, RecordedVerdictOfASlotMessageIsFinishedAfterACrash) {
   EXPECT_EQ(stats.archived_unknown, 0);
   EXPECT_EQ(stats.unused_slots_removed, static_cast<int>(kSlots - 1));
   EXPECT_EQ(stats.failed, 0);
-  auto emls = Files(storage_ + "/archive", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
   ASSERT_EQ(emls.size(), 1u);
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = OnlyReport();
   EXPECT_EQ(r.outcome, "relayed");
   EXPECT_EQ(r.outcome_reply, "250 queued");
-  EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+  EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
 }
 
 TEST_F(StoreSlotsTest, UnusedEmptySlotPairsAreRemovedQuietly) {
@@ -415,8 +396,8 @@ TEST_F(StoreSlotsTest, UnusedEmptySlotPairsAreRemovedQuietly) {
   EXPECT_EQ(stats.dropped_unsealed, 0);
   EXPECT_EQ(stats.orphans_removed, 0);
   EXPECT_EQ(stats.failed, 0);
-  EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
-  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+  EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
   EXPECT_EQ(Logs().find("slot-"), std::string::npos) << Logs();
 }
 
@@ -440,8 +421,8 @@ TEST_F(StoreSlotsTest, SlotMessageStillBeingReceivedIsDropped) {
   ASSERT_TRUE(capture->Append(kMessage).ok());
   capture.reset();  // the session died mid-DATA; the process stops normally
   store_.reset();   // the pool removes its untaken pairs, not this one
-  ASSERT_EQ(Names(spool_), (std::set<std::string>{stem + ".eml.part", stem + ".meta"}));
-  const std::string meta = Slurp(spool_ + "/" + stem + ".meta");
+  ASSERT_EQ(EntryNames(spool_), (std::set<std::string>{stem + ".eml.part", stem + ".meta"}));
+  const std::string meta = ReadWholeFile(spool_ + "/" + stem + ".meta");
   EXPECT_NE(meta.find("\nphase receiving\n"), std::string::npos) << meta;
   EXPECT_EQ(meta.find("update"), std::string::npos) << meta;
 
@@ -450,7 +431,7 @@ TEST_F(StoreSlotsTest, SlotMessageStillBeingReceivedIsDropped) {
   EXPECT_EQ(stats.unused_slots_removed, 0);
   EXPECT_EQ(stats.failed, 0);
   EXPECT_TRUE(fs::is_empty(spool_));
-  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
   EXPECT_NE(Logs().find("never told it was accepted"), std::string::npos);
 }
 
@@ -467,7 +448,7 @@ TEST_F(StoreSlotsTest, SlotWhoseFirstBlockWasLostInACrashIsAnUnusedSlot) {
   EXPECT_EQ(stats.unused_slots_removed, static_cast<int>(kSlots));
   EXPECT_EQ(stats.dropped_unsealed, 0);
   EXPECT_TRUE(fs::is_empty(spool_));
-  EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
 }
 
 // A meta whose "spool" line names other files (copied or renamed by hand):
@@ -500,10 +481,10 @@ TEST_F(StoreSlotsTest, MetaNamingAnotherSlotIsLeftInPlaceAndReported) {
     EXPECT_EQ(stats.finished_commits, 0);
     EXPECT_EQ(stats.archived_unknown, 0);
     EXPECT_EQ(stats.dropped_unsealed, 0);
-    EXPECT_EQ(Slurp(spool_ + "/" + here + ".meta"), text);
-    EXPECT_EQ(Slurp(spool_ + "/" + here + ".eml.part"), kMessage);
-    EXPECT_TRUE(Files(storage_ + "/archive", ".eml").empty());
-    EXPECT_TRUE(Files(storage_ + "/archive", ".xml").empty());
+    EXPECT_EQ(ReadWholeFile(spool_ + "/" + here + ".meta"), text);
+    EXPECT_EQ(ReadWholeFile(spool_ + "/" + here + ".eml.part"), kMessage);
+    EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".eml").empty());
+    EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".xml").empty());
   }
   EXPECT_NE(Logs().find("left in the spool"), std::string::npos) << Logs();
 }
@@ -565,17 +546,20 @@ TEST_F(StoreSlotsTest, CrashAtEveryStepOfASlotCaptureKeepsEverySealedMessage) {
     RecoveryStats stats = Restart();
     EXPECT_EQ(stats.failed, 0);
 
-    auto emls = Files(storage_ + "/archive", ".eml");
+    auto emls = FilesUnder(storage_ + "/archive", ".eml");
     if (sealed) {
       ASSERT_EQ(emls.size(), 1u);
-      EXPECT_EQ(Slurp(emls[0]), kMessage);
+      EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
       Report r = OnlyReport();
-      if (committed) EXPECT_EQ(r.outcome, "relayed");
-      else EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+      if (committed) {
+        EXPECT_EQ(r.outcome, "relayed");
+      } else {
+        EXPECT_TRUE(r.outcome == "relayed" || r.outcome == "unknown") << r.outcome;
+      }
     } else {
-      EXPECT_TRUE(Files(storage_ + "/archive", "").empty());
+      EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
     }
-    EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+    EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
     if (!crashed) break;
     ASSERT_LT(step, 100);
   }
@@ -583,12 +567,6 @@ TEST_F(StoreSlotsTest, CrashAtEveryStepOfASlotCaptureKeepsEverySealedMessage) {
 
 
 // ---- recycled slot metas (the writer empties a durable message's meta) -------
-
-ino_t Inode(const fs::path& p) {
-  struct stat st;
-  EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
-  return st.st_ino;
-}
 
 std::string NumberedMessage(int i) {
   return "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: message " + std::to_string(i) +
@@ -610,8 +588,8 @@ TEST_F(StoreSlotsTest, MessagesOneAfterAnotherReuseTheSlotMetasInsteadOfUnlinkin
     // anew under the same name could not show the same inode number.
     std::ifstream held(meta);
     ASSERT_TRUE(held.is_open());
-    const ino_t inode = Inode(meta);
-    for (const auto& name : Names(spool_))
+    const ino_t inode = InodeOf(meta);
+    for (const auto& name : EntryNames(spool_))
       if (fs::path(name).extension() == ".meta") stems_seen.insert(fs::path(name).stem().string());
 
     ASSERT_TRUE(capture->Append(message.substr(0, 30)).ok());
@@ -621,7 +599,7 @@ TEST_F(StoreSlotsTest, MessagesOneAfterAnotherReuseTheSlotMetasInsteadOfUnlinkin
     store_->Flush();
 
     ASSERT_TRUE(WaitUntilRecycled(stem)) << "slot " << stem << " was not emptied and refilled";
-    EXPECT_EQ(Inode(meta), inode) << "the meta was unlinked and created again";
+    EXPECT_EQ(InodeOf(meta), inode) << "the meta was unlinked and created again";
     for (const auto& left : EmptySlotPairs()) stems_seen.insert(left);
     EXPECT_EQ(StemOf(capture->id()), "");
   }
@@ -629,8 +607,8 @@ TEST_F(StoreSlotsTest, MessagesOneAfterAnotherReuseTheSlotMetasInsteadOfUnlinkin
   EXPECT_EQ(stems_seen.size(), kSlots);
   EXPECT_EQ(EmptySlotPairs().size(), kSlots);
 
-  auto emls = Files(storage_ + "/archive", ".eml");
-  auto xmls = Files(storage_ + "/archive", ".xml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
+  auto xmls = FilesUnder(storage_ + "/archive", ".xml");
   ASSERT_EQ(emls.size(), 3u);
   ASSERT_EQ(xmls.size(), 3u);
   for (int i = 0; i < 3; ++i) {
@@ -642,9 +620,9 @@ TEST_F(StoreSlotsTest, MessagesOneAfterAnotherReuseTheSlotMetasInsteadOfUnlinkin
       if (f.stem() == ids[i]) xml = f;
     ASSERT_FALSE(eml.empty());
     ASSERT_FALSE(xml.empty());
-    EXPECT_EQ(Slurp(eml), NumberedMessage(i));
+    EXPECT_EQ(ReadWholeFile(eml), NumberedMessage(i));
     Report r;
-    ASSERT_TRUE(ParseReportXml(Slurp(xml), &r).ok());
+    ASSERT_TRUE(ParseReportXml(ReadWholeFile(xml), &r).ok());
     EXPECT_EQ(r.id, ids[i]);
     EXPECT_EQ(r.outcome, "relayed");
     EXPECT_EQ(r.outcome_reply, "250 queued " + std::to_string(i));
@@ -669,20 +647,20 @@ TEST_F(StoreSlotsTest, DuplicatePop3FetchOnASlotAddsARetrievalRemovesItsPartAndR
   const std::string meta2 = spool_ + "/" + stem2 + ".meta", part2 = spool_ + "/" + stem2 + ".eml.part";
   std::ifstream held(meta2);
   ASSERT_TRUE(held.is_open());
-  const ino_t inode = Inode(meta2);
+  const ino_t inode = InodeOf(meta2);
   ASSERT_TRUE(b->Append(kMessage).ok());
   ASSERT_TRUE(b->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
   // The duplicate's bytes stay in its part until the writer's batch is durable.
   store_->Flush();
   ASSERT_TRUE(WaitUntilRecycled(stem2)) << "the duplicate's part was not removed or the slot not refilled";
-  EXPECT_EQ(Inode(meta2), inode);
+  EXPECT_EQ(InodeOf(meta2), inode);
   EXPECT_EQ(fs::file_size(part2), 0u);
   EXPECT_EQ(EmptySlotPairs().size(), kSlots);
 
-  auto emls = Files(storage_ + "/archive", ".eml");
+  auto emls = FilesUnder(storage_ + "/archive", ".eml");
   ASSERT_EQ(emls.size(), 1u);
   EXPECT_EQ(emls[0].stem(), a->id());
-  EXPECT_EQ(Slurp(emls[0]), kMessage);
+  EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
   Report r = OnlyReport();
   EXPECT_EQ(r.id, a->id());
   EXPECT_EQ(r.outcome, "fetched");
@@ -746,7 +724,7 @@ class StoreSlotsCrashTest : public StoreSlotsTest {
         RecoveryStats stats = Restart();
         EXPECT_EQ(stats.failed, 0);
         check(committed);
-        EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+        EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
       }
       if (old_meta_possible) {
         SCOPED_TRACE("the truncation was lost: the old meta is back");
@@ -758,7 +736,7 @@ class StoreSlotsCrashTest : public StoreSlotsTest {
         RecoveryStats stats = Restart();
         EXPECT_EQ(stats.failed, 0);
         check(committed);
-        EXPECT_TRUE(fs::is_empty(spool_)) << Names(spool_).size();
+        EXPECT_TRUE(fs::is_empty(spool_)) << EntryNames(spool_).size();
       }
       if (!crashed) break;
       ASSERT_LT(step, 200);
@@ -779,9 +757,9 @@ TEST_F(StoreSlotsCrashTest, SentMessageIsArchivedExactlyOnceWhateverStepOfTheRec
         return capture;
       },
       [&](bool committed) {
-        auto emls = Files(storage_ + "/archive", ".eml");
+        auto emls = FilesUnder(storage_ + "/archive", ".eml");
         ASSERT_EQ(emls.size(), 1u);
-        EXPECT_EQ(Slurp(emls[0]), kMessage);
+        EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
         Report r = OnlyReport();
         if (committed) {
           EXPECT_EQ(r.outcome, "relayed");
@@ -819,9 +797,9 @@ TEST_F(StoreSlotsCrashTest, DuplicatePop3FetchGetsOneRetrievalWhateverStepOfTheR
         return second;
       },
       [&](bool committed) {
-        auto emls = Files(storage_ + "/archive", ".eml");
+        auto emls = FilesUnder(storage_ + "/archive", ".eml");
         ASSERT_EQ(emls.size(), 1u);
-        EXPECT_EQ(Slurp(emls[0]), kMessage);
+        EXPECT_EQ(ReadWholeFile(emls[0]), kMessage);
         Report r = OnlyReport();
         // Before its verdict was durable the second fetch is dropped as
         // unsealed; after it, it is one retrieval, never two.
