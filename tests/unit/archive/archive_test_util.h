@@ -8,12 +8,16 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "archive/message_sink.h"
+#include "archive/report.h"
 
 namespace mailtee::archive::testing {
 
@@ -65,6 +69,31 @@ inline std::string MakeUniqueTempDir(const std::string& prefix) {
   std::string tmpl = ::testing::TempDir() + "/" + prefix + "_XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return "";
   return tmpl;
+}
+
+// The one report (*.xml) under archive_root, parsed; a test failure (and an
+// empty Report) when there is not exactly one or it does not parse.
+inline Report OnlyReportUnder(const std::filesystem::path& archive_root) {
+  auto xmls = FilesUnder(archive_root, ".xml");
+  EXPECT_EQ(xmls.size(), 1u);
+  Report r;
+  if (xmls.size() == 1) {
+    EXPECT_TRUE(ParseReportXml(ReadWholeFile(xmls[0]), &r).ok());
+  }
+  return r;
+}
+
+// A POP3 fetch by bob from ip, seconds_later than the tests' fixed instant.
+inline MessageContext ReceivedContext(const std::string& ip, int seconds_later) {
+  MessageContext c;
+  c.direction = Direction::kReceived;
+  c.protocol = "pop3";
+  c.listener = "pop3s";
+  c.user = "bob";
+  c.client_ip = ip;
+  c.received_at = std::chrono::system_clock::from_time_t(1795537224 + seconds_later);
+  c.uidl = "UID-1";
+  return c;
 }
 
 }  // namespace mailtee::archive::testing

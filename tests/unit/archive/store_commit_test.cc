@@ -19,6 +19,7 @@ using testing::FilesUnder;
 using testing::MakeUniqueTempDir;
 using testing::PermissionBits;
 using testing::ReadWholeFile;
+using testing::ReceivedContext;
 
 const std::string kMessage =
     "From: Alice <alice@example.com>\r\n"
@@ -69,17 +70,6 @@ class StoreCommitTest : public ::testing::Test {
     c.envelope_from = "alice@example.com";
     c.envelope_to = {"bob@example.net", "carol@example.org", "dave@hidden.example"};
     c.upstream = "smtp.example.com:587";
-    return c;
-  }
-  static MessageContext ReceivedContext(const std::string& ip, int seconds_later) {
-    MessageContext c;
-    c.direction = Direction::kReceived;
-    c.protocol = "pop3";
-    c.listener = "pop3s";
-    c.user = "bob";
-    c.client_ip = ip;
-    c.received_at = std::chrono::system_clock::from_time_t(1795537224 + seconds_later);
-    c.uidl = "UID-1";
     return c;
   }
 

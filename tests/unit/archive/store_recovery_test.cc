@@ -17,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::FilesUnder;
 using testing::MakeUniqueTempDir;
+using testing::OnlyReportUnder;
 using testing::ReadWholeFile;
 using Op = FaultInjectionEnv::Op;
 
@@ -70,15 +71,7 @@ class StoreRecoveryTest : public ::testing::Test {
     return stats;
   }
 
-  Report OnlyReport() {
-    auto xmls = FilesUnder(storage_ + "/archive", ".xml");
-    EXPECT_EQ(xmls.size(), 1u);
-    Report r;
-    if (xmls.size() == 1) {
-      EXPECT_TRUE(ParseReportXml(ReadWholeFile(xmls[0]), &r).ok());
-    }
-    return r;
-  }
+  Report OnlyReport() { return OnlyReportUnder(storage_ + "/archive"); }
 
   std::string root_, storage_;
   std::unique_ptr<LogBook> log_;

@@ -28,7 +28,9 @@ using testing::EntryNames;
 using testing::FilesUnder;
 using testing::InodeOf;
 using testing::MakeUniqueTempDir;
+using testing::OnlyReportUnder;
 using testing::ReadWholeFile;
+using testing::ReceivedContext;
 using Op = FaultInjectionEnv::Op;
 
 // Enough that the one or two captures a test takes never wake the refill
@@ -153,17 +155,6 @@ class StoreSlotsTest : public ::testing::Test {
     return c;
   }
 
-  static MessageContext ReceivedContext(const std::string& ip, int seconds_later) {
-    MessageContext c;
-    c.direction = Direction::kReceived;
-    c.protocol = "pop3";
-    c.listener = "pop3s";
-    c.user = "bob";
-    c.client_ip = ip;
-    c.received_at = std::chrono::system_clock::from_time_t(1795537224 + seconds_later);
-    c.uidl = "UID-1";
-    return c;
-  }
 
   // Waits until the writer emptied stem's meta and the pool gave it a new,
   // empty .eml.part (a recycled slot); false on timeout.
@@ -252,15 +243,7 @@ class StoreSlotsTest : public ::testing::Test {
     return all;
   }
 
-  Report OnlyReport() {
-    auto xmls = FilesUnder(storage_ + "/archive", ".xml");
-    EXPECT_EQ(xmls.size(), 1u);
-    Report r;
-    if (xmls.size() == 1) {
-      EXPECT_TRUE(ParseReportXml(ReadWholeFile(xmls[0]), &r).ok());
-    }
-    return r;
-  }
+  Report OnlyReport() { return OnlyReportUnder(storage_ + "/archive"); }
 
   std::string root_, storage_, spool_;
   std::unique_ptr<LogBook> log_;
