@@ -1,11 +1,10 @@
 #include "archive/spool_slots.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <cstdio>
-
-#include <pthread.h>
 
 namespace mailtee::archive {
 namespace {
