@@ -8,6 +8,7 @@
 
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -16,24 +17,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class SmtpHeloCramTest : public ::testing::Test {
+class SmtpHeloCramTest : public SmtpProxyFixture {
  protected:
-  void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
-    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
-    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
-    if (tweak) tweak(l);
-    harness_.Start(l);
-  }
-  void TearDown() override {
-    harness_.Stop();
-    upstream_.reset();
-  }
   bool UpstreamSaw(const std::string& line) {
     auto cmds = upstream_->commands();
     return std::find(cmds.begin(), cmds.end(), line) != cmds.end();
   }
-  SmtpHarness harness_;
-  std::unique_ptr<FakeSmtpUpstream> upstream_;
 };
 
 void NoneMode(config::Listener& l) {

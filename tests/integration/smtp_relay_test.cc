@@ -9,6 +9,7 @@
 
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -36,21 +37,7 @@ std::string Login(SmtpTestClient& c) {
   return ehlo;
 }
 
-class SmtpRelayTest : public ::testing::Test {
- protected:
-  void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
-    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
-    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
-    if (tweak) tweak(l);
-    harness_.Start(l);
-  }
-  void TearDown() override {
-    harness_.Stop();
-    upstream_.reset();
-  }
-  SmtpHarness harness_;
-  std::unique_ptr<FakeSmtpUpstream> upstream_;
-};
+class SmtpRelayTest : public SmtpProxyFixture {};
 
 TEST_F(SmtpRelayTest, RelaysMessageDotStuffedUpstreamUnstuffedInArchive) {
   StartWith({});

@@ -12,6 +12,7 @@
 
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -20,18 +21,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class SmtpReviewFixesTest : public ::testing::Test {
+class SmtpReviewFixesTest : public SmtpProxyFixture {
  protected:
-  void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
-    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
-    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
-    if (tweak) tweak(l);
-    harness_.Start(l);
-  }
-  void TearDown() override {
-    harness_.Stop();
-    upstream_.reset();
-  }
   static void LoginAndEnvelope(SmtpTestClient& c) {
     ASSERT_THAT(c.ReadReply(), StartsWith("220 "));
     c.Send("EHLO client.example\r\n");
@@ -42,8 +33,6 @@ class SmtpReviewFixesTest : public ::testing::Test {
     ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
     ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
   }
-  SmtpHarness harness_;
-  std::unique_ptr<FakeSmtpUpstream> upstream_;
 };
 
 // #6: the provider refused chunk 1; the pipelined chunks 2 and 3 (LAST) used

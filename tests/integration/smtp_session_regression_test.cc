@@ -11,6 +11,7 @@
 
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -29,26 +30,14 @@ std::string LoginAsAlice(SmtpTestClient& c) {
   return ehlo;
 }
 
-class SmtpRegressionTest : public ::testing::Test {
+class SmtpRegressionTest : public SmtpProxyFixture {
  protected:
-  void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
-    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
-    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
-    if (tweak) tweak(l);
-    harness_.Start(l);
-  }
-  void TearDown() override {
-    harness_.Stop();
-    upstream_.reset();
-  }
   static FakeSmtpUpstream::Options WithoutChunking() {
     FakeSmtpUpstream::Options o;
     o.ehlo_extensions.erase(std::remove(o.ehlo_extensions.begin(), o.ehlo_extensions.end(), "CHUNKING"),
                             o.ehlo_extensions.end());
     return o;
   }
-  SmtpHarness harness_;
-  std::unique_ptr<FakeSmtpUpstream> upstream_;
 };
 
 // A refused "BDAT 0 LAST" used to reset the transaction locally while the

@@ -5,6 +5,7 @@
 
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -25,14 +26,12 @@ std::string PlainBlob() {
   return smtp::Base64Encode(raw);
 }
 
-class SmtpTranscriptTest : public ::testing::Test {
+class SmtpTranscriptTest : public SmtpProxyFixture {
  protected:
+  // Transcripts on for sessions started this way (OffByDefault starts the harness itself).
   void StartWith(FakeSmtpUpstream::Options opts, std::function<void(config::Listener&)> tweak = nullptr) {
-    upstream_ = std::make_unique<FakeSmtpUpstream>(std::move(opts));
-    config::Listener l = SmtpHarness::MakeListener(upstream_->port());
-    if (tweak) tweak(l);
     harness_.transcripts = true;
-    harness_.Start(l);
+    SmtpProxyFixture::StartWith(std::move(opts), std::move(tweak));
   }
   void SendMessage(SmtpTestClient& c) {
     c.Send("MAIL FROM:<alice@example.org>\r\n");
@@ -74,8 +73,6 @@ class SmtpTranscriptTest : public ::testing::Test {
     EXPECT_THAT(harness_.LogText("transcript"), HasSubstr("P< 235 "));
     ExpectNoCredentials();
   }
-  SmtpHarness harness_;
-  std::unique_ptr<FakeSmtpUpstream> upstream_;
 };
 
 TEST_F(SmtpTranscriptTest, AuthPlainSessionIsTranscribedWithoutPasswordOrBody) {
