@@ -16,6 +16,7 @@
 #include "proxy/approval/approval_service.h"
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -66,13 +67,6 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
     upstream_.reset();
     std::filesystem::remove_all(dir_);
   }
-  static void Login(SmtpTestClient& c) {
-    ASSERT_THAT(c.ReadReply(), StartsWith("220 "));
-    c.Send("EHLO client.example\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("250"));
-    c.Send("AUTH PLAIN " + smtp::Base64Encode(std::string("\0alice@example.org\0secret", 25)) + "\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("235 "));
-  }
   bool Delivered(const std::string& rcpt) {
     for (const auto& m : upstream_->messages())
       if (m.complete && std::find(m.recipients.begin(), m.recipients.end(), rcpt) != m.recipients.end()) return true;
@@ -89,7 +83,7 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
 
 TEST_F(SmtpHoldApprovalServiceTest, ExternalMailIsHeldDurablyAndNeverRelayed) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<taro@company.example>\r\nRCPT TO:<tanaka@customer.example>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -123,7 +117,7 @@ TEST_F(SmtpHoldApprovalServiceTest, ExternalMailIsHeldDurablyAndNeverRelayed) {
 
 TEST_F(SmtpHoldApprovalServiceTest, InternalMailRelaysAsBefore) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<taro@company.example>\r\nRCPT TO:<hanako@company.example>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -138,7 +132,7 @@ TEST_F(SmtpHoldApprovalServiceTest, InternalMailRelaysAsBefore) {
 
 TEST_F(SmtpHoldApprovalServiceTest, MailCommandIsAnsweredByTheServiceAndNeverRelayed) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_EQ(c.ReadReply(), "250 2.1.5 approval address\r\n");

@@ -10,6 +10,7 @@
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
 #include "tests/integration/smtp_hold_fake_gate.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -29,13 +30,6 @@ class SmtpHoldCommandTest : public ::testing::Test {
     harness_.Stop();
     upstream_.reset();
   }
-  void Login(SmtpTestClient& c) {
-    ASSERT_THAT(c.ReadReply(), StartsWith("220 "));
-    c.Send("EHLO client.example\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("250"));
-    c.Send("AUTH PLAIN " + smtp::Base64Encode(std::string("\0alice@example.org\0secret", 25)) + "\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("235 "));
-  }
   // Nothing addressed to the approval address, and no message body, reached the provider.
   void ExpectNothingRelayed() {
     for (const std::string& line : upstream_->commands()) {
@@ -53,7 +47,7 @@ class SmtpHoldCommandTest : public ::testing::Test {
 
 TEST_F(SmtpHoldCommandTest, CommandMailByDataIsHandedToTheGateAndNeverRelayed) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
   c.Send("RCPT TO:<approval@mailtee.local>\r\n");
@@ -90,7 +84,7 @@ TEST_F(SmtpHoldCommandTest, CommandMailByDataIsHandedToTheGateAndNeverRelayed) {
 
 TEST_F(SmtpHoldCommandTest, PipelinedCommandMailWorks) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_EQ(c.ReadReply(), "250 2.1.5 approval address\r\n");
@@ -104,7 +98,7 @@ TEST_F(SmtpHoldCommandTest, PipelinedCommandMailWorks) {
 
 TEST_F(SmtpHoldCommandTest, ApprovalAddressFirstThenOtherRecipientIsRefused) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
   c.Send("RCPT TO:<approval@mailtee.local>\r\n");
@@ -124,7 +118,7 @@ TEST_F(SmtpHoldCommandTest, ApprovalAddressFirstThenOtherRecipientIsRefused) {
 
 TEST_F(SmtpHoldCommandTest, OtherRecipientFirstThenApprovalAddressIsRefused) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<pass@example.org>\r\nRCPT TO:<bob@example.net>\r\nRCPT TO:<approval@mailtee.local>\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -143,7 +137,7 @@ TEST_F(SmtpHoldCommandTest, OtherRecipientFirstThenApprovalAddressIsRefused) {
 
 TEST_F(SmtpHoldCommandTest, ApprovalAddressWithoutMailIsRefused) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("RCPT TO:<approval@mailtee.local>\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("503 "));
   ExpectNothingRelayed();
@@ -151,7 +145,7 @@ TEST_F(SmtpHoldCommandTest, ApprovalAddressWithoutMailIsRefused) {
 
 TEST_F(SmtpHoldCommandTest, CommandMailTooBigIsRefusedAndNotHandled) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -170,7 +164,7 @@ TEST_F(SmtpHoldCommandTest, CommandMailTooBigIsRefusedAndNotHandled) {
 
 TEST_F(SmtpHoldCommandTest, CommandMailWithBareLfIsRefusedAndNotHandled) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -183,7 +177,7 @@ TEST_F(SmtpHoldCommandTest, CommandMailWithBareLfIsRefusedAndNotHandled) {
 
 TEST_F(SmtpHoldCommandTest, CommandMailByBdatIsHandedToTheGate) {
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_EQ(c.ReadReply(), "250 2.1.5 approval address\r\n");
@@ -204,7 +198,7 @@ TEST_F(SmtpHoldCommandTest, WithoutGateTheApprovalAddressIsRelayedAsAnyOther) {
   SmtpHarness plain;
   plain.Start(SmtpHarness::MakeListener(upstream_->port()));
   SmtpTestClient c(plain.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<approval@mailtee.local>\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   EXPECT_EQ(c.ReadReply(), "250 2.1.5 Ok\r\n");  // the provider's reply

@@ -13,6 +13,7 @@
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
 #include "tests/integration/smtp_hold_fake_gate.h"
+#include "tests/integration/smtp_proxy_fixture.h"
 #include "tests/integration/smtp_test_harness.h"
 
 namespace mailtee::smtp_testing {
@@ -39,13 +40,6 @@ class SmtpHoldTest : public ::testing::Test {
     harness_.Stop();
     upstream_.reset();
   }
-  static void Login(SmtpTestClient& c) {
-    ASSERT_THAT(c.ReadReply(), StartsWith("220 "));
-    c.Send("EHLO client.example\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("250"));
-    c.Send("AUTH PLAIN " + smtp::Base64Encode(std::string("\0alice@example.org\0secret", 25)) + "\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("235 "));
-  }
   static void Envelope(SmtpTestClient& c, const std::string& from, const std::string& to) {
     c.Send("MAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\n");
     ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -63,7 +57,7 @@ class SmtpHoldTest : public ::testing::Test {
 TEST_F(SmtpHoldTest, HeldByContentNeverReachesTheProviderAndIsArchivedAsHeld) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "bob@example.net");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -98,7 +92,7 @@ TEST_F(SmtpHoldTest, HeldByContentNeverReachesTheProviderAndIsArchivedAsHeld) {
 TEST_F(SmtpHoldTest, NotHeldRelaysAsBeforeAndDiscardsTheScreen) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "bob@example.net");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -122,7 +116,7 @@ TEST_F(SmtpHoldTest, NotHeldRelaysAsBeforeAndDiscardsTheScreen) {
 TEST_F(SmtpHoldTest, NoScreenMeansUnchangedRelay) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "pass@example.org", "bob@example.net");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -136,7 +130,7 @@ TEST_F(SmtpHoldTest, NoScreenMeansUnchangedRelay) {
 TEST_F(SmtpHoldTest, HeldByEnvelopeNeverSendsDataAndTheSessionGoesOn) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   // Pipelined envelope + DATA: the 354 is ours.
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<ceo@certain.example>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -167,7 +161,7 @@ TEST_F(SmtpHoldTest, PersistFailureHeldByEnvelopeGives452AndTheSessionGoesOn) {
   StartWith();
   gate_.fail_persist = true;
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "ceo@certain.example");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -190,7 +184,7 @@ TEST_F(SmtpHoldTest, PersistFailureAfterDataUpstreamGives452ThenAborts) {
   StartWith();
   gate_.fail_persist = true;
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "bob@example.net");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -210,7 +204,7 @@ TEST_F(SmtpHoldTest, ClientGoneMidDataDiscardsTheScreen) {
   StartWith();
   {
     SmtpTestClient c(harness_.port());
-    Login(c);
+    LoginAsAlice(c);
     Envelope(c, "alice@example.org", "ceo@certain.example");
     c.Send("DATA\r\n");
     ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -238,7 +232,7 @@ TEST_F(SmtpHoldTest, ClientGoneWhilePersistingStillCompletesTheHold) {
   gate_.persist_delay_ms = 300;
   {
     SmtpTestClient c(harness_.port());
-    Login(c);
+    LoginAsAlice(c);
     Envelope(c, "alice@example.org", "ceo@certain.example");
     c.Send("DATA\r\n");
     ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -263,7 +257,7 @@ TEST_F(SmtpHoldTest, ClientGoneWhilePersistingStillCompletesTheHold) {
 TEST_F(SmtpHoldTest, BareLfInHeldLocallyMessageIsRefusedWithoutCuttingTheUpstream) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "ceo@certain.example");
   c.Send("DATA\r\n");
   ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
@@ -280,7 +274,7 @@ TEST_F(SmtpHoldTest, BareLfInHeldLocallyMessageIsRefusedWithoutCuttingTheUpstrea
 TEST_F(SmtpHoldTest, BdatHeldByContentWithholdsTheLastByte) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "bob@example.net");
   std::string part1 = "Subject: HOLDME\r\n";
   std::string part2 = "\r\nbody\r\n";
@@ -302,7 +296,7 @@ TEST_F(SmtpHoldTest, BdatHeldByContentWithholdsTheLastByte) {
 TEST_F(SmtpHoldTest, BdatHeldByEnvelopeSendsNoBdatUpstream) {
   StartWith();
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   Envelope(c, "alice@example.org", "ceo@certain.example");
   std::string part1 = "Subject: x\r\n";
   std::string part2 = "\r\nbody\r\n";

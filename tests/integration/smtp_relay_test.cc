@@ -28,22 +28,13 @@ std::string PlainAuth(const std::string& user, const std::string& pass) {
 }
 
 // Greeting + EHLO + AUTH PLAIN as alice; returns the EHLO reply.
-std::string Login(SmtpTestClient& c) {
-  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
-  c.Send("EHLO client.example\r\n");
-  std::string ehlo = c.ReadReply();
-  c.Send(PlainAuth("alice@example.org", "secret"));
-  EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
-  return ehlo;
-}
-
 class SmtpRelayTest : public SmtpProxyFixture {};
 
 TEST_F(SmtpRelayTest, RelaysMessageDotStuffedUpstreamUnstuffedInArchive) {
   StartWith({});
   SmtpTestClient c(harness_.port());
   ASSERT_TRUE(c.connected());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
   c.Send("RCPT TO:<bob@example.net>\r\n");
@@ -88,7 +79,7 @@ TEST_F(SmtpRelayTest, SpoolSealedBeforeDotAndCommittedBeforeReply) {
     complete_at_seal = n;
   };
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -106,7 +97,7 @@ TEST_F(SmtpRelayTest, SealFailureAbortsUpstreamAndTellsClientToRetry) {
   StartWith({});
   harness_.sink().fail_seal = true;
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -123,7 +114,7 @@ TEST_F(SmtpRelayTest, CommitFailureStillReturnsProviderReply) {
   StartWith({});
   harness_.sink().fail_commit = true;
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -140,7 +131,7 @@ TEST_F(SmtpRelayTest, ArchiveUnavailableRefusesDataWithoutRelaying) {
   StartWith({});
   harness_.sink().fail_begin = true;
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -151,7 +142,7 @@ TEST_F(SmtpRelayTest, ArchiveUnavailableRefusesDataWithoutRelaying) {
 TEST_F(SmtpRelayTest, EhloIsFiltered) {
   StartWith({});
   SmtpTestClient c(harness_.port());
-  std::string ehlo = Login(c);
+  std::string ehlo = LoginAsAlice(c);
   EXPECT_THAT(ehlo, HasSubstr("250-PIPELINING\r\n"));
   EXPECT_THAT(ehlo, HasSubstr("SIZE 10485760"));
   EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN CRAM-MD5"));
@@ -202,7 +193,7 @@ TEST_F(SmtpRelayTest, PipelinedGroupRepliesInOrder) {
   opts.rejected_recipients = {"nobody@example.net"};
   StartWith(opts);
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nRCPT TO:<nobody@example.net>\r\n"
          "RCPT TO:<>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.0"));
@@ -227,7 +218,7 @@ TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
   opts.data_reply = "554 5.7.1 message rejected: spam score too high";
   StartWith(opts);
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -250,7 +241,7 @@ TEST_F(SmtpRelayTest, ProviderRefusalPassedVerbatimAndRecorded) {
 TEST_F(SmtpRelayTest, BareLfRejectedAndUpstreamTransactionAborted) {
   StartWith({});
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -270,7 +261,7 @@ TEST_F(SmtpRelayTest, BareLfRejectedAndUpstreamTransactionAborted) {
 TEST_F(SmtpRelayTest, SmugglingWithNormalizeNeverEndsDataUpstream) {
   StartWith({}, [](config::Listener& l) { l.bare_newline = config::BareNewline::kNormalize; });
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -335,7 +326,7 @@ TEST_F(SmtpRelayTest, UpstreamStartTls) {
   opts.starttls = harness_.server_tls();
   StartWith(opts, [](config::Listener& l) { l.upstream->tls = config::TlsMode::kStartTls; });
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   auto cmds = upstream_->commands();
   ASSERT_GE(cmds.size(), 3u);
   EXPECT_THAT(cmds[0], StartsWith("EHLO "));
@@ -351,7 +342,7 @@ TEST_F(SmtpRelayTest, UpstreamPlaintextAfterStartTlsReadyIsDiscarded) {
   opts.ehlo_extensions = {"PIPELINING", "AUTH PLAIN LOGIN"};
   StartWith(opts, [](config::Listener& l) { l.upstream->tls = config::TlsMode::kStartTls; });
   SmtpTestClient c(harness_.port());
-  std::string ehlo = Login(c);  // the session works: the injected reply was never taken as the EHLO reply
+  std::string ehlo = LoginAsAlice(c);  // the session works: the injected reply was never taken as the EHLO reply
   EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN"));
   c.Send("NOOP\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
@@ -474,7 +465,7 @@ TEST_F(SmtpRelayTest, FiveMegabyteMessageStreams) {
   { std::ofstream("/proc/self/clear_refs") << "5"; }  // reset the peak-RSS counter
   size_t rss_before_kb = ProcStatusKb("VmRSS:");
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -512,7 +503,7 @@ TEST_F(SmtpRelayTest, FiveMegabyteMessageStreams) {
 TEST_F(SmtpRelayTest, DrainClosesIdleClientsWith421) {
   StartWith({});
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   ASSERT_TRUE(harness_.Drain());
   EXPECT_EQ(c.ReadUntilClose().rfind("421 4.3.2 ", 0), 0u);
   EXPECT_EQ(harness_.SessionCount(), 0u);
@@ -521,7 +512,7 @@ TEST_F(SmtpRelayTest, DrainClosesIdleClientsWith421) {
 TEST_F(SmtpRelayTest, DrainLetsTheTransactionInFlightFinish) {
   StartWith({});
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -555,7 +546,7 @@ TEST_F(SmtpEdgeTest, ClientVanishingMidDataNeverReleasesTheMessage) {
   StartWith({});
   {
     SmtpTestClient c(harness_.port());
-    Login(c);
+    LoginAsAlice(c);
     c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
     c.ReadReply();
     c.ReadReply();
@@ -581,7 +572,7 @@ TEST_F(SmtpEdgeTest, IdleClientTimesOut) {
 TEST_F(SmtpEdgeTest, ClientStallingInsideBdatChunkTimesOut) {
   StartWith({}, [](config::Listener& l) { l.timeouts.data_block = 1; });
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -630,7 +621,7 @@ TEST_F(SmtpEdgeTest, ClientGoneAfterDotStillRecordsVerdict) {
   harness_.sink().on_commit = [released] { released.wait(); };
   {
     SmtpTestClient c(harness_.port());
-    Login(c);
+    LoginAsAlice(c);
     c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
     c.ReadReply();
     c.ReadReply();
@@ -657,7 +648,7 @@ TEST_F(SmtpEdgeTest, BdatChunksRelayedWithLastByteHeldUntilSealed) {
     complete_at_seal = n;
   };
   SmtpTestClient c(harness_.port());
-  std::string ehlo = Login(c);
+  std::string ehlo = LoginAsAlice(c);
   ASSERT_THAT(ehlo, HasSubstr("CHUNKING"));
   const std::string part1 = "Subject: chunks\r\n\r\n.no dot handling\r\n";
   const std::string part2 = "end\r\n";
@@ -692,7 +683,7 @@ TEST_F(SmtpEdgeTest, BdatChunksRelayedWithLastByteHeldUntilSealed) {
 TEST_F(SmtpEdgeTest, BdatBareLfRejectedAndNotReleased) {
   StartWith({});
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -707,7 +698,7 @@ TEST_F(SmtpEdgeTest, BdatBareLfRejectedAndNotReleased) {
 TEST_F(SmtpEdgeTest, NoChunkingUnderNormalize) {
   StartWith({}, [](config::Listener& l) { l.bare_newline = config::BareNewline::kNormalize; });
   SmtpTestClient c(harness_.port());
-  std::string ehlo = Login(c);
+  std::string ehlo = LoginAsAlice(c);
   EXPECT_EQ(ehlo.find("CHUNKING"), std::string::npos);
   c.Send("BDAT 5\r\nNOOP\n");  // the 5 bytes are consumed, never parsed as a command
   EXPECT_EQ(c.ReadReply(), "502 5.5.1 BDAT not offered; use DATA\r\n");
@@ -719,7 +710,7 @@ TEST_F(SmtpEdgeTest, NoChunkingUnderNormalize) {
 TEST_F(SmtpEdgeTest, MessageOverListenerLimitRefused) {
   StartWith({}, [](config::Listener& l) { l.max_message_bytes = 64; });
   SmtpTestClient c(harness_.port());
-  Login(c);
+  LoginAsAlice(c);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
   c.ReadReply();
   c.ReadReply();
@@ -740,7 +731,7 @@ TEST_F(SmtpEdgeTest, ImplicitTlsOnBothSides) {
   });
   SmtpTestClient c(harness_.port());
   ASSERT_TRUE(c.StartTls());
-  std::string ehlo = Login(c);
+  std::string ehlo = LoginAsAlice(c);
   EXPECT_THAT(ehlo, HasSubstr("AUTH PLAIN LOGIN CRAM-MD5"));  // AUTH offered at once on TLS
   EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
@@ -758,7 +749,7 @@ TEST_F(SmtpEdgeTest, ProviderWithoutPipeliningGetsOneCommandAtATime) {
   opts.ehlo_extensions = {"AUTH PLAIN"};
   StartWith(opts);
   SmtpTestClient c(harness_.port());
-  std::string ehlo = Login(c);
+  std::string ehlo = LoginAsAlice(c);
   EXPECT_EQ(ehlo.find("PIPELINING"), std::string::npos);
   c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nNOOP\r\nRSET\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 2.1.0"));

@@ -24,11 +24,7 @@ using ::testing::StartsWith;
 class SmtpReviewFixesTest : public SmtpProxyFixture {
  protected:
   static void LoginAndEnvelope(SmtpTestClient& c) {
-    ASSERT_THAT(c.ReadReply(), StartsWith("220 "));
-    c.Send("EHLO client.example\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("250"));
-    c.Send("AUTH PLAIN " + smtp::Base64Encode(std::string("\0alice@example.org\0secret", 25)) + "\r\n");
-    ASSERT_THAT(c.ReadReply(), StartsWith("235 "));
+    LoginAsAlice(c);
     c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n");
     ASSERT_THAT(c.ReadReply(), StartsWith("250 "));
     ASSERT_THAT(c.ReadReply(), StartsWith("250 "));

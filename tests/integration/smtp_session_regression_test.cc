@@ -20,16 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::string LoginAsAlice(SmtpTestClient& c) {
-  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
-  c.Send("EHLO client.example\r\n");
-  std::string ehlo = c.ReadReply();
-  std::string raw = std::string("\0alice@example.org\0secret", 25);
-  c.Send("AUTH PLAIN " + smtp::Base64Encode(raw) + "\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
-  return ehlo;
-}
-
 class SmtpRegressionTest : public SmtpProxyFixture {
  protected:
   static FakeSmtpUpstream::Options WithoutChunking() {
