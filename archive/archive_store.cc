@@ -5,6 +5,7 @@
 
 #include "archive/archive_id.h"
 #include "archive/dedupe_index.h"
+#include "archive/group_sync.h"
 #include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
@@ -25,6 +26,30 @@ constexpr size_t kMaxBatch = 256;
 // See StoreWriter: a few ms turn a trickle of single-message batches (one
 // POP3 session) into batches of several, each paying its syncs once.
 constexpr std::chrono::milliseconds kWriterLinger(5);
+
+// One syncfs covers the spool and the archive only when both are on the
+// storage folder's file system (a disk mounted on archive/ needs its own).
+// Otherwise, or where the Env has no syncfs, *why says so and the store
+// fsyncs file by file.
+std::unique_ptr<GroupSync> OpenGroupSync(Env* env, const std::string& storage_dir, std::string* why) {
+  FileInfo root;
+  Status s = env->Stat(storage_dir, &root);
+  for (const char* sub : {"/spool", "/archive"}) {
+    FileInfo info;
+    if (s.ok()) s = env->Stat(storage_dir + sub, &info);
+    if (s.ok() && info.device != root.device) {
+      *why = storage_dir + sub + " is on another file system than " + storage_dir;
+      return nullptr;
+    }
+  }
+  std::unique_ptr<FileSystemSync> sync;
+  if (s.ok()) s = env->OpenFileSystemSync(storage_dir, &sync);
+  if (!s.ok()) {
+    *why = s.message();
+    return nullptr;
+  }
+  return std::make_unique<GroupSync>(std::move(sync));
+}
 
 void AddUnique(std::vector<std::string>* list, const std::string& item) {
   for (const auto& existing : *list)
@@ -59,6 +84,10 @@ Status ArchiveStore::Open(const std::string& storage_dir, Env* env, LogBook* log
   Status s = DedupeIndex::Open(storage_dir + "/index/state", &index);
   if (!s.ok()) return s;
   out->reset(new ArchiveStore(storage_dir, env, log, std::move(index)));
+  std::string why;
+  (*out)->group_sync_ = OpenGroupSync(env, storage_dir, &why);
+  if (!(*out)->group_sync_)
+    (*out)->Log(LogKind::kSystem, "archive writes are made durable file by file (slower): " + why);
   return Status::Ok();
 }
 
@@ -340,9 +369,14 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
     for (const auto& d : job.dirs) AddUnique(&dirs, d);
     dedupe |= job.dedupe;
   }
-  Status s = env_->SyncFiles(files);
-  for (const auto& dir : dirs)
-    if (s.ok()) s = env_->SyncDir(dir);
+  Status s;
+  if (group_sync_) {
+    s = group_sync_->Sync();  // the reports, the renamed .eml files and their folders at once
+  } else {
+    s = env_->SyncFiles(files);
+    for (const auto& dir : dirs)
+      if (s.ok()) s = env_->SyncDir(dir);
+  }
   if (s.ok() && dedupe) s = index_->Sync();
   if (!s.ok()) {
     Log(LogKind::kSystem, std::to_string(batch->size()) + " archived message(s), first " + batch->front().id +
@@ -376,9 +410,16 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
       removed.push_back(meta);
     }
   }
-  s = env_->SyncFiles(emptied);  // the truncations: a stale verdict must not come back into a reused slot
-  if (s.ok() && !removed.empty()) s = env_->RemoveFiles(removed);
-  if (s.ok() && !removed.empty()) s = env_->SyncDir(storage_dir_ + "/spool");
+  if (group_sync_) {
+    // The truncations (a stale verdict must not come back into a reused
+    // slot) and the removals, in one sync.
+    if (!removed.empty()) s = env_->RemoveFiles(removed);
+    if (s.ok()) s = group_sync_->Sync();
+  } else {
+    s = env_->SyncFiles(emptied);  // the truncations: a stale verdict must not come back into a reused slot
+    if (s.ok() && !removed.empty()) s = env_->RemoveFiles(removed);
+    if (s.ok() && !removed.empty()) s = env_->SyncDir(storage_dir_ + "/spool");
+  }
   if (!s.ok()) {
     Log(LogKind::kSystem, "archived messages' spool records may stay or come back (finished again at the next start): " +
                               s.message());

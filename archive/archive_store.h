@@ -35,6 +35,7 @@
 namespace mailtee::archive {
 
 class DedupeIndex;
+class GroupSync;
 class IndexingSink;
 class SpoolSlotPool;
 
@@ -119,6 +120,9 @@ class ArchiveStore : public MessageSink {
   // fetches of the same message still keep a single copy.
   std::array<std::mutex, 16> dedupe_locks_;
   std::unique_ptr<SpoolSlotPool> slots_;  // null unless PreopenSpoolFiles
+  // Shared syncfs for captures and the writer (group_sync.h); null when the
+  // spool and archive are not on one file system: then fsyncs per file.
+  std::unique_ptr<GroupSync> group_sync_;
   // Last member: destroyed (drained) first, while everything it uses exists.
   std::unique_ptr<StoreWriter> writer_;
 };

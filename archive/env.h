@@ -38,6 +38,19 @@ struct FileInfo {
   bool is_dir = false;
   uint64_t size = 0;
   uint32_t mode = 0;   // permission bits only (st_mode & 07777)
+  uint64_t device = 0;  // st_dev: which file system holds it
+};
+
+// Makes everything written to one file system durable in one call (syncfs(2)):
+// every dirty file's bytes and inode and every directory entry change, with a
+// single cache flush, where per-file fsyncs cost one flush and several disk
+// requests each. Write-back errors are reported to the first Sync after they
+// happen since the handle was opened, so a handle is kept for as long as its
+// user's writes must be covered.
+class FileSystemSync {
+ public:
+  virtual ~FileSystemSync() = default;
+  virtual Status Sync() = 0;
 };
 
 class Env {
@@ -72,6 +85,9 @@ class Env {
   virtual Status ListDir(const std::string& path, std::vector<std::string>* names) = 0;
   // A missing path is ok with info->exists == false.
   virtual Status Stat(const std::string& path, FileInfo* info) = 0;
+  // A handle that syncs the whole file system holding dir. This default says
+  // the Env has none; callers then fsync file by file.
+  virtual Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out);
 };
 
 // Forwards everything to another Env; subclasses override what they change.
@@ -101,6 +117,9 @@ class EnvWrapper : public Env {
     return target_->ListDir(path, names);
   }
   Status Stat(const std::string& path, FileInfo* info) override { return target_->Stat(path, info); }
+  Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override {
+    return target_->OpenFileSystemSync(dir, out);
+  }
 
  private:
   Env* target_;

@@ -50,6 +50,11 @@ Status ReadWholeFile(Env* env, const std::string& path, size_t max_bytes, std::s
   }
 }
 
+Status Env::OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) {
+  out->reset();
+  return Status::Error("no file-system-wide sync for " + dir + " in this environment");
+}
+
 Status Env::RemoveFiles(const std::vector<std::string>& paths) {
   Status first;
   for (const auto& path : paths) {

@@ -166,6 +166,23 @@ class PosixSequentialFile : public SequentialFile {
   int fd_;
 };
 
+// syncfs(2) on a directory fd kept open: the kernel reports a write-back
+// error to each open file description once, from when it was opened, so a
+// handle opened per call would miss errors from background write-back.
+class PosixFileSystemSync : public FileSystemSync {
+ public:
+  PosixFileSystemSync(std::string dir, int fd) : dir_(std::move(dir)), fd_(fd) {}
+  ~PosixFileSystemSync() override { ::close(fd_); }
+  Status Sync() override {
+    if (::syncfs(fd_) != 0) return Status::PosixError("syncfs of the file system holding " + dir_, errno);
+    return Status::Ok();
+  }
+
+ private:
+  const std::string dir_;
+  const int fd_;
+};
+
 class PosixEnv : public Env {
  public:
   Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
@@ -289,6 +306,14 @@ class PosixEnv : public Env {
     info->is_dir = S_ISDIR(st.st_mode);
     info->size = static_cast<uint64_t>(st.st_size);
     info->mode = st.st_mode & 07777;
+    info->device = static_cast<uint64_t>(st.st_dev);
+    return Status::Ok();
+  }
+
+  Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Status::PosixError("open directory " + dir, errno);
+    out->reset(new PosixFileSystemSync(dir, fd));
     return Status::Ok();
   }
 };

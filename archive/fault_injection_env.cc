@@ -59,6 +59,24 @@ class FaultFile : public WritableFile {
   std::shared_ptr<FaultInjectionEnv::FileState> state_;
 };
 
+class FaultFileSystemSync : public FileSystemSync {
+ public:
+  FaultFileSystemSync(FaultInjectionEnv* env, std::string dir, std::unique_ptr<FileSystemSync> target)
+      : env_(env), dir_(std::move(dir)), target_(std::move(target)) {}
+  Status Sync() override {
+    Status s = env_->Before(FaultInjectionEnv::Op::kSync, "file system of " + dir_);
+    if (!s.ok()) return s;
+    s = target_->Sync();
+    if (s.ok()) env_->MarkAllDurable();
+    return s;
+  }
+
+ private:
+  FaultInjectionEnv* env_;
+  std::string dir_;
+  std::unique_ptr<FileSystemSync> target_;
+};
+
 FaultInjectionEnv::FaultInjectionEnv(Env* target) : EnvWrapper(target) {}
 FaultInjectionEnv::~FaultInjectionEnv() = default;
 
@@ -247,6 +265,22 @@ Status FaultInjectionEnv::SyncFiles(const std::vector<std::string>& paths) {
     if (it != files_.end()) it->second->synced = it->second->size;
   }
   return fault;
+}
+
+Status FaultInjectionEnv::OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) {
+  out->reset();
+  if (!file_system_sync_) return Status::Error("file-system-wide sync turned off for this test");
+  std::unique_ptr<FileSystemSync> inner;
+  Status s = target()->OpenFileSystemSync(dir, &inner);
+  if (!s.ok()) return s;
+  out->reset(new FaultFileSystemSync(this, dir, std::move(inner)));
+  return Status::Ok();
+}
+
+void FaultInjectionEnv::MarkAllDurable() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [path, state] : files_) state->synced = state->size;
+  pending_.clear();
 }
 
 }  // namespace mailtee::archive

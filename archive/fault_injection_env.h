@@ -54,9 +54,17 @@ class FaultInjectionEnv : public EnvWrapper {
   Status SyncDir(const std::string& path) override;
   // Counts one kSync per file (each may fail or crash on its own).
   Status SyncFiles(const std::vector<std::string>& paths) override;
+  // Its Sync is one counted kSync; once it succeeds every file and every
+  // entry change made so far is durable, as after syncfs(2). Off with
+  // set_file_system_sync(false): the store then takes its per-file path.
+  Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override;
+  void set_file_system_sync(bool on) { file_system_sync_ = on; }
 
  private:
   friend class FaultFile;
+  friend class FaultFileSystemSync;
+  // After a successful syncfs: everything written and every entry is durable.
+  void MarkAllDurable();
   struct FileState {
     uint64_t size = 0;
     uint64_t synced = 0;
@@ -85,6 +93,7 @@ class FaultInjectionEnv : public EnvWrapper {
   FaultPlan plans_[static_cast<int>(Op::kCount)];
   std::map<std::string, std::shared_ptr<FileState>> files_;
   std::vector<PendingEntry> pending_;
+  bool file_system_sync_ = true;
 };
 
 }  // namespace mailtee::archive

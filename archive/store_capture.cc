@@ -1,5 +1,7 @@
 #include "archive/store_capture.h"
 
+#include "archive/group_sync.h"
+
 namespace mailtee::archive {
 
 StoreCapture::StoreCapture(ArchiveStore* store, SpoolMeta meta, std::unique_ptr<WritableFile> spool,
@@ -30,11 +32,23 @@ Status StoreCapture::Append(std::string_view bytes) {
   return Status::Ok();
 }
 
+Status StoreCapture::SyncSpool() {
+  if (!store_->group_sync_) return spool_->Sync();
+  Status s = store_->group_sync_->Sync();
+  if (s.ok()) spool_dir_synced_ = true;  // a syncfs makes the files' entries durable too
+  return s;
+}
+
 Status StoreCapture::RecordPhase(const SpoolMeta& next) {
   Status s;
   if (meta_file_ && !meta_damaged_) {
     s = meta_file_->Append(SerializeSpoolUpdate(next));
-    if (s.ok()) s = meta_file_->Sync();
+    if (s.ok() && store_->group_sync_) {
+      s = store_->group_sync_->Sync();
+      if (s.ok()) spool_dir_synced_ = true;
+    } else if (s.ok()) {
+      s = meta_file_->Sync();
+    }
     if (s.ok()) return Status::Ok();
     meta_damaged_ = true;
   } else {
@@ -50,7 +64,7 @@ Status StoreCapture::RecordPhase(const SpoolMeta& next) {
 Status StoreCapture::SealForRelay() {
   if (!append_error_.ok()) return append_error_;
   if (state_ != State::kReceiving) return Status::Error("message " + meta_.id + " sealed twice");
-  Status s = spool_->Sync();
+  Status s = SyncSpool();  // before the sealed record: a separate sync keeps that order
   if (!s.ok()) return s.WithContext("while sealing message " + meta_.id);
   spool_synced_ = true;
   SpoolMeta sealed = meta_;
@@ -78,7 +92,7 @@ Status StoreCapture::Commit(const Outcome& outcome) {
     // POP3 captures commit without a seal: the bytes must be on disk before
     // the verdict that points at them.
     if (!spool_synced_) {
-      Status s = spool_->Sync();
+      Status s = SyncSpool();
       if (!s.ok()) return s.WithContext(context);
       spool_synced_ = true;
     }

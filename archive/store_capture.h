@@ -27,10 +27,13 @@ class StoreCapture : public Capture {
   enum class State { kReceiving, kSealed, kVerdictRecorded, kDone };
 
   // Makes next's phase (and verdict) durable: an update block appended to the
-  // meta journal and fsynced (no rename, no folder fsync). After a failed
+  // meta journal and fsynced, or covered by the store's shared syncfs (no
+  // rename, no folder fsync). After a failed
   // append the journal's tail is unknown, so from then on the whole meta is
   // rewritten atomically instead.
   Status RecordPhase(const SpoolMeta& next);
+  // Makes the spooled bytes durable: the store's shared syncfs, or an fsync.
+  Status SyncSpool();
 
   ArchiveStore* const store_;
   SpoolMeta meta_;

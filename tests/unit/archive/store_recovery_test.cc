@@ -1,6 +1,8 @@
 // ArchiveStore crash and disk-fault paths: each spool phase left behind by a
 // "crash" (store destroyed without commit), faults injected with
-// FaultInjectionEnv, and a crash at every step of Commit.
+// FaultInjectionEnv, and a crash at every step of Commit. Every test runs
+// twice: with the store's shared file-system sync (spool and archive on one
+// file system) and with its fsyncs file by file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -24,7 +26,7 @@ using Op = FaultInjectionEnv::Op;
 const std::string kMessage =
     "From: alice@example.com\r\nTo: bob@example.net\r\nSubject: crash test\r\n\r\nbody line\r\n";
 
-class StoreRecoveryTest : public ::testing::Test {
+class StoreRecoveryTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     root_ = MakeUniqueTempDir("store_recovery");
@@ -33,6 +35,7 @@ class StoreRecoveryTest : public ::testing::Test {
     log_ = std::make_unique<LogBook>(root_ + "/logs", 0, false);
     ASSERT_TRUE(log_->Open().ok());
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    fault_->set_file_system_sync(GetParam());
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
   }
   void TearDown() override {
@@ -79,7 +82,7 @@ class StoreRecoveryTest : public ::testing::Test {
   std::unique_ptr<ArchiveStore> store_;
 };
 
-TEST_F(StoreRecoveryTest, UnsealedMessageIsDropped) {
+TEST_P(StoreRecoveryTest, UnsealedMessageIsDropped) {
   auto capture = Spool();
   capture.reset();  // crash while receiving
   RecoveryStats stats = Restart();
@@ -89,7 +92,7 @@ TEST_F(StoreRecoveryTest, UnsealedMessageIsDropped) {
   EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("never told it was accepted"), std::string::npos);
 }
 
-TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
+TEST_P(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
   auto capture = Spool();
   const std::string id = capture->id();
   ASSERT_TRUE(capture->SealForRelay().ok());
@@ -109,7 +112,7 @@ TEST_F(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
   EXPECT_EQ(Restart().archived_unknown, 0);  // nothing left to do the second time
 }
 
-TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
+TEST_P(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   // The verdict is appended to the meta in place: Commit's first rename is
@@ -131,7 +134,7 @@ TEST_F(StoreRecoveryTest, RenameFailureInCommitIsFinishedByRecovery) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
-TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
+TEST_P(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   fault_->FailSync(1, ENOSPC);  // the verdict's meta cannot be made durable
@@ -147,7 +150,7 @@ TEST_F(StoreRecoveryTest, VerdictThatCouldNotBeRecordedIsArchivedAsUnknown) {
   EXPECT_EQ(OnlyReport().outcome, "unknown");
 }
 
-TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
+TEST_P(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   fault_->FailRename(2);  // the report's rename, after the .eml's
@@ -166,7 +169,7 @@ TEST_F(StoreRecoveryTest, RetriedCommitFinishesAfterATransientFailure) {
 
 // A failed fsync of the verdict leaves its bytes in the file: without a crash
 // they are read back, and they are the truth (the provider did accept).
-TEST_F(StoreRecoveryTest, VerdictWhoseFsyncFailedIsReadBackIfTheDiskKeptIt) {
+TEST_P(StoreRecoveryTest, VerdictWhoseFsyncFailedIsReadBackIfTheDiskKeptIt) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   fault_->FailSync(1, EIO);
@@ -178,7 +181,7 @@ TEST_F(StoreRecoveryTest, VerdictWhoseFsyncFailedIsReadBackIfTheDiskKeptIt) {
   EXPECT_EQ(OnlyReport().outcome, "relayed");
 }
 
-TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
+TEST_P(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   // The only file Commit creates is the report's temp (the verdict is appended).
@@ -195,7 +198,7 @@ TEST_F(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
-TEST_F(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
+TEST_P(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
   auto capture = Spool();
   ASSERT_TRUE(capture->SealForRelay().ok());
   fault_->FailNth(Op::kCreateFile, 1, ENOSPC);
@@ -211,7 +214,7 @@ TEST_F(StoreRecoveryTest, InterruptedRefusalIsRecordedWithoutTheMessage) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
-TEST_F(StoreRecoveryTest, OrphansTornMetaAndStaleTempsAreCleaned) {
+TEST_P(StoreRecoveryTest, OrphansTornMetaAndStaleTempsAreCleaned) {
   const std::string spool = storage_ + "/spool/";
   std::ofstream(spool + "20261124T162024Z-000000000001.eml.part") << "orphan";
   std::ofstream(spool + "20261124T162024Z-000000000002.eml.part") << "torn";
@@ -225,7 +228,7 @@ TEST_F(StoreRecoveryTest, OrphansTornMetaAndStaleTempsAreCleaned) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
 }
 
-TEST_F(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
+TEST_P(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
   std::unique_ptr<Capture> capture;
   ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
   fault_->FailWrite(2);
@@ -244,7 +247,7 @@ TEST_F(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
   EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
 }
 
-TEST_F(StoreRecoveryTest, FsyncFailureDuringSealIsAnError) {
+TEST_P(StoreRecoveryTest, FsyncFailureDuringSealIsAnError) {
   for (int nth : {1, 2}) {  // 1: the spool file, 2: the sealed meta
     auto capture = Spool();
     fault_->FailSync(nth);
@@ -260,11 +263,12 @@ TEST_F(StoreRecoveryTest, FsyncFailureDuringSealIsAnError) {
 // Crash at every mutating step of SealForRelay + Commit (on a disk that loses
 // whatever was not fsynced) and restart: a sealed message is never lost, never
 // duplicated, and its verdict is either the provider's or "unknown".
-TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
+TEST_P(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
   for (int step = 0;; ++step) {
     SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
     fs::remove_all(storage_);
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    fault_->set_file_system_sync(GetParam());
     store_.reset();
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
     auto capture = Spool();
@@ -298,11 +302,12 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfCommitLosesNothing) {
 // Crash at every step from Begin to the end of Commit: if SealForRelay had
 // returned ok the message is archived after restart; before that it may only
 // be dropped whole, never archived half.
-TEST_F(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
+TEST_P(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
   for (int step = 0;; ++step) {
     SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
     fs::remove_all(storage_);
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    fault_->set_file_system_sync(GetParam());
     store_.reset();
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
     fault_->CrashAfter(step);
@@ -335,11 +340,12 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
 
 // The same for a POP3 message fetched a second time (the dedupe path): one
 // copy, and the second retrieval is recorded at most once.
-TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
+TEST_P(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
   for (int step = 0;; ++step) {
     SCOPED_TRACE("crash before mutating operation " + std::to_string(step));
     fs::remove_all(storage_);
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
+    fault_->set_file_system_sync(GetParam());
     store_.reset();
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
     MessageContext first = Context(Direction::kReceived);
@@ -375,6 +381,11 @@ TEST_F(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
     ASSERT_LT(step, 100);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SyncModes, StoreRecoveryTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "FileSystemSync" : "FsyncPerFile";
+                         });
 
 }  // namespace
 }  // namespace mailtee::archive

@@ -42,11 +42,23 @@ const std::string kMessage =
 
 // Counts folder fsyncs per path (the seal must not fsync spool/ on a slot),
 // and records what reaches the disk of a meta's recycling: the truncation
-// (with the bytes it erased) and the fsync of the truncated meta. It sits
-// below FaultInjectionEnv, so it sees only operations that really happened.
+// (with the bytes it erased) and the fsync of the truncated meta, or a
+// file-system sync after it. It sits below FaultInjectionEnv, so it sees only
+// operations that really happened.
 class CountingEnv : public EnvWrapper {
  public:
   using EnvWrapper::EnvWrapper;
+  Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override {
+    std::unique_ptr<FileSystemSync> inner;
+    Status s = EnvWrapper::OpenFileSystemSync(dir, &inner);
+    if (!s.ok()) return s;
+    out->reset(new CountingFileSystemSync(this, std::move(inner)));
+    return Status::Ok();
+  }
+  int FileSystemSyncCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fs_syncs_;
+  }
   Status SyncDir(const std::string& path) override {
     Status s = EnvWrapper::SyncDir(path);
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,8 +93,8 @@ class CountingEnv : public EnvWrapper {
     std::lock_guard<std::mutex> lock(mu_);
     auto created = created_.find(path);
     auto synced = last_sync_dir_.find(ParentDir(path));
-    return created != created_.end() && created->second > since && synced != last_sync_dir_.end() &&
-           synced->second > created->second;
+    if (created == created_.end() || created->second <= since) return false;
+    return (synced != last_sync_dir_.end() && synced->second > created->second) || last_fs_sync_ > created->second;
   }
   Status SyncFiles(const std::vector<std::string>& paths) override {
     Status s = EnvWrapper::SyncFiles(paths);
@@ -108,12 +120,34 @@ class CountingEnv : public EnvWrapper {
   }
 
  private:
+  class CountingFileSystemSync : public FileSystemSync {
+   public:
+    CountingFileSystemSync(CountingEnv* env, std::unique_ptr<FileSystemSync> inner)
+        : env_(env), inner_(std::move(inner)) {}
+    Status Sync() override {
+      Status s = inner_->Sync();
+      std::lock_guard<std::mutex> lock(env_->mu_);
+      env_->fs_syncs_++;
+      if (s.ok()) {
+        env_->last_fs_sync_ = ++env_->seq_;
+        for (const auto& [path, bytes] : env_->truncated_) env_->truncation_synced_.insert(path);
+      }
+      return s;
+    }
+
+   private:
+    CountingEnv* env_;
+    std::unique_ptr<FileSystemSync> inner_;
+  };
+
   std::mutex mu_;
   std::map<std::string, int> sync_dirs_;
   std::map<std::string, std::string> truncated_;
   std::set<std::string> truncation_synced_;
   uint64_t seq_ = 0;  // orders the creations and folder fsyncs below
   std::map<std::string, uint64_t> created_, last_sync_dir_;
+  uint64_t last_fs_sync_ = 0;  // a file-system sync covers every folder
+  int fs_syncs_ = 0;
 };
 
 class StoreSlotsTest : public ::testing::Test {
@@ -137,6 +171,7 @@ class StoreSlotsTest : public ::testing::Test {
   void OpenOnFaultEnv(size_t slots) {
     store_.reset();
     fault_ = std::make_unique<FaultInjectionEnv>(&counting_);
+    fault_->set_file_system_sync(file_system_sync_);
     Status s = ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_);
     ASSERT_TRUE(s.ok()) << s.message();
     if (slots > 0) store_->PreopenSpoolFiles(slots);
@@ -250,6 +285,9 @@ class StoreSlotsTest : public ::testing::Test {
   CountingEnv counting_{Env::Default()};
   std::unique_ptr<FaultInjectionEnv> fault_;
   std::unique_ptr<ArchiveStore> store_;
+  // false: the store fsyncs file by file, as when spool/ and archive/ are on
+  // different file systems; true: one shared syncfs (group_sync.h).
+  bool file_system_sync_ = true;
 };
 
 TEST_F(StoreSlotsTest, SlotCaptureIsArchivedByteExactWithoutASpoolFsyncAtSeal) {
@@ -299,6 +337,7 @@ TEST_F(StoreSlotsTest, SlotCaptureIsArchivedByteExactWithoutASpoolFsyncAtSeal) {
 
 // The counterpart that shows the count above can see a seal's fsync.
 TEST_F(StoreSlotsTest, WithoutSlotsTheSealFsyncsTheSpoolFolder) {
+  file_system_sync_ = false;
   OpenOnFaultEnv(0);
   std::unique_ptr<Capture> capture;
   ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
@@ -307,6 +346,23 @@ TEST_F(StoreSlotsTest, WithoutSlotsTheSealFsyncsTheSpoolFolder) {
   const int spool_fsyncs = counting_.SyncDirCount(spool_);
   ASSERT_TRUE(capture->SealForRelay().ok());
   EXPECT_EQ(counting_.SyncDirCount(spool_), spool_fsyncs + 1);
+  ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
+  store_->Flush();
+  EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
+}
+
+// With one file system, the seal's two syncs (bytes, then the sealed record)
+// are file-system syncs, which make the new spool entries durable as well.
+TEST_F(StoreSlotsTest, WithoutSlotsTheSealsFileSystemSyncsCoverTheSpoolFolder) {
+  OpenOnFaultEnv(0);
+  std::unique_ptr<Capture> capture;
+  ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
+  ASSERT_TRUE(capture->Append(kMessage).ok());
+  const int spool_fsyncs = counting_.SyncDirCount(spool_);
+  const int fs_syncs = counting_.FileSystemSyncCount();
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  EXPECT_EQ(counting_.SyncDirCount(spool_), spool_fsyncs);
+  EXPECT_EQ(counting_.FileSystemSyncCount(), fs_syncs + 2);
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   store_->Flush();
   EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
@@ -663,8 +719,17 @@ class StoreSlotsCrashTest : public StoreSlotsTest {
   // prepare: runs without faults on a fresh store, returns a capture on a
   // slot ready to Commit. check: verifies the archive after recovery
   // (committed: Commit returned ok).
+  // Both ways of syncing: file by file, and the shared file-system sync.
   void CrashAtEveryStepFromCommit(const std::function<std::unique_ptr<Capture>(std::string* stem)>& prepare,
                                   const std::function<void(bool committed)>& check) {
+    for (bool file_system_sync : {false, true}) {
+      SCOPED_TRACE(file_system_sync ? "one file-system sync" : "fsync file by file");
+      file_system_sync_ = file_system_sync;
+      CrashAtEveryStepFromCommitOnce(prepare, check);
+    }
+  }
+  void CrashAtEveryStepFromCommitOnce(const std::function<std::unique_ptr<Capture>(std::string* stem)>& prepare,
+                                      const std::function<void(bool committed)>& check) {
     bool saw_unsynced_truncation = false, saw_synced_truncation = false;
     for (int step = 0;; ++step) {
       SCOPED_TRACE("crash before mutating operation " + std::to_string(step) + " from the Commit");

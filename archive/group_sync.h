@@ -1,0 +1,45 @@
+// GroupSync: group commit over one FileSystemSync (syncfs). Threads that each
+// need "what I wrote so far is durable" share syncs: a caller arriving while
+// a sync runs waits for the next one, which then covers every caller that
+// queued behind it. Under load one syncfs (one cache flush) makes many
+// messages' spool bytes, journal records and folder entries durable, where
+// per-file fsyncs cost a flush and several disk requests per file each.
+//
+// Ordering between two writes (spool bytes before the verdict that points at
+// them) is kept by two Sync() calls: a crash inside one syncfs may leave any
+// subset of that sync's writes on disk.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "archive/env.h"
+
+namespace mailtee::archive {
+
+class GroupSync {
+ public:
+  explicit GroupSync(std::unique_ptr<FileSystemSync> sync);
+
+  // Returns once a sync that started after this call has finished ok:
+  // everything the caller wrote before the call is durable. Thread-safe.
+  // An error of that sync (or of a later one the caller slept through) is
+  // returned: the caller's writes may not be durable.
+  Status Sync();
+
+  uint64_t syncs() const;  // how many syncs ran (for tests and figures)
+
+ private:
+  const std::unique_ptr<FileSystemSync> sync_;
+  mutable std::mutex mu_;
+  std::condition_variable done_cv_;
+  bool running_ = false;
+  uint64_t started_ = 0;   // generation of the latest sync started
+  uint64_t finished_ = 0;  // generation of the latest sync finished
+  uint64_t failed_ = 0;    // generation of the latest failed sync (0: none)
+  Status last_error_;
+};
+
+}  // namespace mailtee::archive
