@@ -311,6 +311,7 @@ class PosixEnv : public Env {
   }
 
   Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override {
+    out->reset();
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Status::PosixError("open directory " + dir, errno);
     out->reset(new PosixFileSystemSync(dir, fd));

@@ -57,6 +57,7 @@ class FaultInjectionEnv : public EnvWrapper {
   // Its Sync is one counted kSync; once it succeeds every file and every
   // entry change made so far is durable, as after syncfs(2). Off with
   // set_file_system_sync(false): the store then takes its per-file path.
+  // The handle points at this env and must not outlive it.
   Status OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) override;
   void set_file_system_sync(bool on) { file_system_sync_ = on; }
 
