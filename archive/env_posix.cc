@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -183,6 +185,21 @@ class PosixFileSystemSync : public FileSystemSync {
   const int fd_;
 };
 
+// Local file systems whose syncfs(2) writes back and flushes everything, as
+// fsync would file by file. Elsewhere (FUSE before its opt-in SYNCFS, network
+// file systems) syncfs may return without making anything durable, so the
+// store keeps its per-file fsyncs there.
+const char* FileSystemWithFullSyncfs(long type) {
+  switch (static_cast<unsigned long>(type)) {
+    case 0xEF53: return "ext2/3/4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0xF2F52010: return "f2fs";
+    case 0x01021994: return "tmpfs";  // nothing to flush: durable as far as it ever is
+    default: return nullptr;
+  }
+}
+
 class PosixEnv : public Env {
  public:
   Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
@@ -314,6 +331,19 @@ class PosixEnv : public Env {
     out->reset();
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Status::PosixError("open directory " + dir, errno);
+    struct statfs fs;
+    if (::fstatfs(fd, &fs) != 0) {
+      Status s = Status::PosixError("statfs " + dir, errno);
+      ::close(fd);
+      return s;
+    }
+    if (FileSystemWithFullSyncfs(fs.f_type) == nullptr) {
+      char type[32];
+      std::snprintf(type, sizeof type, "0x%lx", static_cast<unsigned long>(fs.f_type));
+      ::close(fd);
+      return Status::Error(dir + " is on a file system (type " + type +
+                           ") whose syncfs is not known to flush every file; syncing file by file");
+    }
     out->reset(new PosixFileSystemSync(dir, fd));
     return Status::Ok();
   }

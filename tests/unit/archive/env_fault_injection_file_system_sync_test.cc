@@ -199,5 +199,16 @@ TEST_F(FileSystemSyncTest, PosixHandleSyncsARealFileSystem) {
   EXPECT_TRUE(sync->Sync().ok());
 }
 
+// procfs is no disk file system: its syncfs proves nothing, so PosixEnv gives
+// no handle and says why (the store then fsyncs file by file).
+TEST_F(FileSystemSyncTest, PosixRefusesAFileSystemWhoseSyncfsIsNotKnownToFlush) {
+  std::unique_ptr<FileSystemSync> sync = std::make_unique<LeftOverSync>();
+  Status s = Env::Default()->OpenFileSystemSync("/proc", &sync);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/proc is on a file system (type 0x9fa0)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("file by file"), std::string::npos) << s.message();
+  EXPECT_EQ(sync, nullptr);
+}
+
 }  // namespace
 }  // namespace mailtee::archive
