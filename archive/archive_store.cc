@@ -345,6 +345,7 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
     if (!s.ok()) return s.WithContext(context);
     if (pending != nullptr) AddUnique(&pending->dirs, spool_dir);
   }
+  if (pending != nullptr) pending->part_gone = true;  // renamed now or by an earlier attempt
   // Also when an earlier attempt renamed it: that rename may not be durable yet.
   s = sync_dir(day_dir);
   if (s.ok()) s = write_report();
@@ -399,7 +400,9 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
   std::vector<std::unique_ptr<WritableFile>> emptied_files;
   for (const auto& job : *batch) {
     const std::string meta = SpoolPath(job.spool_name, ".meta");
-    parts.push_back(SpoolPath(job.spool_name, ".eml.part"));  // renamed away for most: a no-op then
+    // Refused and duplicate fetches only: removing a renamed part would be a
+    // no-op unlink and wake the I/O helper threads for nothing.
+    if (!job.part_gone) parts.push_back(SpoolPath(job.spool_name, ".eml.part"));
     std::unique_ptr<WritableFile> file;
     if (slots_ && IsSpoolSlotName(job.spool_name) &&
         env_->NewWritableFile(meta, Env::CreateMode::kTruncate, kFilePerms, &file).ok()) {
@@ -425,7 +428,7 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
                               s.message());
     return;
   }
-  env_->RemoveFiles(parts);  // best effort: a leftover is an orphan that Recover() removes
+  if (!parts.empty()) env_->RemoveFiles(parts);  // best effort: a leftover is an orphan that Recover() removes
   for (size_t i = 0; i < emptied_files.size(); ++i) slots_->Recycle(emptied_stems[i], std::move(emptied_files[i]));
 }
 
