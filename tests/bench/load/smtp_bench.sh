@@ -10,6 +10,15 @@
 #   one big message               50 MB (10 MB quick)        -> seconds both ways, and
 #                                 mailtee's peak RSS (VmHWM) growth while relaying it
 #
+# Rounds: one measurement on a small shared VM swings a lot (whether client
+# and server land on one CPU or two changes the cost of every wake-up), so
+# each size runs ROUNDS rounds of direct -> haproxy -> mailtee back to back
+# and the table shows the median msgs/s of each leg, the ratios of those
+# medians, and the min-max of the rounds' own mailtee/direct ratios ("per
+# round": how far one measurement can be trusted). The same sink, haproxy and
+# mailtee serve every round: sent mail is archived anew each time (no dedupe).
+# The big message is a single run.
+#
 # mailtee's listener: tls="none", upstream tls="none" to the sink,
 # auth mode="none" with <allow network="127.0.0.1/32"/>: smtp-source cannot
 # AUTH and smtp-sink answers AUTH with 250 instead of 235, so neither
@@ -23,7 +32,7 @@
 # its real fsyncs.
 #
 # Env: MAILTEE_BIN (default build/admin/mailtee), MAILTEE_BENCH_QUICK=1 for the
-# cut-down sizes. Without a mailtee binary only the direct half runs (exit 0,
+# cut-down sizes, MAILTEE_BENCH_ROUNDS (default 3, at least 1). Without a mailtee binary only the direct half runs (exit 0,
 # says so); a mailtee that fails to relay makes the script exit 1.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +42,11 @@ quick=${MAILTEE_BENCH_QUICK:-0}
 if [[ $quick == 1 ]]; then count=1000; big=$((10 * 1024 * 1024)); else count=2000; big=$((50 * 1024 * 1024)); fi
 sessions=20
 sizes=(1024 10240 102400)
+rounds=${MAILTEE_BENCH_ROUNDS:-3}
+if ! [[ $rounds =~ ^[1-9][0-9]*$ ]]; then
+  echo "MAILTEE_BENCH_ROUNDS must be a whole number >= 1, not '$rounds'" >&2
+  exit 2
+fi
 
 work=$(mktemp -d "${MAILTEE_BENCH_DIR:-/var/tmp}"/mailtee-smtp-bench-XXXXXX)
 chmod 755 "$work"
@@ -59,6 +73,18 @@ now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v m="$1" -v d="$2" 'BEGIN { if (d > 0) printf "%.2f", m / d; else print "n/a" }'; }
+# median RATE... -> the middle value (mean of the two middle ones for an even count)
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) printf "%.1f", v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# spread MAILTEE_RATES DIRECT_RATES -> "min–max" of the per-round ratios ("0.42" for one round)
+spread() {
+  local -a m=($1) d=($2)
+  local i
+  for i in "${!m[@]}"; do ratio "${m[$i]}" "${d[$i]}"; echo; done | sort -g |
+    awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo == hi) print lo; else print lo "–" hi }'
+}
 
 # send PORT MSGS SIZE SESSIONS -> prints elapsed "start end" or fails
 send() {
@@ -132,23 +158,45 @@ fi
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "load average at start: $(loadavg) ($(nproc) CPUs; the machine may be shared)"
 status=0
-printf '%-22s %10s %10s %10s %15s %15s\n' "smtp (${sessions} sessions)" "direct/s" "haproxy/s" "mailtee/s" "mailtee/direct" "haproxy/direct"
+# cell WIDTH TEXT: right-aligned by characters, not bytes (the en dash is 3 bytes)
+cell() { local t=$2 w=$1; [[ $t == *–* ]] && w=$((w + 2)); printf " %${w}s" "$t"; }
+row() {  # label direct haproxy mailtee mailtee/direct haproxy/direct per-round
+  printf '%-22s' "$1"; cell 10 "$2"; cell 10 "$3"; cell 10 "$4"; cell 15 "$5"; cell 15 "$6"; cell 11 "$7"; echo
+}
+echo "each size: $rounds round(s) of direct -> haproxy -> mailtee; msgs/s and ratios are of the medians"
+row "smtp (${sessions} sessions)" "direct/s" "haproxy/s" "mailtee/s" "mailtee/direct" "haproxy/direct" "per-round"
 for size in "${sizes[@]}"; do
-  read -r a b < <(send "$sink_port" "$count" "$size" "$sessions") || { status=1; continue; }
-  direct=$(rate "$count" "$a" "$b")
-  relay="-"; rr="-"
-  if [[ $have_relay == 1 ]] && read -r a b < <(send "$relay_port" "$count" "$size" "$sessions"); then
-    relay=$(rate "$count" "$a" "$b"); rr=$(ratio "$relay" "$direct")
-  fi
-  via="-"; r="-"
-  if [[ $have_mailtee == 1 ]]; then
-    if read -r a b < <(send "$mailtee_port" "$count" "$size" "$sessions"); then
-      via=$(rate "$count" "$a" "$b"); r=$(ratio "$via" "$direct")
-    else
-      via="FAILED"; status=1
+  directs=() relays=() vias=()
+  relay_ok=$have_relay mailtee_ok=$have_mailtee
+  for ((round = 1; round <= rounds; round++)); do
+    read -r a b < <(send "$sink_port" "$count" "$size" "$sessions") || { status=1; continue 2; }
+    directs+=("$(rate "$count" "$a" "$b")")
+    if [[ $relay_ok == 1 ]]; then
+      if read -r a b < <(send "$relay_port" "$count" "$size" "$sessions"); then
+        relays+=("$(rate "$count" "$a" "$b")")
+      else
+        relay_ok=0   # the reference column goes blank; not mailtee's failure
+      fi
     fi
+    if [[ $mailtee_ok == 1 ]]; then
+      if read -r a b < <(send "$mailtee_port" "$count" "$size" "$sessions"); then
+        vias+=("$(rate "$count" "$a" "$b")")
+      else
+        mailtee_ok=0; status=1   # no more mailtee rounds for this size: the column says FAILED
+      fi
+    fi
+  done
+  direct=$(median "${directs[@]}")
+  relay="-"; rr="-"
+  if [[ $relay_ok == 1 ]]; then relay=$(median "${relays[@]}"); rr=$(ratio "$relay" "$direct"); fi
+  via="-"; r="-"; spread_col="-"
+  if [[ $have_mailtee == 1 && $mailtee_ok == 0 ]]; then
+    via="FAILED"
+  elif [[ $mailtee_ok == 1 ]]; then
+    via=$(median "${vias[@]}"); r=$(ratio "$via" "$direct")
+    spread_col=$(spread "${vias[*]}" "${directs[*]}")
   fi
-  printf '%-22s %10s %10s %10s %15s %15s\n' "$count x $((size / 1024)) KB" "$direct" "$relay" "$via" "$r" "$rr"
+  row "$count x $((size / 1024)) KB" "$direct" "$relay" "$via" "$r" "$rr" "$spread_col"
 done
 
 read -r a b < <(send "$sink_port" 1 "$big" 1) || status=1
@@ -170,7 +218,8 @@ if [[ $have_mailtee == 1 ]]; then
 fi
 echo "$line"
 echo "load average at end: $(loadavg)"
-echo "targets: mailtee/direct >= 0.80 at 10 KB; RSS growth < 16 MiB for the big message"
+echo "targets: mailtee/direct >= 0.80 at 10 KB; RSS growth < 16 MiB for the big message (a single run)"
+echo "(per-round: lowest–highest mailtee/direct of the single rounds: the spread one measurement would show)"
 echo "(haproxy/direct: a relay that only copies bytes, on the same 2 CPUs: the ceiling for any proxy in this setup)"
 if [[ $have_mailtee == 1 ]] && ! kill -0 "$mailtee_pid" 2>/dev/null; then
   echo "mailtee died during the run:"; tail -20 "$work/mailtee/mailtee.log"; status=1
