@@ -389,8 +389,9 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
     std::vector<IndexingSink::Notice> notices;
     for (auto& job : *batch)
       if (job.notice) notices.push_back(std::move(*job.notice));
-    s = indexing_sink_->IndexCommittedMany(notices);
-    if (!s.ok()) Log(LogKind::kSystem, "archived messages are not all indexed: " + s.message());
+    // Its own Status: an indexing failure never holds back the spool cleanup (reindex repairs the index).
+    Status indexed = indexing_sink_->IndexCommittedMany(notices);
+    if (!indexed.ok()) Log(LogKind::kSystem, "archived messages are not all indexed: " + indexed.message());
   }
   // Metas first (durably), then the parts (refused and duplicate fetches):
   // once a meta is gone or empty its .part is a plain orphan. A pre-created

@@ -69,6 +69,8 @@ class ArchiveStore : public MessageSink {
   Status Begin(const MessageContext& context, std::unique_ptr<Capture>* capture) override;
 
   const std::string& storage_dir() const { return storage_dir_; }
+  // True when its syncs are one shared syncfs (group_sync.h), not fsyncs per file.
+  bool syncs_file_system() const { return group_sync_ != nullptr; }
 
   // Returns once every Commit that returned before the call is durable on
   // disk, its spool meta removed and the indexing sink told. Thread-safe.

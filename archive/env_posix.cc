@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -200,6 +203,32 @@ const char* FileSystemWithFullSyncfs(long type) {
   }
 }
 
+// syncfs reports write-back errors since Linux 5.8 and the file system's
+// own errors (a failed journal commit) since 5.17; before, it may return 0
+// after losing data where fsync would have failed.
+bool KernelReportsSyncfsErrors(std::string* release) {
+  struct utsname u;
+  if (::uname(&u) != 0) return false;
+  *release = u.release;
+  int major = 0, minor = 0;
+  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 5 || (major == 5 && minor >= 17);
+}
+
+// ext2 and ext3 share ext4's magic number. The ext4 driver flushes the disk
+// cache in syncfs; the old ext2 driver's syncfs does not. The ext4 driver
+// lists every file system it mounted under /sys/fs/ext4/<block device>.
+bool MountedByExt4Driver(dev_t dev) {
+  char link[64], target[512];
+  std::snprintf(link, sizeof link, "/sys/dev/block/%u:%u", major(dev), minor(dev));
+  ssize_t n = ::readlink(link, target, sizeof target - 1);
+  if (n <= 0) return false;
+  target[n] = '\0';
+  const char* name = std::strrchr(target, '/');
+  name = name ? name + 1 : target;
+  return ::access((std::string("/sys/fs/ext4/") + name).c_str(), F_OK) == 0;
+}
+
 class PosixEnv : public Env {
  public:
   Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
@@ -337,12 +366,21 @@ class PosixEnv : public Env {
       ::close(fd);
       return s;
     }
+    std::string why;
+    struct stat st;
+    std::string release;
     if (FileSystemWithFullSyncfs(fs.f_type) == nullptr) {
       char type[32];
       std::snprintf(type, sizeof type, "0x%lx", static_cast<unsigned long>(fs.f_type));
+      why = dir + " is on a file system (type " + type + ") whose syncfs is not known to flush every file";
+    } else if (fs.f_type == 0xEF53 && (::fstat(fd, &st) != 0 || !MountedByExt4Driver(st.st_dev))) {
+      why = dir + " is on ext2/3 mounted by a driver other than ext4's, whose syncfs does not flush the disk cache";
+    } else if (!KernelReportsSyncfsErrors(&release)) {
+      why = "Linux " + release + " does not report every write-back error through syncfs (5.17 does)";
+    }
+    if (!why.empty()) {
       ::close(fd);
-      return Status::Error(dir + " is on a file system (type " + type +
-                           ") whose syncfs is not known to flush every file; syncing file by file");
+      return Status::Error(why + "; syncing file by file");
     }
     out->reset(new PosixFileSystemSync(dir, fd));
     return Status::Ok();

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
 
@@ -66,8 +68,11 @@ class FaultFileSystemSync : public FileSystemSync {
   Status Sync() override {
     Status s = env_->Before(FaultInjectionEnv::Op::kSync, "file system of " + dir_);
     if (!s.ok()) return s;
-    s = target_->Sync();
-    if (s.ok()) env_->MarkAllDurable();
+    const FaultInjectionEnv::SyncSnapshot covered = env_->SnapshotForSync();
+    // Without a real handle (a file system PosixEnv refuses) the model alone
+    // decides what a crash keeps, which is all these tests look at.
+    if (target_) s = target_->Sync();
+    if (s.ok()) env_->MarkDurable(covered);
     return s;
   }
 
@@ -165,6 +170,7 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& path, CreateMode mo
       PendingEntry created;
       created.is_rename = false;
       created.to = path;
+      created.seq = ++entry_seq_;
       pending_.push_back(std::move(created));
     }
   }
@@ -199,6 +205,7 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
   } else {
     files_.erase(to);
   }
+  entry.seq = ++entry_seq_;
   pending_.push_back(std::move(entry));
   return Status::Ok();
 }
@@ -270,17 +277,31 @@ Status FaultInjectionEnv::SyncFiles(const std::vector<std::string>& paths) {
 Status FaultInjectionEnv::OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) {
   out->reset();
   if (!file_system_sync_) return Status::Error("file-system-wide sync turned off for this test");
-  std::unique_ptr<FileSystemSync> inner;
-  Status s = target()->OpenFileSystemSync(dir, &inner);
+  FileInfo info;
+  Status s = target()->Stat(dir, &info);
+  if (s.ok() && !info.is_dir) s = Status::PosixError("open directory " + dir, info.exists ? ENOTDIR : ENOENT);
   if (!s.ok()) return s;
+  std::unique_ptr<FileSystemSync> inner;
+  if (!target()->OpenFileSystemSync(dir, &inner).ok()) inner.reset();  // the model works without one
   out->reset(new FaultFileSystemSync(this, dir, std::move(inner)));
   return Status::Ok();
 }
 
-void FaultInjectionEnv::MarkAllDurable() {
+FaultInjectionEnv::SyncSnapshot FaultInjectionEnv::SnapshotForSync() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [path, state] : files_) state->synced = state->size;
-  pending_.clear();
+  SyncSnapshot snapshot;
+  for (auto& [path, state] : files_) snapshot.files.emplace_back(state, state->size);
+  snapshot.last_entry = entry_seq_;
+  return snapshot;
+}
+
+void FaultInjectionEnv::MarkDurable(const SyncSnapshot& snapshot) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [state, size] : snapshot.files) state->synced = std::max(state->synced, size);
+  std::vector<PendingEntry> still;
+  for (auto& entry : pending_)
+    if (entry.seq > snapshot.last_entry) still.push_back(std::move(entry));
+  pending_.swap(still);
 }
 
 }  // namespace mailtee::archive

@@ -64,14 +64,22 @@ class FaultInjectionEnv : public EnvWrapper {
  private:
   friend class FaultFile;
   friend class FaultFileSystemSync;
-  // After a successful syncfs: everything written and every entry is durable.
-  void MarkAllDurable();
   struct FileState {
     uint64_t size = 0;
     uint64_t synced = 0;
   };
+  // What a syncfs starting now covers: every file's length so far and every
+  // entry change so far (not what other threads write while it runs).
+  struct SyncSnapshot {
+    std::vector<std::pair<std::shared_ptr<FileState>, uint64_t>> files;
+    uint64_t last_entry = 0;
+  };
+  SyncSnapshot SnapshotForSync();
+  // After that syncfs succeeded.
+  void MarkDurable(const SyncSnapshot& snapshot);
   // A directory entry change that is lost if the crash comes before its directory's fsync.
   struct PendingEntry {
+    uint64_t seq = 0;          // order of the changes, for SnapshotForSync
     bool is_rename = false;
     std::string from, to;      // create: to only
     bool replaced = false;     // rename over an existing file: its bytes come back
@@ -95,6 +103,7 @@ class FaultInjectionEnv : public EnvWrapper {
   std::map<std::string, std::shared_ptr<FileState>> files_;
   std::vector<PendingEntry> pending_;
   bool file_system_sync_ = true;
+  uint64_t entry_seq_ = 0;
 };
 
 }  // namespace mailtee::archive

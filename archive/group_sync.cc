@@ -9,7 +9,7 @@ Status GroupSync::Sync() {
   // A sync already running may have started before the caller's writes: only
   // the next one to start is sure to cover them.
   const uint64_t needed = started_ + 1;
-  while (finished_ < needed) {
+  while (failure_.ok() && finished_ < needed) {
     if (running_) {
       done_cv_.wait(lock);
       continue;
@@ -21,14 +21,14 @@ Status GroupSync::Sync() {
     lock.lock();
     running_ = false;
     finished_ = generation;
-    if (!s.ok()) {
-      failed_ = generation;
-      last_error_ = s;
+    if (!s.ok() && failure_.ok()) {
+      failure_ = Status::Error(s.message() +
+                               "; from now on no archive write can be trusted to reach the disk: check the "
+                               "disk (dmesg), then restart mailtee");
     }
     done_cv_.notify_all();
   }
-  if (failed_ >= needed) return last_error_;
-  return Status::Ok();
+  return failure_;
 }
 
 uint64_t GroupSync::syncs() const {

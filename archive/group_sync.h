@@ -25,8 +25,13 @@ class GroupSync {
 
   // Returns once a sync that started after this call has finished ok:
   // everything the caller wrote before the call is durable. Thread-safe.
-  // An error of that sync (or of a later one the caller slept through) is
-  // returned: the caller's writes may not be durable.
+  //
+  // A failure is sticky: that sync's callers and every later caller get its
+  // error, until the process restarts. Linux reports a write-back error once
+  // per open file, to whichever syncfs comes first, and the lost pages are
+  // then clean: a later syncfs returns 0 although a caller's bytes (written
+  // before the failed sync) never reached the disk. Nobody can tell whose
+  // bytes they were, so no later sync can be trusted.
   Status Sync();
 
   uint64_t syncs() const;  // how many syncs ran (for tests and figures)
@@ -38,8 +43,7 @@ class GroupSync {
   bool running_ = false;
   uint64_t started_ = 0;   // generation of the latest sync started
   uint64_t finished_ = 0;  // generation of the latest sync finished
-  uint64_t failed_ = 0;    // generation of the latest failed sync (0: none)
-  Status last_error_;
+  Status failure_;         // the first failed sync's error; sticky
 };
 
 }  // namespace mailtee::archive

@@ -37,6 +37,7 @@ class StoreRecoveryTest : public ::testing::TestWithParam<bool> {
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
     fault_->set_file_system_sync(GetParam());
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
+    ASSERT_EQ(store_->syncs_file_system(), GetParam());
   }
   void TearDown() override {
     store_.reset();
@@ -177,8 +178,35 @@ TEST_P(StoreRecoveryTest, VerdictWhoseFsyncFailedIsReadBackIfTheDiskKeptIt) {
   // A retry rewrites the whole meta atomically: the journal's tail is unknown.
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok());
   store_->Flush();
-  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
   EXPECT_EQ(OnlyReport().outcome, "relayed");
+  if (GetParam()) {
+    // A failed file-system sync is sticky (group_sync.h): the writer cannot
+    // make the files durable any more, so the meta stays for the next start.
+    EXPECT_FALSE(fs::is_empty(storage_ + "/spool"));
+    EXPECT_EQ(Restart().finished_commits, 1);
+    EXPECT_EQ(OnlyReport().outcome, "relayed");
+  }
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
+// After a failed file-system sync nothing new is acknowledged: the kernel
+// reported the lost write-back once, and a later syncfs would not.
+TEST_P(StoreRecoveryTest, AfterAFailedFileSystemSyncNoSealSucceedsUntilRestart) {
+  if (!GetParam()) GTEST_SKIP() << "file by file, each file's own fsync reports its own errors";
+  auto first = Spool();
+  fault_->FailSync(1, EIO);
+  Status s = first->SealForRelay();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("restart mailtee"), std::string::npos) << s.message();
+  auto second = Spool("From: b@example.com\r\n\r\nsecond\r\n");
+  s = second->SealForRelay();  // the fault was one-shot: only the stickiness fails it
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("Input/output error"), std::string::npos) << s.message();
+  first->Abort("test");
+  second->Abort("test");
+  Restart();
+  auto third = Spool();
+  EXPECT_TRUE(third->SealForRelay().ok()) << "a restarted store syncs again";
 }
 
 TEST_P(StoreRecoveryTest, EmlAlreadyInArchiveOnlyTheReportIsWritten) {

@@ -174,6 +174,7 @@ class StoreSlotsTest : public ::testing::Test {
     fault_->set_file_system_sync(file_system_sync_);
     Status s = ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_);
     ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_EQ(store_->syncs_file_system(), file_system_sync_);
     if (slots > 0) store_->PreopenSpoolFiles(slots);
   }
 
