@@ -11,7 +11,10 @@ Status GroupSync::Sync() {
   const uint64_t needed = started_ + 1;
   while (failure_.ok() && finished_ < needed) {
     if (running_) {
-      done_cv_.wait(lock);
+      const size_t slot = needed % 2;
+      ++waiting_[slot];
+      done_cv_[slot].wait(lock);
+      --waiting_[slot];
       continue;
     }
     running_ = true;
@@ -26,7 +29,13 @@ Status GroupSync::Sync() {
                                "; from now on no archive write can be trusted to reach the disk: check the "
                                "disk (dmesg), then restart mailtee");
     }
-    done_cv_.notify_all();
+    if (!failure_.ok()) {  // everyone returns the error
+      done_cv_[0].notify_all();
+      done_cv_[1].notify_all();
+    } else {
+      done_cv_[generation % 2].notify_all();  // covered: they return
+      if (waiting_[(generation + 1) % 2] > 0) done_cv_[(generation + 1) % 2].notify_one();  // one leads the next
+    }
   }
   return failure_;
 }

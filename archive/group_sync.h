@@ -39,7 +39,12 @@ class GroupSync {
  private:
   const std::unique_ptr<FileSystemSync> sync_;
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
+  // Callers wait on the variable of the generation they need (by parity):
+  // only the running one's and the next one's callers ever wait, so a
+  // finished sync wakes its own callers and one caller of the next (to lead
+  // it), not everyone queued for the next.
+  std::condition_variable done_cv_[2];
+  size_t waiting_[2] = {0, 0};
   bool running_ = false;
   uint64_t started_ = 0;   // generation of the latest sync started
   uint64_t finished_ = 0;  // generation of the latest sync finished
