@@ -144,7 +144,8 @@ Status ApplyLine(std::string_view line, SpoolMeta* meta, bool* saw_phase) {
                                                                : Outcome::Kind::kUnknown;
       }
     if (!known) return Status::Error("spool meta: unknown outcome " + value);
-  } else if (key == "outcome-code") meta->outcome.code = std::atoi(value.c_str());
+  } else if (key == "spooled-sha256") meta->spooled_sha256 = value;
+  else if (key == "outcome-code") meta->outcome.code = std::atoi(value.c_str());
   else if (key == "outcome-reply") meta->outcome.reply = value;
   else if (key == "relayed-at") {
     if (!FromNanos(value, &meta->outcome.relayed_at)) return Status::Error("spool meta: bad relayed-at " + value);
@@ -202,6 +203,7 @@ std::string SerializeSpoolMeta(const SpoolMeta& meta) {
   put("uidl", c.uidl);
   put("upstream", c.upstream);
   if (meta.has_outcome) PutOutcome(&out, meta.outcome);
+  if (!meta.spooled_sha256.empty()) PutLine(&out, "spooled-sha256", meta.spooled_sha256);
   out += "end\n";
   return out;
 }
@@ -210,6 +212,7 @@ std::string SerializeSpoolUpdate(const SpoolMeta& meta) {
   std::string out(kUpdateLine);
   PutLine(&out, "phase", SpoolPhaseName(meta.phase));
   if (meta.has_outcome) PutOutcome(&out, meta.outcome);
+  if (!meta.spooled_sha256.empty()) PutLine(&out, "spooled-sha256", meta.spooled_sha256);
   out += "end " + Fnv1a64Hex(out) + "\n";
   return out;
 }

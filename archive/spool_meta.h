@@ -35,6 +35,11 @@ struct SpoolMeta {
   MessageContext context;
   bool has_outcome = false;
   Outcome outcome;
+  // Received mail whose bytes and verdict were made durable by one shared
+  // sync (group_sync.h): the SHA-256 of the spooled bytes, so that recovery
+  // can tell a verdict that reached the disk without its bytes (a crash
+  // inside that sync) and drop it. Empty otherwise (bytes synced first).
+  std::string spooled_sha256;
 };
 
 // Line format "key value" with \\, \n, \r escaped, framed by a version line

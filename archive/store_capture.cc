@@ -32,6 +32,10 @@ Status StoreCapture::Append(std::string_view bytes) {
   return Status::Ok();
 }
 
+bool StoreCapture::SharesOneSyncForBytesAndVerdict() const {
+  return meta_.context.direction == Direction::kReceived && store_->group_sync_ && meta_file_ && !meta_damaged_;
+}
+
 Status StoreCapture::SyncSpool() {
   if (!store_->group_sync_) return spool_->Sync();
   Status s = store_->group_sync_->Sync();
@@ -89,19 +93,32 @@ Status StoreCapture::Commit(const Outcome& outcome) {
   commit_attempted_ = true;
 
   if (state_ != State::kVerdictRecorded) {
-    // POP3 captures commit without a seal: the bytes must be on disk before
-    // the verdict that points at them.
-    if (!spool_synced_) {
-      Status s = SyncSpool();
-      if (!s.ok()) return s.WithContext(context);
-      spool_synced_ = true;
-    }
     SpoolMeta with_verdict = meta_;
     with_verdict.phase = PhaseForOutcome(outcome.kind);
     with_verdict.has_outcome = true;
     with_verdict.outcome = outcome;
+    // POP3 captures commit without a seal: the bytes must be on disk before
+    // the verdict that points at them. With the shared sync, one sync covers
+    // both, and the verdict carries the bytes' SHA-256: a crash inside that
+    // sync that kept the verdict but not the bytes is then told apart by
+    // Recover() and dropped (Commit never returned, so the session never
+    // counted the message and its QUIT was never relayed).
+    if (!spool_synced_ && SharesOneSyncForBytesAndVerdict()) {
+      MessageSummary summary;  // the analysis FinishCommit needs anyway, done first
+      Status s = AnalyzeStoredMessage(store_->env_, store_->SpoolPath(meta_.spool_name, ".eml.part"), &summary);
+      if (s.ok() && !summary.sha256_hex.empty()) {
+        with_verdict.spooled_sha256 = summary.sha256_hex;
+        summary_ = std::move(summary);
+      }
+    }
+    if (!spool_synced_ && with_verdict.spooled_sha256.empty()) {
+      Status s = SyncSpool();
+      if (!s.ok()) return s.WithContext(context);
+      spool_synced_ = true;
+    }
     Status s = RecordPhase(with_verdict);
     if (!s.ok()) return s;
+    spool_synced_ = true;  // by the sync before the record, or the record's own
     if (!spool_dir_synced_) {
       s = store_->env_->SyncDir(store_->storage_dir_ + "/spool");
       if (!s.ok()) return s.WithContext(context);

@@ -2,9 +2,12 @@
 // phase (docs/archive.md, "Recovery"):
 //   receiving (or torn meta)      -> delete: the client was never told "accepted"
 //   sealed                        -> archive with outcome "unknown"
-//   accepted/refused/unknown/held -> finish the interrupted commit
+//   accepted/refused/unknown/held -> finish the interrupted commit, unless a
+//                                    received message's bytes do not match the
+//                                    SHA-256 recorded with its verdict -> delete
 //   .eml.part without meta        -> delete;  *.tmp -> delete
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "archive/archive_store.h"
@@ -61,6 +64,29 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
     return Status::Ok();
   }
 
+  // A received message whose bytes and verdict shared one sync: the verdict
+  // may have reached the disk without the bytes (a crash inside that sync).
+  // Its Commit never returned, so the session never counted it and never
+  // relayed a QUIT after it: the provider still has the message.
+  std::optional<MessageSummary> spooled;
+  const std::string part = SpoolPath(stem, ".eml.part");
+  if (!meta.spooled_sha256.empty() && FileExists(env_, part)) {
+    spooled.emplace();
+    s = AnalyzeStoredMessage(env_, part, &*spooled);
+    if (!s.ok()) return s;
+    if (spooled->sha256_hex != meta.spooled_sha256) {
+      s = env_->RemoveFile(part);
+      if (s.ok()) s = env_->RemoveFile(meta_path);
+      if (!s.ok()) return s;
+      stats->dropped_unsealed++;
+      Log(LogKind::kSystem, "recovery: received message " + id +
+                                ": its bytes did not reach the disk before the crash (SHA-256 differs from the one "
+                                "recorded with its verdict); it was never confirmed and is still at the provider; "
+                                "spool deleted");
+      return Status::Ok();
+    }
+  }
+
   bool was_sealed = meta.phase == SpoolPhase::kSealed;
   if (was_sealed) {
     meta.phase = SpoolPhase::kUnknown;
@@ -69,7 +95,7 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
     s = WriteMetaAtomically(meta);
     if (!s.ok()) return s;
   }
-  s = FinishCommit(meta, nullptr, nullptr);
+  s = FinishCommit(meta, spooled ? &*spooled : nullptr, nullptr);
   if (!s.ok()) return s;
   if (was_sealed) stats->archived_unknown++;
   else stats->finished_commits++;

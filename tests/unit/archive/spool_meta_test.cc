@@ -82,6 +82,25 @@ TEST(SpoolMetaJournal, UpdateBlocksApplyInOrder) {
   EXPECT_EQ(back.outcome.relayed_at, m.outcome.relayed_at);
 }
 
+TEST(SpoolMetaJournal, SpooledSha256TravelsInTheVerdictBlockAndTheWholeMeta) {
+  SpoolMeta m = Receiving();
+  std::string text = SerializeSpoolMeta(m);
+  m.phase = SpoolPhase::kAccepted;
+  m.has_outcome = true;
+  m.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1)};
+  m.spooled_sha256 = std::string(64, 'a');
+  text += SerializeSpoolUpdate(m);
+  SpoolMeta back;
+  ASSERT_TRUE(ParseSpoolMeta(text, &back).ok());
+  EXPECT_EQ(back.spooled_sha256, m.spooled_sha256);
+  SpoolMeta whole;
+  ASSERT_TRUE(ParseSpoolMeta(SerializeSpoolMeta(m), &whole).ok());  // an atomic rewrite keeps it
+  EXPECT_EQ(whole.spooled_sha256, m.spooled_sha256);
+  SpoolMeta none;
+  ASSERT_TRUE(ParseSpoolMeta(SerializeSpoolMeta(Receiving()), &none).ok());
+  EXPECT_TRUE(none.spooled_sha256.empty());
+}
+
 // A crash during an append leaves any prefix of the block: every one of them
 // reads as the phase before it, never as a half verdict.
 TEST(SpoolMetaJournal, TornOrCorruptUpdateIsIgnoredWithEverythingAfterIt) {

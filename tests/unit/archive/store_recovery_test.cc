@@ -11,6 +11,7 @@
 #include "archive/archive_store.h"
 #include "archive/fault_injection_env.h"
 #include "archive/report.h"
+#include "archive/spool_meta.h"
 #include "archive_test_util.h"
 
 namespace mailtee::archive {
@@ -91,6 +92,58 @@ TEST_P(StoreRecoveryTest, UnsealedMessageIsDropped) {
   EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
   EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
   EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("never told it was accepted"), std::string::npos);
+}
+
+// A POP3 commit with the shared sync makes the bytes and the verdict durable
+// with one sync; the verdict records the bytes' SHA-256.
+TEST_P(StoreRecoveryTest, ReceivedCommitSyncsBytesAndVerdictTogetherOnlyWithTheSharedSync) {
+  std::unique_ptr<Capture> capture;
+  ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
+  ASSERT_TRUE(capture->Append(kMessage).ok());
+  const int syncs = fault_->count(Op::kSync);
+  ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
+  EXPECT_EQ(fault_->count(Op::kSync) - syncs, GetParam() ? 1 : 2) << "file by file: the spool, then the meta";
+  store_->Flush();
+  EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
+}
+
+// What a crash inside that one sync may leave: the verdict on disk, the bytes
+// not (here: other bytes). Recovery drops it; a matching one is archived.
+TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) {
+  for (bool bytes_match : {false, true}) {
+    SCOPED_TRACE(bytes_match ? "bytes on disk" : "bytes lost");
+    std::unique_ptr<Capture> capture;
+    ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
+    ASSERT_TRUE(capture->Append(kMessage).ok());
+    const std::string id = capture->id();
+    capture.reset();  // the daemon dies
+    const std::string meta_path = storage_ + "/spool/" + id + ".meta";
+    SpoolMeta meta;
+    ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
+    meta.phase = SpoolPhase::kAccepted;
+    meta.has_outcome = true;
+    meta.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1795537300)};
+    MessageSummary spooled;
+    ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), storage_ + "/spool/" + id + ".eml.part", &spooled).ok());
+    meta.spooled_sha256 = spooled.sha256_hex;
+    if (!bytes_match) {
+      std::ofstream(storage_ + "/spool/" + id + ".eml.part", std::ios::binary | std::ios::trunc)
+          << std::string(kMessage.size(), '\0');  // the blocks never written
+    }
+    std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+
+    RecoveryStats stats = Restart();
+    EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+    if (bytes_match) {
+      EXPECT_EQ(stats.finished_commits, 1);
+      EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
+    } else {
+      EXPECT_EQ(stats.dropped_unsealed, 1);
+      EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".eml").empty());
+      EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("did not reach the disk"),
+                std::string::npos);
+    }
+  }
 }
 
 TEST_P(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
