@@ -68,21 +68,27 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
   // may have reached the disk without the bytes (a crash inside that sync).
   // Its Commit never returned, so the session never counted it and never
   // relayed a QUIT after it: the provider still has the message.
+  // The part's folder entry may be what was lost (files Begin created itself
+  // first become durable in that sync): no part and no archived .eml is the
+  // same case, since the rename into the archive follows the sync.
   std::optional<MessageSummary> spooled;
   const std::string part = SpoolPath(stem, ".eml.part");
-  if (!meta.spooled_sha256.empty() && FileExists(env_, part)) {
+  const bool part_here = FileExists(env_, part);
+  if (!meta.spooled_sha256.empty() && (part_here || !FileExists(env_, Abs(meta.archive_dir + "/" + meta.id + ".eml")))) {
     spooled.emplace();
-    s = AnalyzeStoredMessage(env_, part, &*spooled);
-    if (!s.ok()) return s;
+    if (part_here) {
+      s = AnalyzeStoredMessage(env_, part, &*spooled);
+      if (!s.ok()) return s;
+    }
     if (spooled->sha256_hex != meta.spooled_sha256) {
       s = env_->RemoveFile(part);
       if (s.ok()) s = env_->RemoveFile(meta_path);
       if (!s.ok()) return s;
       stats->dropped_unsealed++;
-      Log(LogKind::kSystem, "recovery: received message " + id +
-                                ": its bytes did not reach the disk before the crash (SHA-256 differs from the one "
-                                "recorded with its verdict); it was never confirmed and is still at the provider; "
-                                "spool deleted");
+      Log(LogKind::kSystem, "recovery: received message " + id + ": its bytes did not reach the disk before the crash (" +
+                                (part_here ? "SHA-256 differs from the one recorded with its verdict"
+                                           : "its spool file is gone and it is not in the archive") +
+                                "); it was never confirmed and is still at the provider; spool deleted");
       return Status::Ok();
     }
   }
@@ -95,7 +101,7 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
     s = WriteMetaAtomically(meta);
     if (!s.ok()) return s;
   }
-  s = FinishCommit(meta, spooled ? &*spooled : nullptr, nullptr);
+  s = FinishCommit(meta, spooled && part_here ? &*spooled : nullptr, nullptr);
   if (!s.ok()) return s;
   if (was_sealed) stats->archived_unknown++;
   else stats->finished_commits++;

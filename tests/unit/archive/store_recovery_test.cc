@@ -110,8 +110,10 @@ TEST_P(StoreRecoveryTest, ReceivedCommitSyncsBytesAndVerdictTogetherOnlyWithTheS
 // What a crash inside that one sync may leave: the verdict on disk, the bytes
 // not (here: other bytes). Recovery drops it; a matching one is archived.
 TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) {
-  for (bool bytes_match : {false, true}) {
-    SCOPED_TRACE(bytes_match ? "bytes on disk" : "bytes lost");
+  enum class Lost { kBytes, kPartEntry, kNothing };
+  for (Lost lost : {Lost::kBytes, Lost::kPartEntry, Lost::kNothing}) {
+    const bool bytes_match = lost == Lost::kNothing;
+    SCOPED_TRACE(lost == Lost::kBytes ? "bytes lost" : lost == Lost::kPartEntry ? "part's entry lost" : "all on disk");
     std::unique_ptr<Capture> capture;
     ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());
@@ -126,9 +128,11 @@ TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) 
     MessageSummary spooled;
     ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), storage_ + "/spool/" + id + ".eml.part", &spooled).ok());
     meta.spooled_sha256 = spooled.sha256_hex;
-    if (!bytes_match) {
+    if (lost == Lost::kBytes) {
       std::ofstream(storage_ + "/spool/" + id + ".eml.part", std::ios::binary | std::ios::trunc)
           << std::string(kMessage.size(), '\0');  // the blocks never written
+    } else if (lost == Lost::kPartEntry) {
+      fs::remove(storage_ + "/spool/" + id + ".eml.part");  // created by Begin, first made durable by that sync
     }
     std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
 
@@ -140,10 +144,40 @@ TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) 
     } else {
       EXPECT_EQ(stats.dropped_unsealed, 1);
       EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".eml").empty());
+      EXPECT_TRUE(FilesUnder(storage_ + "/archive", ".xml").empty()) << "no report without its message";
       EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("did not reach the disk"),
                 std::string::npos);
     }
   }
+}
+
+// The same verdict after the part was renamed into the archive (the sync had
+// finished): recovery finishes the commit from the archived .eml.
+TEST_P(StoreRecoveryTest, ReceivedVerdictWithItsPartAlreadyArchivedIsFinished) {
+  std::unique_ptr<Capture> capture;
+  ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
+  ASSERT_TRUE(capture->Append(kMessage).ok());
+  const std::string id = capture->id();
+  capture.reset();
+  const std::string meta_path = storage_ + "/spool/" + id + ".meta";
+  SpoolMeta meta;
+  ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
+  meta.phase = SpoolPhase::kAccepted;
+  meta.has_outcome = true;
+  meta.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1795537300)};
+  MessageSummary spooled;
+  ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), storage_ + "/spool/" + id + ".eml.part", &spooled).ok());
+  meta.spooled_sha256 = spooled.sha256_hex;
+  std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+  fs::create_directories(storage_ + "/" + meta.archive_dir);
+  fs::rename(storage_ + "/spool/" + id + ".eml.part", storage_ + "/" + meta.archive_dir + "/" + id + ".eml");
+
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.finished_commits, 1);
+  EXPECT_EQ(stats.dropped_unsealed, 0);
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+  EXPECT_EQ(ReadWholeFile(FilesUnder(storage_ + "/archive", ".eml").at(0)), kMessage);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".xml").size(), 1u);
 }
 
 TEST_P(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
