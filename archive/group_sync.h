@@ -26,8 +26,9 @@ class GroupSync {
   // Returns once a sync that started after this call has finished ok:
   // everything the caller wrote before the call is durable. Thread-safe.
   //
-  // A failure is sticky: that sync's callers and every later caller get its
-  // error, until the process restarts. Linux reports a write-back error once
+  // A failure is sticky: that sync's callers, every later caller, and a
+  // caller whose own sync succeeded but who wakes only after the failure get
+  // its error, until the process restarts. Linux reports a write-back error once
   // per open file, to whichever syncfs comes first, and the lost pages are
   // then clean: a later syncfs returns 0 although a caller's bytes (written
   // before the failed sync) never reached the disk. Nobody can tell whose
