@@ -32,8 +32,8 @@ Status StoreCapture::Append(std::string_view bytes) {
   return Status::Ok();
 }
 
-bool StoreCapture::SharesOneSyncForBytesAndVerdict() const {
-  return meta_.context.direction == Direction::kReceived && store_->group_sync_ && meta_file_ && !meta_damaged_;
+bool StoreCapture::SharesOneSyncForBytesAndRecord() const {
+  return store_->group_sync_ && meta_file_ && !meta_damaged_;
 }
 
 Status StoreCapture::SyncSpool() {
@@ -68,13 +68,26 @@ Status StoreCapture::RecordPhase(const SpoolMeta& next) {
 Status StoreCapture::SealForRelay() {
   if (!append_error_.ok()) return append_error_;
   if (state_ != State::kReceiving) return Status::Error("message " + meta_.id + " sealed twice");
-  Status s = SyncSpool();  // before the sealed record: a separate sync keeps that order
-  if (!s.ok()) return s.WithContext("while sealing message " + meta_.id);
-  spool_synced_ = true;
   SpoolMeta sealed = meta_;
   sealed.phase = SpoolPhase::kSealed;
+  // With the shared sync, one sync covers the bytes and the sealed record,
+  // which carries the bytes' SHA-256 (the streaming analysis is complete at
+  // the end of data): Recover() drops a sealed record whose bytes did not
+  // make it (a crash inside that sync, so the dot never went upstream).
+  // Otherwise the bytes are synced first and the order keeps them safe.
+  if (SharesOneSyncForBytesAndRecord() && analyze_while_streaming_) {
+    if (!summary_) summary_ = analyzer_.Finish();
+    sealed.spooled_sha256 = summary_->sha256_hex;
+  }
+  Status s;
+  if (sealed.spooled_sha256.empty()) {
+    s = SyncSpool();
+    if (!s.ok()) return s.WithContext("while sealing message " + meta_.id);
+    spool_synced_ = true;
+  }
   s = RecordPhase(sealed);
   if (!s.ok()) return s;
+  spool_synced_ = true;  // by the sync before the record, or the record's own
   if (!spool_dir_synced_) {
     // One folder fsync makes both files' creation durable (Begin made them).
     s = store_->env_->SyncDir(store_->storage_dir_ + "/spool");
@@ -103,7 +116,7 @@ Status StoreCapture::Commit(const Outcome& outcome) {
     // sync that kept the verdict but not the bytes is then told apart by
     // Recover() and dropped (Commit never returned, so the session never
     // counted the message and its QUIT was never relayed).
-    if (!spool_synced_ && SharesOneSyncForBytesAndVerdict()) {
+    if (!spool_synced_ && meta_.context.direction == Direction::kReceived && SharesOneSyncForBytesAndRecord()) {
       MessageSummary summary;  // the analysis FinishCommit needs anyway, done first
       Status s = AnalyzeStoredMessage(store_->env_, store_->SpoolPath(meta_.spool_name, ".eml.part"), &summary);
       if (s.ok() && !summary.sha256_hex.empty()) {

@@ -34,9 +34,10 @@ class StoreCapture : public Capture {
   Status RecordPhase(const SpoolMeta& next);
   // Makes the spooled bytes durable: the store's shared syncfs, or an fsync.
   Status SyncSpool();
-  // Received mail whose spool bytes and verdict record can share one sync
-  // (the store's syncfs, and the record appended to the journal it covers).
-  bool SharesOneSyncForBytesAndVerdict() const;
+  // Whether the spool bytes and the next journal record can share one sync
+  // (the store's syncfs, and the record appended to the journal it covers);
+  // the record then carries the bytes' SHA-256 (SpoolMeta::spooled_sha256).
+  bool SharesOneSyncForBytesAndRecord() const;
 
   ArchiveStore* const store_;
   SpoolMeta meta_;

@@ -2,9 +2,9 @@
 // phase (docs/archive.md, "Recovery"):
 //   receiving (or torn meta)      -> delete: the client was never told "accepted"
 //   sealed                        -> archive with outcome "unknown"
-//   accepted/refused/unknown/held -> finish the interrupted commit, unless a
-//                                    received message's bytes do not match the
-//                                    SHA-256 recorded with its verdict -> delete
+//   accepted/refused/unknown/held -> finish the interrupted commit
+//   sealed or later, but the bytes do not match the SHA-256 recorded with
+//   them (or are gone and not archived) -> delete: that record's call never returned
 //   .eml.part without meta        -> delete;  *.tmp -> delete
 #include <algorithm>
 #include <optional>
@@ -64,10 +64,11 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
     return Status::Ok();
   }
 
-  // A received message whose bytes and verdict shared one sync: the verdict
-  // may have reached the disk without the bytes (a crash inside that sync).
-  // Its Commit never returned, so the session never counted it and never
-  // relayed a QUIT after it: the provider still has the message.
+  // Bytes and a record (sent: sealed; received: the verdict) that shared one
+  // sync: the record may have reached the disk without the bytes (a crash
+  // inside that sync). The call that wrote it never returned: the dot never
+  // went upstream (sent), or the session never counted the fetch and never
+  // relayed a QUIT after it, so the provider still has the message (received).
   // The part's folder entry may be what was lost (files Begin created itself
   // first become durable in that sync): no part and no archived .eml is the
   // same case, since the rename into the archive follows the sync.
@@ -85,10 +86,15 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
       if (s.ok()) s = env_->RemoveFile(meta_path);
       if (!s.ok()) return s;
       stats->dropped_unsealed++;
-      Log(LogKind::kSystem, "recovery: received message " + id + ": its bytes did not reach the disk before the crash (" +
-                                (part_here ? "SHA-256 differs from the one recorded with its verdict"
+      const bool received = meta.context.direction == Direction::kReceived;
+      Log(LogKind::kSystem, std::string("recovery: ") + (received ? "received" : "sent") + " message " + id +
+                                ": its bytes did not reach the disk before the crash (" +
+                                (part_here ? "SHA-256 differs from the one recorded with them"
                                            : "its spool file is gone and it is not in the archive") +
-                                "); it was never confirmed and is still at the provider; spool deleted");
+                                (received ? "); it was never confirmed and is still at the provider"
+                                          : "); its end of data was never relayed and the client never heard it "
+                                            "was accepted") +
+                                "; spool deleted");
       return Status::Ok();
     }
   }

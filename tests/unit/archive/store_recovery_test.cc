@@ -180,6 +180,50 @@ TEST_P(StoreRecoveryTest, ReceivedVerdictWithItsPartAlreadyArchivedIsFinished) {
   EXPECT_EQ(FilesUnder(storage_ + "/archive", ".xml").size(), 1u);
 }
 
+// The seal: one shared sync for the bytes and the sealed record (which then
+// carries their SHA-256), or file by file the spool then the meta.
+TEST_P(StoreRecoveryTest, SealSyncsBytesAndRecordTogetherOnlyWithTheSharedSync) {
+  auto capture = Spool();
+  const int syncs = fault_->count(Op::kSync);
+  ASSERT_TRUE(capture->SealForRelay().ok());
+  EXPECT_EQ(fault_->count(Op::kSync) - syncs, GetParam() ? 1 : 2);
+  const std::string meta = ReadWholeFile(storage_ + "/spool/" + capture->id() + ".meta");
+  EXPECT_EQ(meta.find("spooled-sha256 ") != std::string::npos, GetParam()) << meta;
+}
+
+// A crash inside the seal's one sync may keep the sealed record without the
+// bytes (or the part's entry): the dot never went upstream, the client heard
+// nothing, so recovery drops it instead of archiving zeros as "unknown".
+TEST_P(StoreRecoveryTest, SealedRecordWhoseBytesDidNotReachTheDiskIsDropped) {
+  for (bool part_gone : {false, true}) {
+    SCOPED_TRACE(part_gone ? "part's entry lost" : "bytes lost");
+    auto capture = Spool();
+    const std::string id = capture->id();
+    capture.reset();
+    const std::string meta_path = storage_ + "/spool/" + id + ".meta";
+    const std::string part = storage_ + "/spool/" + id + ".eml.part";
+    SpoolMeta meta;
+    ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
+    MessageSummary spooled;
+    ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), part, &spooled).ok());
+    meta.phase = SpoolPhase::kSealed;
+    meta.spooled_sha256 = spooled.sha256_hex;
+    std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+    if (part_gone) {
+      fs::remove(part);
+    } else {
+      std::ofstream(part, std::ios::binary | std::ios::trunc) << std::string(kMessage.size(), '\0');
+    }
+    RecoveryStats stats = Restart();
+    EXPECT_EQ(stats.dropped_unsealed, 1);
+    EXPECT_EQ(stats.archived_unknown, 0);
+    EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+    EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
+    EXPECT_NE(ReadWholeFile(FilesUnder(root_ + "/logs/system", "").at(0)).find("never heard it was accepted"),
+              std::string::npos);
+  }
+}
+
 TEST_P(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
   auto capture = Spool();
   const std::string id = capture->id();
