@@ -95,7 +95,14 @@ class Mailtee:
                      auth_mode="passthrough", account_user=None, account_password=None,
                      allow=(), port=None, **extra_attrs) -> int:
         """Adds a listener on a free loopback port; returns the port."""
-        spec = ListenerSpec(name, protocol, tls, port or free_port(), upstream_port,
+        if port is None:
+            # Listeners are bound only when mailtee starts: a port picked for an
+            # earlier listener is still free now and may be handed out again.
+            taken = {l.port for l in self.listeners}
+            port = free_port()
+            while port in taken:
+                port = free_port()
+        spec = ListenerSpec(name, protocol, tls, port, upstream_port,
                             upstream_tls, auth_mode, account_user, account_password,
                             list(allow), extra_attrs)
         self.listeners.append(spec)

@@ -98,6 +98,11 @@ def archive(peers, tmp_path_factory):
             found = a.m.archived_with((token + name + "@").encode())
             assert len(found) == 1, f"{name}: {len(found)} archived\n{a.m.log_tail()}"
             a.ids[name] = os.path.basename(found[0].eml_path)[:-len(".eml")]
+        # The files are in place before the writer's batch indexes them
+        # (docs/archive.md: the index lags a commit by one batch).
+        while time.monotonic() < deadline and (
+                len(a.search("--user", "tanaka")) < 2 or len(a.search("--user", "sato")) < 1):
+            time.sleep(0.1)
         a.sent_bytes = {"jp": jp, "plain": plain, "pop": pop}
         yield a
     finally:
