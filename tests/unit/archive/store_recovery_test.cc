@@ -78,6 +78,33 @@ class StoreRecoveryTest : public ::testing::TestWithParam<bool> {
 
   Report OnlyReport() { return OnlyReportUnder(storage_ + "/archive"); }
 
+  std::string PartPath(const std::string& id) { return storage_ + "/spool/" + id + ".eml.part"; }
+
+  // A capture of kMessage the daemon died with, whose meta got the update
+  // block one shared sync was to make durable with the bytes: phase (with a
+  // verdict after the seal) and the bytes' SHA-256. Returns the id.
+  std::string CrashWithHashRecorded(Direction direction, SpoolPhase phase, SpoolMeta* recorded = nullptr) {
+    std::unique_ptr<Capture> capture;
+    EXPECT_TRUE(store_->Begin(Context(direction), &capture).ok());
+    EXPECT_TRUE(capture->Append(kMessage).ok());
+    const std::string id = capture->id();
+    capture.reset();  // the daemon dies
+    const std::string meta_path = storage_ + "/spool/" + id + ".meta";
+    SpoolMeta meta;
+    EXPECT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
+    meta.phase = phase;
+    if (phase != SpoolPhase::kSealed) {
+      meta.has_outcome = true;
+      meta.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1795537300)};
+    }
+    MessageSummary spooled;
+    EXPECT_TRUE(AnalyzeStoredMessage(Env::Default(), PartPath(id), &spooled).ok());
+    meta.spooled_sha256 = spooled.sha256_hex;
+    std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+    if (recorded != nullptr) *recorded = meta;
+    return id;
+  }
+
   std::string root_, storage_;
   std::unique_ptr<LogBook> log_;
   std::unique_ptr<FaultInjectionEnv> fault_;
@@ -114,27 +141,13 @@ TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) 
   for (Lost lost : {Lost::kBytes, Lost::kPartEntry, Lost::kNothing}) {
     const bool bytes_match = lost == Lost::kNothing;
     SCOPED_TRACE(lost == Lost::kBytes ? "bytes lost" : lost == Lost::kPartEntry ? "part's entry lost" : "all on disk");
-    std::unique_ptr<Capture> capture;
-    ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
-    ASSERT_TRUE(capture->Append(kMessage).ok());
-    const std::string id = capture->id();
-    capture.reset();  // the daemon dies
-    const std::string meta_path = storage_ + "/spool/" + id + ".meta";
-    SpoolMeta meta;
-    ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
-    meta.phase = SpoolPhase::kAccepted;
-    meta.has_outcome = true;
-    meta.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1795537300)};
-    MessageSummary spooled;
-    ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), storage_ + "/spool/" + id + ".eml.part", &spooled).ok());
-    meta.spooled_sha256 = spooled.sha256_hex;
+    const std::string id = CrashWithHashRecorded(Direction::kReceived, SpoolPhase::kAccepted);
     if (lost == Lost::kBytes) {
-      std::ofstream(storage_ + "/spool/" + id + ".eml.part", std::ios::binary | std::ios::trunc)
+      std::ofstream(PartPath(id), std::ios::binary | std::ios::trunc)
           << std::string(kMessage.size(), '\0');  // the blocks never written
     } else if (lost == Lost::kPartEntry) {
-      fs::remove(storage_ + "/spool/" + id + ".eml.part");  // created by Begin, first made durable by that sync
+      fs::remove(PartPath(id));  // created by Begin, first made durable by that sync
     }
-    std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
 
     RecoveryStats stats = Restart();
     EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
@@ -154,23 +167,10 @@ TEST_P(StoreRecoveryTest, ReceivedVerdictWhoseBytesDidNotReachTheDiskIsDropped) 
 // The same verdict after the part was renamed into the archive (the sync had
 // finished): recovery finishes the commit from the archived .eml.
 TEST_P(StoreRecoveryTest, ReceivedVerdictWithItsPartAlreadyArchivedIsFinished) {
-  std::unique_ptr<Capture> capture;
-  ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
-  ASSERT_TRUE(capture->Append(kMessage).ok());
-  const std::string id = capture->id();
-  capture.reset();
-  const std::string meta_path = storage_ + "/spool/" + id + ".meta";
   SpoolMeta meta;
-  ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
-  meta.phase = SpoolPhase::kAccepted;
-  meta.has_outcome = true;
-  meta.outcome = {Outcome::Kind::kRelayed, 0, "+OK", std::chrono::system_clock::from_time_t(1795537300)};
-  MessageSummary spooled;
-  ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), storage_ + "/spool/" + id + ".eml.part", &spooled).ok());
-  meta.spooled_sha256 = spooled.sha256_hex;
-  std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+  const std::string id = CrashWithHashRecorded(Direction::kReceived, SpoolPhase::kAccepted, &meta);
   fs::create_directories(storage_ + "/" + meta.archive_dir);
-  fs::rename(storage_ + "/spool/" + id + ".eml.part", storage_ + "/" + meta.archive_dir + "/" + id + ".eml");
+  fs::rename(PartPath(id), storage_ + "/" + meta.archive_dir + "/" + id + ".eml");
 
   RecoveryStats stats = Restart();
   EXPECT_EQ(stats.finished_commits, 1);
@@ -197,18 +197,8 @@ TEST_P(StoreRecoveryTest, SealSyncsBytesAndRecordTogetherOnlyWithTheSharedSync) 
 TEST_P(StoreRecoveryTest, SealedRecordWhoseBytesDidNotReachTheDiskIsDropped) {
   for (bool part_gone : {false, true}) {
     SCOPED_TRACE(part_gone ? "part's entry lost" : "bytes lost");
-    auto capture = Spool();
-    const std::string id = capture->id();
-    capture.reset();
-    const std::string meta_path = storage_ + "/spool/" + id + ".meta";
-    const std::string part = storage_ + "/spool/" + id + ".eml.part";
-    SpoolMeta meta;
-    ASSERT_TRUE(ParseSpoolMeta(ReadWholeFile(meta_path), &meta).ok());
-    MessageSummary spooled;
-    ASSERT_TRUE(AnalyzeStoredMessage(Env::Default(), part, &spooled).ok());
-    meta.phase = SpoolPhase::kSealed;
-    meta.spooled_sha256 = spooled.sha256_hex;
-    std::ofstream(meta_path, std::ios::binary | std::ios::app) << SerializeSpoolUpdate(meta);
+    const std::string id = CrashWithHashRecorded(Direction::kSent, SpoolPhase::kSealed);
+    const std::string part = PartPath(id);
     if (part_gone) {
       fs::remove(part);
     } else {
