@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "archive/env.h"
+#include "archive/thread_priority.h"
 
 namespace mailtee::archive {
 namespace {
@@ -87,6 +88,7 @@ class HelperThreads {
     for (; started_ < wanted; ++started_) {
       std::thread([this] {
         pthread_setname_np(pthread_self(), "mt-io-helper");
+        LowerThisThreadPriority(kWriterNice);  // the writer's syncs and unlinks only (thread_priority.h)
         for (;;) {
           std::shared_ptr<Job> job;
           {

@@ -1,6 +1,7 @@
 #include "archive/store_capture.h"
 
 #include "archive/group_sync.h"
+#include "archive/thread_priority.h"
 
 namespace mailtee::archive {
 
@@ -100,6 +101,10 @@ Status StoreCapture::SealForRelay() {
 }
 
 Status StoreCapture::Commit(const Outcome& outcome) {
+  // Nobody waits for a POP3 commit but the session's QUIT: it must not keep
+  // the event loop from a CPU (thread_priority.h). Sent mail's 250 waits.
+  std::optional<BackgroundPriorityScope> background;
+  if (meta_.context.direction == Direction::kReceived) background.emplace(kReceivedCommitNice);
   if (!append_error_.ok()) return append_error_;
   if (state_ == State::kDone) return Status::Error("message " + meta_.id + " committed twice");
   const std::string context = "while committing message " + meta_.id;

@@ -1,5 +1,7 @@
 #include "archive/store_writer.h"
 
+#include "archive/thread_priority.h"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -41,6 +43,7 @@ void StoreWriter::Flush() {
 
 void StoreWriter::Run() {
   pthread_setname_np(pthread_self(), "mt-writer");  // names the thread in top -H, perf, gdb
+  LowerThisThreadPriority(kWriterNice);  // nobody waits for it but Flush() (thread_priority.h)
   std::vector<PendingDurability> batch;
   for (;;) {
     {

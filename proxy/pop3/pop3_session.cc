@@ -234,7 +234,8 @@ void Pop3Session::OnClientData(std::string_view data) {
 
 bool Pop3Session::ParsingBlocked() const {
   return phase_ != Phase::kRelaying || stls_pending_ || quit_requested_ ||
-         (auth_active_ && !sasl_line_expected_) || slots_.size() >= kMaxCommandsInFlight;
+         (auth_active_ && !sasl_line_expected_) || slots_.size() >= kMaxCommandsInFlight ||
+         pending_commits_ >= kMaxPendingCommits;
 }
 
 void Pop3Session::ProcessClientInput() {
@@ -693,6 +694,8 @@ void Pop3Session::OnCommitDone(CommitJob* job) {
     Log(archive::LogKind::kFailed, job->what + " not archived: " + job->result.message());
   }
   owned.reset();
+  // Below kMaxPendingCommits again: commands held meanwhile go on.
+  if (phase_ == Phase::kRelaying && !quit_requested_ && !client_input_.empty()) ProcessClientInput();
   if (quit_requested_) TryQuit();
   MaybeFinish();
 }

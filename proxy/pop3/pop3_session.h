@@ -39,6 +39,11 @@ namespace mailtee::pop3 {
 
 // Commands in flight towards the provider before the session stops reading the client.
 constexpr size_t kMaxCommandsInFlight = 32;
+// Retrieved messages still being archived before the session stops taking
+// commands: the archive works at a lower priority than the loop
+// (archive/thread_priority.h) and a fast client must not run ahead of it
+// without bound (each holds two open spool files).
+constexpr int kMaxPendingCommits = 64;
 // Client bytes held while parsing is blocked (STLS, AUTH step, pipeline full).
 constexpr size_t kMaxHeldClientInput = 256 << 10;
 // Largest provider CAPA body taken into account.
