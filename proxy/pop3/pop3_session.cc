@@ -235,7 +235,15 @@ void Pop3Session::OnClientData(std::string_view data) {
 bool Pop3Session::ParsingBlocked() const {
   return phase_ != Phase::kRelaying || stls_pending_ || quit_requested_ ||
          (auth_active_ && !sasl_line_expected_) || slots_.size() >= kMaxCommandsInFlight ||
-         pending_commits_ >= kMaxPendingCommits;
+         pending_commits_ + RetrievalsInFlight() >= kMaxPendingCommits;
+}
+
+// RETR and TOP already sent to the provider: each may become a commit.
+int Pop3Session::RetrievalsInFlight() const {
+  int n = 0;
+  for (const Slot& slot : slots_)
+    if (!slot.internal && (slot.command.verb == Verb::kRetr || slot.command.verb == Verb::kTop)) ++n;
+  return n;
 }
 
 void Pop3Session::ProcessClientInput() {

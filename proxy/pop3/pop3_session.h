@@ -39,10 +39,11 @@ namespace mailtee::pop3 {
 
 // Commands in flight towards the provider before the session stops reading the client.
 constexpr size_t kMaxCommandsInFlight = 32;
-// Retrieved messages still being archived before the session stops taking
-// commands: the archive works at a lower priority than the loop
-// (archive/thread_priority.h) and a fast client must not run ahead of it
-// without bound (each holds two open spool files).
+// Retrieved messages still being archived, plus RETR/TOP already sent to
+// the provider, before the session stops taking commands: the archive works
+// at a lower priority than the loop (archive/thread_priority.h) and a fast
+// client must not run ahead of it without bound (each holds two open spool
+// files). A hard cap, also for pipelined RETRs.
 constexpr int kMaxPendingCommits = 64;
 // Client bytes held while parsing is blocked (STLS, AUTH step, pipeline full).
 constexpr size_t kMaxHeldClientInput = 256 << 10;
@@ -82,6 +83,7 @@ class Pop3Session : private ResponseHandler {
   void OnClientData(std::string_view data);
   void ProcessClientInput();
   bool ParsingBlocked() const;
+  int RetrievalsInFlight() const;
   void HandleLine(const std::string& line);
   void Relay(const Command& command, const std::string& line, ResponseShape shape);
   // Asks the provider for the whole UIDL list (once per session), holding the
