@@ -138,77 +138,13 @@ struct OpenGateOnExit {
   ~OpenGateOnExit() { gate.OpenAll(); }
 };
 
-// A Pop3Proxy for one listener on its own loop thread, archiving into `sink`.
-class GatedProxy {
- public:
-  GatedProxy(archive::MessageSink* sink, uint16_t upstream_port)
-      : listener_(Pop3Harness::MakeListener(upstream_port)) {
-    listener_.timeouts.idle = 60;  // the held commands must not end the session by idle timeout
-    uv_loop_init(&loop_);
-    async_.data = this;
-    uv_async_init(&loop_, &async_, &GatedProxy::OnAsync);
-    pop3::ProxyEnvironment env;
-    env.loop = &loop_;
-    env.listener = &listener_;
-    env.sink = sink;
-    proxy_ = std::make_unique<pop3::Pop3Proxy>(env);
-    Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
-                                        [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); },
-                                        &tcp_);
-    EXPECT_TRUE(s.ok()) << s.message();
-    port_ = tcp_ ? tcp_->port() : 0;
-    thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
-  }
-  // Call with the sink's gate open: Drain waits for the session's commits.
-  ~GatedProxy() {
-    auto drained = std::make_shared<std::promise<void>>();
-    auto fut = drained->get_future();
-    RunOnLoop([this, drained] { proxy_->Drain([drained] { drained->set_value(); }); });
-    EXPECT_EQ(fut.wait_for(30s), std::future_status::ready) << "proxy did not drain";
-    RunOnLoop([this] {
-      tcp_.reset();
-      proxy_.reset();
-      uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
-    });
-    thread_.join();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  static void OnAsync(uv_async_t* handle) {
-    auto* self = static_cast<GatedProxy*>(handle->data);
-    std::vector<std::function<void()>> tasks;
-    {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      tasks.swap(self->tasks_);
-    }
-    for (auto& t : tasks) t();
-  }
-  void RunOnLoop(std::function<void()> fn) {
-    std::promise<void> done;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back([&] {
-        fn();
-        done.set_value();
-      });
-    }
-    uv_async_send(&async_);
-    done.get_future().wait();
-  }
-
-  config::Listener listener_;
-  uv_loop_t loop_{};
-  uv_async_t async_{};
-  std::mutex mu_;
-  std::vector<std::function<void()>> tasks_;
-  std::unique_ptr<pop3::Pop3Proxy> proxy_;
-  std::unique_ptr<net::TcpListener> tcp_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
+// The harness's proxy, archiving into `sink`; the held commands must not end
+// the session by idle timeout.
+void StartGated(Pop3Harness* harness, archive::MessageSink* sink, uint16_t upstream_port) {
+  config::Listener listener = Pop3Harness::MakeListener(upstream_port);
+  listener.timeouts.idle = 60;
+  harness->Start(listener, sink);
+}
 
 FakeMailbox Mailbox(int count) {
   FakeMailbox mb;
@@ -251,20 +187,43 @@ void Login(Pop3TestClient& c) {
   ASSERT_EQ(c.ReadLine(), "+OK logged in\r\n");
 }
 
+// A provider with `messages` messages, and a logged-in client through a proxy
+// whose sink holds every commit until the test lets it through.
+struct GatedSession {
+  explicit GatedSession(int messages) : mb(Mailbox(messages)), upstream(mb, {}) {
+    StartGated(&proxy, &sink, upstream.port());
+    client = std::make_unique<Pop3TestClient>(proxy.port());
+    EXPECT_TRUE(client->connected());
+    if (client->connected()) Login(*client);
+  }
+  // After QUIT: the proxy drains (its commits finish), then every message
+  // must be archived byte for byte, in order.
+  void ExpectAllArchived() {
+    proxy.Stop();
+    ASSERT_EQ(sink.committed(), static_cast<int>(mb.messages.size()));
+    std::vector<std::string> archived = sink.committed_bytes();
+    for (size_t i = 0; i < mb.messages.size(); ++i) EXPECT_EQ(archived[i], mb.messages[i]) << "message " << i + 1;
+  }
+  FakeMailbox mb;
+  FakePop3Upstream upstream;
+  GatedSink sink;
+  Pop3Harness proxy;  // destroyed (drained) after the gate below opens
+  OpenGateOnExit open_on_exit{sink.gate()};
+  std::unique_ptr<Pop3TestClient> client;
+};
+
 static_assert(pop3::kMaxPendingCommits == 64, "the tests below count with 64 pending commits");
 static_assert(pop3::kMaxCommandsInFlight == 32, "the pipelined bound below counts with 32 slots");
 
 TEST(Pop3PendingCommitBound, ClientWaitingForEachAnswerGetsExactly64RetrsThenOneMorePerFinishedCommit) {
   constexpr int kMessages = 70;
-  FakeMailbox mb = Mailbox(kMessages);
-  FakePop3Upstream upstream(mb, {});
-  GatedSink sink;
+  GatedSession session(kMessages);
+  ASSERT_TRUE(session.client->connected());
   {
-    GatedProxy proxy(&sink, upstream.port());
-    OpenGateOnExit open_on_exit{sink.gate()};
-    Pop3TestClient c(proxy.port());
-    ASSERT_TRUE(c.connected());
-    ASSERT_NO_FATAL_FAILURE(Login(c));
+    Pop3TestClient& c = *session.client;
+    FakeMailbox& mb = session.mb;
+    FakePop3Upstream& upstream = session.upstream;
+    GatedSink& sink = session.sink;
     // The answers reach the client although nothing is archived yet.
     for (int n = 1; n <= 64; ++n) {
       c.Send("RETR " + std::to_string(n) + "\r\n");
@@ -298,22 +257,18 @@ TEST(Pop3PendingCommitBound, ClientWaitingForEachAnswerGetsExactly64RetrsThenOne
     EXPECT_EQ(c.ReadLine(), "+OK bye\r\n") << "QUIT waits for the commits, then reaches the provider";
     EXPECT_TRUE(upstream.received("QUIT"));
   }
-  ASSERT_EQ(sink.committed(), kMessages);
-  std::vector<std::string> archived = sink.committed_bytes();
-  for (int n = 1; n <= kMessages; ++n) EXPECT_EQ(archived[static_cast<size_t>(n - 1)], mb.messages[static_cast<size_t>(n - 1)]);
+  session.ExpectAllArchived();
 }
 
 TEST(Pop3PendingCommitBound, PipelinedRetrsStopAtTheBoundUntilCommitsFinish) {
-  constexpr int kMessages = 120;            // more than the most a session can relay while blocked
-  FakeMailbox mb = Mailbox(kMessages);
-  FakePop3Upstream upstream(mb, {});
-  GatedSink sink;
+  constexpr int kMessages = 120;  // more than the most a session can relay while blocked
+  GatedSession session(kMessages);
+  ASSERT_TRUE(session.client->connected());
   {
-    GatedProxy proxy(&sink, upstream.port());
-    OpenGateOnExit open_on_exit{sink.gate()};
-    Pop3TestClient c(proxy.port());
-    ASSERT_TRUE(c.connected());
-    ASSERT_NO_FATAL_FAILURE(Login(c));
+    Pop3TestClient& c = *session.client;
+    FakeMailbox& mb = session.mb;
+    FakePop3Upstream& upstream = session.upstream;
+    GatedSink& sink = session.sink;
     std::string pipeline;
     for (int n = 1; n <= kMessages; ++n) pipeline += "RETR " + std::to_string(n) + "\r\n";
     c.Send(pipeline);
@@ -340,9 +295,7 @@ TEST(Pop3PendingCommitBound, PipelinedRetrsStopAtTheBoundUntilCommitsFinish) {
     c.Send("QUIT\r\n");
     EXPECT_EQ(c.ReadLine(), "+OK bye\r\n");
   }
-  ASSERT_EQ(sink.committed(), kMessages);
-  std::vector<std::string> archived = sink.committed_bytes();
-  for (int n = 1; n <= kMessages; ++n) EXPECT_EQ(archived[static_cast<size_t>(n - 1)], mb.messages[static_cast<size_t>(n - 1)]);
+  session.ExpectAllArchived();
 }
 
 }  // namespace

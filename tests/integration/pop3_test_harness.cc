@@ -254,14 +254,14 @@ void Pop3Harness::RunOnLoop(std::function<void()> fn) {
   fut.wait();
 }
 
-void Pop3Harness::Start(const config::Listener& listener) {
+void Pop3Harness::Start(const config::Listener& listener, archive::MessageSink* sink) {
   listener_ = listener;
   pop3::ProxyEnvironment env;
   env.loop = &loop_;
   env.listener = &listener_;
   env.server_tls = listener_.tls == config::TlsMode::kNone ? nullptr : server_tls_.get();
   env.upstream_tls = upstream_tls_.get();
-  env.sink = sink_.get();
+  env.sink = sink != nullptr ? sink : sink_.get();
   env.log = log_.get();
   proxy_ = std::make_unique<pop3::Pop3Proxy>(env);
   Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,

@@ -82,7 +82,9 @@ class Pop3Harness {
   ~Pop3Harness();
   // A listener relaying to 127.0.0.1:upstream_port (plaintext both sides).
   static config::Listener MakeListener(uint16_t upstream_port);
-  void Start(const config::Listener& listener);
+  // sink: another MessageSink than the harness's recording one (it must
+  // outlive the harness).
+  void Start(const config::Listener& listener, archive::MessageSink* sink = nullptr);
   void Stop();
   // Pop3Proxy::Drain on the loop; true when done ran within the timeout.
   bool Drain(std::chrono::milliseconds timeout = std::chrono::seconds(10));
