@@ -3,8 +3,9 @@
 //   receiving (or torn meta)      -> delete: the client was never told "accepted"
 //   sealed                        -> archive with outcome "unknown"
 //   accepted/refused/unknown/held -> finish the interrupted commit
-//   sealed or later, but the bytes do not match the SHA-256 recorded with
-//   them (or are gone and not archived) -> delete: that record's call never returned
+//   last record (sent: sealed; received: the verdict) carries a SHA-256 the
+//   bytes do not match (or they are gone and not archived) -> delete: that
+//   record's call never returned
 //   .eml.part without meta        -> delete;  *.tmp -> delete
 #include <algorithm>
 #include <optional>
@@ -72,10 +73,16 @@ Status ArchiveStore::RecoverOne(const std::string& stem, RecoveryStats* stats) {
   // The part's folder entry may be what was lost (files Begin created itself
   // first become durable in that sync): no part and no archived .eml is the
   // same case, since the rename into the archive follows the sync.
+  // Only while that record is the last one: a sent message's verdict comes
+  // after the seal's sync returned (the dot went upstream, the client may
+  // have heard 250), so its bytes were durable and it is never dropped here.
   std::optional<MessageSummary> spooled;
   const std::string part = SpoolPath(stem, ".eml.part");
   const bool part_here = FileExists(env_, part);
-  if (!meta.spooled_sha256.empty() && (part_here || !FileExists(env_, Abs(meta.archive_dir + "/" + meta.id + ".eml")))) {
+  const bool hash_record_is_last =
+      meta.context.direction == Direction::kReceived || meta.phase == SpoolPhase::kSealed;
+  if (!meta.spooled_sha256.empty() && hash_record_is_last &&
+      (part_here || !FileExists(env_, Abs(meta.archive_dir + "/" + meta.id + ".eml")))) {
     spooled.emplace();
     if (part_here) {
       s = AnalyzeStoredMessage(env_, part, &*spooled);

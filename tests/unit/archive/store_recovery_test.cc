@@ -214,6 +214,20 @@ TEST_P(StoreRecoveryTest, SealedRecordWhoseBytesDidNotReachTheDiskIsDropped) {
   }
 }
 
+// A sent message whose verdict was recorded after the seal's sync: the client
+// may have heard 250, so even with its part gone (and not archived) it is
+// never dropped; its report is still written.
+TEST_P(StoreRecoveryTest, SentMessageWithARecordedVerdictIsNeverDroppedForItsHash) {
+  SpoolMeta meta;
+  const std::string id = CrashWithHashRecorded(Direction::kSent, SpoolPhase::kAccepted, &meta);
+  fs::remove(PartPath(id));
+  RecoveryStats stats = Restart();
+  EXPECT_EQ(stats.dropped_unsealed, 0);
+  EXPECT_EQ(stats.finished_commits, 1);
+  EXPECT_EQ(FilesUnder(storage_ + "/archive", ".xml").size(), 1u) << "the report records the accepted message";
+  EXPECT_TRUE(fs::is_empty(storage_ + "/spool"));
+}
+
 TEST_P(StoreRecoveryTest, SealedMessageIsArchivedWithOutcomeUnknown) {
   auto capture = Spool();
   const std::string id = capture->id();
