@@ -37,23 +37,19 @@ bool StoreCapture::SharesOneSyncForBytesAndRecord() const {
   return store_->group_sync_ && meta_file_ && !meta_damaged_;
 }
 
-Status StoreCapture::SyncSpool() {
-  if (!store_->group_sync_) return spool_->Sync();
+Status StoreCapture::SyncFileSystem() {
   Status s = store_->group_sync_->Sync();
   if (s.ok()) spool_dir_synced_ = true;  // a syncfs makes the files' entries durable too
   return s;
 }
 
+Status StoreCapture::SyncSpool() { return store_->group_sync_ ? SyncFileSystem() : spool_->Sync(); }
+
 Status StoreCapture::RecordPhase(const SpoolMeta& next) {
   Status s;
   if (meta_file_ && !meta_damaged_) {
     s = meta_file_->Append(SerializeSpoolUpdate(next));
-    if (s.ok() && store_->group_sync_) {
-      s = store_->group_sync_->Sync();
-      if (s.ok()) spool_dir_synced_ = true;
-    } else if (s.ok()) {
-      s = meta_file_->Sync();
-    }
+    if (s.ok()) s = store_->group_sync_ ? SyncFileSystem() : meta_file_->Sync();
     if (s.ok()) return Status::Ok();
     meta_damaged_ = true;
   } else {

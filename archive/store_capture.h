@@ -32,6 +32,9 @@ class StoreCapture : public Capture {
   // append the journal's tail is unknown, so from then on the whole meta is
   // rewritten atomically instead.
   Status RecordPhase(const SpoolMeta& next);
+  // The store's shared syncfs (group_sync.h), which also makes the spool
+  // files' folder entries durable.
+  Status SyncFileSystem();
   // Makes the spooled bytes durable: the store's shared syncfs, or an fsync.
   Status SyncSpool();
   // Whether the spool bytes and the next journal record can share one sync
