@@ -83,6 +83,21 @@ inline Report OnlyReportUnder(const std::filesystem::path& archive_root) {
   return r;
 }
 
+// alice's message at the tests' fixed instant: sent over SMTP to bob, or
+// fetched over POP3 (the crash and recovery tests' message).
+inline MessageContext AliceContext(Direction direction = Direction::kSent) {
+  MessageContext c;
+  c.direction = direction;
+  c.protocol = direction == Direction::kSent ? "smtp" : "pop3";
+  c.listener = "l1";
+  c.user = "alice";
+  c.client_ip = "127.0.0.1";
+  c.received_at = std::chrono::system_clock::from_time_t(1795537224);
+  c.envelope_from = "alice@example.com";
+  c.envelope_to = {"bob@example.net"};
+  return c;
+}
+
 // A POP3 fetch by bob from ip, seconds_later than the tests' fixed instant.
 inline MessageContext ReceivedContext(const std::string& ip, int seconds_later) {
   MessageContext c;

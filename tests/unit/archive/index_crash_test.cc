@@ -19,6 +19,7 @@ namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AliceContext;
 using testing::FilesUnder;
 using ::testing::IsEmpty;
 
@@ -66,19 +67,6 @@ class IndexCrashTest : public ::testing::Test {
     return stats;
   }
 
-  static MessageContext Context(Direction direction) {
-    MessageContext c;
-    c.direction = direction;
-    c.protocol = direction == Direction::kSent ? "smtp" : "pop3";
-    c.listener = "l1";
-    c.user = "alice";
-    c.client_ip = "127.0.0.1";
-    c.received_at = std::chrono::system_clock::from_time_t(1795537224);
-    c.envelope_from = "alice@example.com";
-    c.envelope_to = {"bob@example.net"};
-    return c;
-  }
-
   // Index == files, and every file agrees with its report, ledger and index.
   void ExpectConsistent() {
     EXPECT_EQ(IndexedCount(sink_->index()), FilesUnder(storage_ + "/archive", ".xml").size());
@@ -107,7 +95,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfCommitKeepsIndexAndFilesInStep) {
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
     Start(fault_.get());
     std::unique_ptr<Capture> capture;
-    ASSERT_TRUE(store_->Begin(Context(Direction::kSent), &capture).ok());
+    ASSERT_TRUE(store_->Begin(AliceContext(Direction::kSent), &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());
     ASSERT_TRUE(capture->SealForRelay().ok());
     fault_->CrashAfter(step);
@@ -137,7 +125,7 @@ TEST_F(IndexCrashTest, CrashAtEveryStepOfADuplicateFetchKeepsIndexAndFilesInStep
     fs::remove_all(storage_);
     fault_ = std::make_unique<FaultInjectionEnv>(Env::Default());
     Start(fault_.get());
-    MessageContext first = Context(Direction::kReceived);
+    MessageContext first = AliceContext(Direction::kReceived);
     std::unique_ptr<Capture> capture;
     ASSERT_TRUE(store_->Begin(first, &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());

@@ -18,6 +18,7 @@ namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AliceContext;
 using testing::FilesUnder;
 using testing::MakeUniqueTempDir;
 using testing::OnlyReportUnder;
@@ -45,22 +46,9 @@ class StoreRecoveryTest : public ::testing::TestWithParam<bool> {
     fs::remove_all(root_);
   }
 
-  static MessageContext Context(Direction direction = Direction::kSent) {
-    MessageContext c;
-    c.direction = direction;
-    c.protocol = direction == Direction::kSent ? "smtp" : "pop3";
-    c.listener = "l1";
-    c.user = "alice";
-    c.client_ip = "127.0.0.1";
-    c.received_at = std::chrono::system_clock::from_time_t(1795537224);
-    c.envelope_from = "alice@example.com";
-    c.envelope_to = {"bob@example.net"};
-    return c;
-  }
-
   std::unique_ptr<Capture> Spool(const std::string& message = kMessage) {
     std::unique_ptr<Capture> capture;
-    EXPECT_TRUE(store_->Begin(Context(), &capture).ok());
+    EXPECT_TRUE(store_->Begin(AliceContext(), &capture).ok());
     EXPECT_TRUE(capture->Append(message).ok());
     return capture;
   }
@@ -85,7 +73,7 @@ class StoreRecoveryTest : public ::testing::TestWithParam<bool> {
   // verdict after the seal) and the bytes' SHA-256. Returns the id.
   std::string CrashWithHashRecorded(Direction direction, SpoolPhase phase, SpoolMeta* recorded = nullptr) {
     std::unique_ptr<Capture> capture;
-    EXPECT_TRUE(store_->Begin(Context(direction), &capture).ok());
+    EXPECT_TRUE(store_->Begin(AliceContext(direction), &capture).ok());
     EXPECT_TRUE(capture->Append(kMessage).ok());
     const std::string id = capture->id();
     capture.reset();  // the daemon dies
@@ -125,7 +113,7 @@ TEST_P(StoreRecoveryTest, UnsealedMessageIsDropped) {
 // with one sync; the verdict records the bytes' SHA-256.
 TEST_P(StoreRecoveryTest, ReceivedCommitSyncsBytesAndVerdictTogetherOnlyWithTheSharedSync) {
   std::unique_ptr<Capture> capture;
-  ASSERT_TRUE(store_->Begin(Context(Direction::kReceived), &capture).ok());
+  ASSERT_TRUE(store_->Begin(AliceContext(Direction::kReceived), &capture).ok());
   ASSERT_TRUE(capture->Append(kMessage).ok());
   const int syncs = fault_->count(Op::kSync);
   ASSERT_TRUE(capture->Commit({Outcome::Kind::kRelayed, 0, "+OK", {}}).ok());
@@ -393,7 +381,7 @@ TEST_P(StoreRecoveryTest, OrphansTornMetaAndStaleTempsAreCleaned) {
 
 TEST_P(StoreRecoveryTest, DiskFullDuringAppendIsAnErrorWithContext) {
   std::unique_ptr<Capture> capture;
-  ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
+  ASSERT_TRUE(store_->Begin(AliceContext(), &capture).ok());
   fault_->FailWrite(2);
   EXPECT_TRUE(capture->Append("first chunk\r\n").ok());
   Status s = capture->Append("second chunk\r\n");
@@ -476,7 +464,7 @@ TEST_P(StoreRecoveryTest, CrashAtEveryStepFromBeginKeepsEverySealedMessage) {
     fault_->CrashAfter(step);
     bool sealed = false;
     std::unique_ptr<Capture> capture;
-    if (store_->Begin(Context(), &capture).ok()) {
+    if (store_->Begin(AliceContext(), &capture).ok()) {
       bool appended = capture->Append(kMessage.substr(0, 20)).ok() && capture->Append(kMessage.substr(20)).ok();
       sealed = appended && capture->SealForRelay().ok();
       if (sealed) capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}});
@@ -511,7 +499,7 @@ TEST_P(StoreRecoveryTest, CrashAtEveryStepOfADuplicateFetch) {
     fault_->set_file_system_sync(GetParam());
     store_.reset();
     ASSERT_TRUE(ArchiveStore::Open(storage_, fault_.get(), log_.get(), &store_).ok());
-    MessageContext first = Context(Direction::kReceived);
+    MessageContext first = AliceContext(Direction::kReceived);
     std::unique_ptr<Capture> capture;
     ASSERT_TRUE(store_->Begin(first, &capture).ok());
     ASSERT_TRUE(capture->Append(kMessage).ok());

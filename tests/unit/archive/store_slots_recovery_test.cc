@@ -24,6 +24,7 @@ namespace mailtee::archive {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::AliceContext;
 using testing::EntryNames;
 using testing::FilesUnder;
 using testing::InodeOf;
@@ -178,20 +179,6 @@ class StoreSlotsTest : public ::testing::Test {
     if (slots > 0) store_->PreopenSpoolFiles(slots);
   }
 
-  static MessageContext Context() {
-    MessageContext c;
-    c.direction = Direction::kSent;
-    c.protocol = "smtp";
-    c.listener = "l1";
-    c.user = "alice";
-    c.client_ip = "127.0.0.1";
-    c.received_at = std::chrono::system_clock::from_time_t(1795537224);
-    c.envelope_from = "alice@example.com";
-    c.envelope_to = {"bob@example.net"};
-    return c;
-  }
-
-
   // Waits until the writer emptied stem's meta and the pool gave it a new,
   // empty .eml.part (a recycled slot); false on timeout.
   bool WaitUntilRecycled(const std::string& stem) {
@@ -219,7 +206,7 @@ class StoreSlotsTest : public ::testing::Test {
   // has, Begin creates its own files: those captures are aborted and Begin
   // is tried again. (The pool hands a refill's slots out all at once, so
   // after the first slot capture the rest of the fill is ready too.)
-  std::unique_ptr<Capture> BeginOnSlot(std::string* stem, const MessageContext& context = Context()) {
+  std::unique_ptr<Capture> BeginOnSlot(std::string* stem, const MessageContext& context = AliceContext()) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
       std::unique_ptr<Capture> capture;
@@ -341,7 +328,7 @@ TEST_F(StoreSlotsTest, WithoutSlotsTheSealFsyncsTheSpoolFolder) {
   file_system_sync_ = false;
   OpenOnFaultEnv(0);
   std::unique_ptr<Capture> capture;
-  ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
+  ASSERT_TRUE(store_->Begin(AliceContext(), &capture).ok());
   EXPECT_EQ(StemOf(capture->id()), capture->id());
   ASSERT_TRUE(capture->Append(kMessage).ok());
   const int spool_fsyncs = counting_.SyncDirCount(spool_);
@@ -358,7 +345,7 @@ TEST_F(StoreSlotsTest, WithoutSlotsTheSealFsyncsTheSpoolFolder) {
 TEST_F(StoreSlotsTest, WithoutSlotsTheSealsFileSystemSyncsCoverTheSpoolFolder) {
   OpenOnFaultEnv(0);
   std::unique_ptr<Capture> capture;
-  ASSERT_TRUE(store_->Begin(Context(), &capture).ok());
+  ASSERT_TRUE(store_->Begin(AliceContext(), &capture).ok());
   ASSERT_TRUE(capture->Append(kMessage).ok());
   const int spool_fsyncs = counting_.SyncDirCount(spool_);
   const int fs_syncs = counting_.FileSystemSyncCount();
@@ -502,7 +489,7 @@ TEST_F(StoreSlotsTest, MetaNamingAnotherSlotIsLeftInPlaceAndReported) {
   meta.spool_name = elsewhere;
   meta.phase = SpoolPhase::kSealed;
   meta.archive_dir = "archive/alice/2026/11/24";
-  meta.context = Context();
+  meta.context = AliceContext();
   SpoolMeta verdict = meta;
   verdict.phase = SpoolPhase::kAccepted;
   verdict.has_outcome = true;
@@ -552,7 +539,7 @@ TEST_F(StoreSlotsTest, FailedFirstMetaBlockOnASlotRemovesTheSlot) {
   first->Abort("test warm-up");
   fault_->FailWrite(1);  // Begin's first block into the slot's meta
   std::unique_ptr<Capture> capture;
-  Status s = store_->Begin(Context(), &capture);
+  Status s = store_->Begin(AliceContext(), &capture);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("while recording phase receiving"), std::string::npos) << s.message();
   EXPECT_EQ(EmptySlotPairs().size(), kSlots - 2);  // the failed slot is gone, not handed out empty
@@ -575,7 +562,7 @@ TEST_F(StoreSlotsTest, CrashAtEveryStepOfASlotCaptureKeepsEverySealedMessage) {
     fault_->CrashAfter(step);
     bool sealed = false, committed = false;
     std::unique_ptr<Capture> capture;
-    if (store_->Begin(Context(), &capture).ok()) {
+    if (store_->Begin(AliceContext(), &capture).ok()) {
       bool appended = capture->Append(kMessage.substr(0, 20)).ok() && capture->Append(kMessage.substr(20)).ok();
       sealed = appended && capture->SealForRelay().ok();
       if (sealed) committed = capture->Commit({Outcome::Kind::kRelayed, 250, "250 queued", {}}).ok();
