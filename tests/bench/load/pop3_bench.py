@@ -3,15 +3,18 @@
 A real Dovecot (tests/interop/peers.py) serves N messages of 10 KB and M of
 1 MB; one POP3 session RETRs every message, straight from Dovecot, through
 haproxy (a plain TCP relay: what any proxy costs here, with no protocol or
-archive work) and through mailtee (plain TCP both legs: listener tls="none",
-upstream tls="none", auth passthrough). Prints msgs/s and MB/s and the ratios
-mailtee/direct (the target) and haproxy/direct.
+archive work), through mailtee's relay alone (mailtee_relay_only: the same
+proxy with a sink that drops the bytes) and through mailtee (plain TCP both
+legs: listener tls="none", upstream tls="none", auth passthrough). Prints
+msgs/s and MB/s and the ratios mailtee/direct (the target), haproxy/direct
+and relay-only/direct: the relay's own cost against haproxy's, and
+mailtee against relay-only is what archiving costs.
 Every RETR's size is checked against LIST so a broken relay cannot look fast.
 
 Rounds: one measurement on a small shared VM swings a lot (the direct leg runs
 ~70 or ~180 us per message depending on whether poplib-like client and Dovecot
 share a CPU), so each size runs ROUNDS rounds (MAILTEE_BENCH_ROUNDS, default
-3) of direct -> haproxy -> mailtee back to back; the table shows each leg's
+3) of direct -> haproxy -> relay-only -> mailtee back to back; the table shows each leg's
 median, the ratios of the medians and the min-max of the rounds' own
 mailtee/direct ratios. Every mailtee round is a fresh instance with a fresh
 storage dir, so it archives first copies: a second fetch through the same
@@ -146,10 +149,18 @@ def rounds_from_env() -> int:
     return int(text)
 
 
-def mailtee_round(binary, workdir, peers, password, expected) -> tuple:
+def relay_only_binary() -> str:
+    """mailtee's proxy with a sink that drops the bytes (tests/bench/load/
+    relay_only_main.cc), built next to the benchmarks."""
+    return os.environ.get("MAILTEE_RELAY_ONLY_BIN") or os.path.join(
+        os.path.dirname(os.path.dirname(mailtee_binary())), "tests", "mailtee_relay_only")
+
+
+def mailtee_round(binary, workdir, peers, password, expected, archives=True) -> tuple:
     """One fetch through a fresh mailtee (new storage: every message a first
     copy); returns (msgs/s, MB/s). Raises with the log tail if mailtee fails to
-    start, relays the wrong messages or does not stop cleanly."""
+    start, relays the wrong messages or does not stop cleanly. archives=False:
+    binary is the relay-only build, which archives nothing."""
     mailtee = Mailtee(binary, workdir, peers.pki)
     port = mailtee.add_listener("pop3-bench", "pop3", "none", peers.dovecot.pop3_port, "none")
     try:
@@ -162,7 +173,7 @@ def mailtee_round(binary, workdir, peers, password, expected) -> tuple:
         code = mailtee.stop()
         if code != 0:
             raise RuntimeError(f"mailtee exited with {code} on SIGTERM")
-        archived = archived_count(mailtee)
+        archived = archived_count(mailtee) if archives else count
         if archived != count:  # each message archived once, as a first copy
             raise RuntimeError(f"{archived} messages archived, {count} fetched")
     except Exception as e:
@@ -205,16 +216,22 @@ def main() -> int:
             password = peers.user(USER).password
             if not have_mailtee:
                 print(f"note: {binary} not built: measuring the direct half only")
-            print(f"each size: {rounds} round(s) of direct -> haproxy -> mailtee (a fresh instance "
-                  f"each round); msg/s, MB/s and ratios are of the medians")
+            relay_only = relay_only_binary()
+            have_relay_only = have_mailtee and os.access(relay_only, os.X_OK)
+            if have_mailtee and not have_relay_only:
+                print(f"note: {relay_only} not built: no relay-only column")
+            print(f"each size: {rounds} round(s) of direct -> haproxy -> relay-only -> mailtee (a fresh "
+                  f"instance each round); msg/s, MB/s and ratios are of the medians")
             print(f"{'pop3 (1 session)':<18} {'direct msg/s':>12} {'MB/s':>8} {'haproxy msg/s':>14} "
                   f"{'mailtee msg/s':>14} {'MB/s':>8} {'mailtee/direct':>15} {'haproxy/direct':>15} "
-                  f"{'per-round':>11}")
+                  f"{'relay-only/direct':>18} {'per-round':>11}")
             for n, size in sets:
                 peers.prefill(USER, [message(i, size) for i in range(n)])
                 fetch_all(peers.dovecot.pop3_port, password)   # Dovecot indexes the box once
                 direct, via_relay, via_mailtee = [], [], []    # (msgs/s, MB/s) per round
+                via_relay_only = []
                 relay_ok, mailtee_ok = relay is not None, have_mailtee
+                relay_only_ok = have_relay_only
                 expected = None
                 for r in range(1, rounds + 1):
                     count, nbytes, secs = fetch_all(peers.dovecot.pop3_port, password)
@@ -227,6 +244,14 @@ def main() -> int:
                         except Exception as e:  # the reference column goes blank, not a failure
                             print(f"note: haproxy fetch failed: {e}")
                             relay_ok = False
+                    if relay_only_ok:
+                        workdir = os.path.join(root, f"relay-only-{size}-round{r}")
+                        try:
+                            via_relay_only.append(mailtee_round(relay_only, workdir, peers, password,
+                                                                expected, archives=False))
+                        except Exception as e:  # a reference column: blank, not a failure
+                            print(f"note: relay-only round {r} failed: {e}")
+                            relay_only_ok = False
                     if mailtee_ok:
                         workdir = os.path.join(root, f"mailtee-{size}-round{r}")
                         try:
@@ -241,6 +266,9 @@ def main() -> int:
                 if relay_ok:
                     h_rate = statistics.median(x[0] for x in via_relay)
                     relay_cols = [f"{h_rate:.1f}", f"{h_rate / d_rate:.2f}"]
+                relay_only_col = "-"
+                if relay_only_ok:
+                    relay_only_col = f"{statistics.median(x[0] for x in via_relay_only) / d_rate:.2f}"
                 cols = ["-", "-", "-", "-"]
                 if have_mailtee and not mailtee_ok:
                     cols = ["FAILED", "-", "-", "-"]
@@ -251,7 +279,8 @@ def main() -> int:
                     cols = [f"{m_rate:.1f}", f"{m_mb:.1f}", f"{m_rate / d_rate:.2f}", spread(per_round)]
                 label = f"{n} x {size // 1024} KB" if size < 1 << 20 else f"{n} x {size >> 20} MB"
                 print(f"{label:<18} {d_rate:>12.1f} {d_mb:>8.1f} {relay_cols[0]:>14} {cols[0]:>14} "
-                      f"{cols[1]:>8} {cols[2]:>15} {relay_cols[1]:>15} {cols[3]:>11}", flush=True)
+                      f"{cols[1]:>8} {cols[2]:>15} {relay_cols[1]:>15} {relay_only_col:>18} {cols[3]:>11}",
+                      flush=True)
         finally:
             if relay:
                 relay.kill()
@@ -259,6 +288,8 @@ def main() -> int:
             peers.stop()
     print("target: mailtee/direct >= 0.80. (haproxy/direct: a relay that only copies bytes, on the same "
           "2 CPUs: the ceiling for any proxy in this setup)")
+    print("(relay-only/direct: mailtee's proxy with the archive replaced by a sink that drops the bytes, "
+          "so mailtee/relay-only is what archiving costs)")
     print("(per-round: lowest\u2013highest mailtee/direct of the single rounds: the spread one "
           "measurement would show)")
     return status
