@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # SMTP proxy load benchmark: Postfix's smtp-source against smtp-sink, straight,
 # through haproxy (a plain TCP relay: what any proxy costs here, with no
-# protocol or archive work) and through mailtee, in the same run (plain TCP on
-# loopback, one message per session as smtp-source does by default).
+# protocol or archive work), through mailtee's relay alone (mailtee_relay_only:
+# the same proxy with a sink that drops the bytes) and through mailtee, in the
+# same run (plain TCP on loopback, one message per session as smtp-source does
+# by default).
 #
 #   1 KB, 10 KB, 100 KB messages  N each (2,000; 1,000 when MAILTEE_BENCH_QUICK=1),
 #                                 20 concurrent sessions     -> msgs/s direct, via haproxy, via
-#                                 mailtee; mailtee/direct (the target) and haproxy/direct
+#                                 relay-only, via mailtee; mailtee/direct (the target),
+#                                 haproxy/direct and relay-only/direct
 #   one big message               50 MB (10 MB quick)        -> seconds both ways, and
 #                                 mailtee's peak RSS (VmHWM) growth while relaying it
 #
 # Rounds: one measurement on a small shared VM swings a lot (whether client
 # and server land on one CPU or two changes the cost of every wake-up), so
-# each size runs ROUNDS rounds of direct -> haproxy -> mailtee back to back
+# each size runs ROUNDS rounds of direct -> haproxy -> relay-only -> mailtee back to back
 # and the table shows the median msgs/s of each leg, the ratios of those
 # medians, and the min-max of the rounds' own mailtee/direct ratios ("per
 # round": how far one measurement can be trusted). The same sink, haproxy and
@@ -99,7 +102,7 @@ send() {
   echo "$t0 $t1"
 }
 
-read -r sink_port mailtee_port relay_port < <(free_ports 3)
+read -r sink_port mailtee_port relay_port relay_only_port < <(free_ports 4)
 smtp-sink -u nobody 127.0.0.1:"$sink_port" 1024 >"$work/sink.log" 2>&1 &
 pids+=($!)
 wait_port "$sink_port" "${pids[-1]}" || { echo "smtp-sink did not start"; cat "$work/sink.log"; exit 1; }
@@ -155,19 +158,35 @@ else
   echo "note: $MAILTEE_BIN not built: measuring the direct half only"
 fi
 
+# Relay-only: the same daemon and listener with the archive replaced by a sink
+# that drops the bytes (tests/bench/load/relay_only_main.cc); mailtee against
+# it is what archiving costs, it against haproxy what mailtee's relay costs.
+have_relay_only=0
+RELAY_ONLY_BIN=${MAILTEE_RELAY_ONLY_BIN:-$(dirname "$(dirname "$MAILTEE_BIN")")/tests/mailtee_relay_only}
+if [[ $have_mailtee == 1 && -x $RELAY_ONLY_BIN ]]; then
+  mkdir -p "$work/relay-only"
+  sed -e "s|$work/mailtee/storage|$work/relay-only/storage|" -e "s|port=\"$mailtee_port\"|port=\"$relay_only_port\"|" \
+    "$work/mailtee/mailtee.xml" >"$work/relay-only/mailtee.xml"
+  "$RELAY_ONLY_BIN" run --config "$work/relay-only/mailtee.xml" >"$work/relay-only/mailtee.log" 2>&1 &
+  pids+=($!)
+  if wait_port "$relay_only_port" "${pids[-1]}"; then have_relay_only=1; else echo "note: relay-only did not start: $(tail -3 "$work/relay-only/mailtee.log")"; fi
+elif [[ $have_mailtee == 1 ]]; then
+  echo "note: $RELAY_ONLY_BIN not built: no relay-only column"
+fi
+
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "load average at start: $(loadavg) ($(nproc) CPUs; the machine may be shared)"
 status=0
 # cell WIDTH TEXT: right-aligned by characters, not bytes (the en dash is 3 bytes)
 cell() { local t=$2 w=$1; [[ $t == *–* ]] && w=$((w + 2)); printf " %${w}s" "$t"; }
-row() {  # label direct haproxy mailtee mailtee/direct haproxy/direct per-round
-  printf '%-22s' "$1"; cell 10 "$2"; cell 10 "$3"; cell 10 "$4"; cell 15 "$5"; cell 15 "$6"; cell 11 "$7"; echo
+row() {  # label direct haproxy mailtee mailtee/direct haproxy/direct relay-only/direct per-round
+  printf '%-22s' "$1"; cell 10 "$2"; cell 10 "$3"; cell 10 "$4"; cell 15 "$5"; cell 15 "$6"; cell 18 "$7"; cell 11 "$8"; echo
 }
-echo "each size: $rounds round(s) of direct -> haproxy -> mailtee; msgs/s and ratios are of the medians"
-row "smtp (${sessions} sessions)" "direct/s" "haproxy/s" "mailtee/s" "mailtee/direct" "haproxy/direct" "per-round"
+echo "each size: $rounds round(s) of direct -> haproxy -> relay-only -> mailtee; msgs/s and ratios are of the medians"
+row "smtp (${sessions} sessions)" "direct/s" "haproxy/s" "mailtee/s" "mailtee/direct" "haproxy/direct" "relay-only/direct" "per-round"
 for size in "${sizes[@]}"; do
-  directs=() relays=() vias=()
-  relay_ok=$have_relay mailtee_ok=$have_mailtee
+  directs=() relays=() relay_onlys=() vias=()
+  relay_ok=$have_relay relay_only_ok=$have_relay_only mailtee_ok=$have_mailtee
   for ((round = 1; round <= rounds; round++)); do
     read -r a b < <(send "$sink_port" "$count" "$size" "$sessions") || { status=1; continue 2; }
     directs+=("$(rate "$count" "$a" "$b")")
@@ -176,6 +195,14 @@ for size in "${sizes[@]}"; do
         relays+=("$(rate "$count" "$a" "$b")")
       else
         relay_ok=0   # the reference column goes blank; not mailtee's failure
+      fi
+    fi
+    if [[ $relay_only_ok == 1 ]]; then
+      if read -r a b < <(send "$relay_only_port" "$count" "$size" "$sessions"); then
+        relay_onlys+=("$(rate "$count" "$a" "$b")")
+      else
+        relay_only_ok=0   # a reference column too: blank, with the log below
+        echo "note: relay-only failed: $(tail -3 "$work/relay-only/mailtee.log")"
       fi
     fi
     if [[ $mailtee_ok == 1 ]]; then
@@ -189,6 +216,8 @@ for size in "${sizes[@]}"; do
   direct=$(median "${directs[@]}")
   relay="-"; rr="-"
   if [[ $relay_ok == 1 ]]; then relay=$(median "${relays[@]}"); rr=$(ratio "$relay" "$direct"); fi
+  ror="-"
+  if [[ $relay_only_ok == 1 ]]; then ror=$(ratio "$(median "${relay_onlys[@]}")" "$direct"); fi
   via="-"; r="-"; spread_col="-"
   if [[ $have_mailtee == 1 && $mailtee_ok == 0 ]]; then
     via="FAILED"
@@ -196,7 +225,7 @@ for size in "${sizes[@]}"; do
     via=$(median "${vias[@]}"); r=$(ratio "$via" "$direct")
     spread_col=$(spread "${vias[*]}" "${directs[*]}")
   fi
-  row "$count x $((size / 1024)) KB" "$direct" "$relay" "$via" "$r" "$rr" "$spread_col"
+  row "$count x $((size / 1024)) KB" "$direct" "$relay" "$via" "$r" "$rr" "$ror" "$spread_col"
 done
 
 read -r a b < <(send "$sink_port" 1 "$big" 1) || status=1
@@ -221,6 +250,7 @@ echo "load average at end: $(loadavg)"
 echo "targets: mailtee/direct >= 0.80 at 10 KB; RSS growth < 16 MiB for the big message (a single run)"
 echo "(per-round: lowest–highest mailtee/direct of the single rounds: the spread one measurement would show)"
 echo "(haproxy/direct: a relay that only copies bytes, on the same 2 CPUs: the ceiling for any proxy in this setup)"
+echo "(relay-only/direct: mailtee's proxy with the archive replaced by a sink that drops the bytes, so mailtee/relay-only is what archiving costs)"
 if [[ $have_mailtee == 1 ]] && ! kill -0 "$mailtee_pid" 2>/dev/null; then
   echo "mailtee died during the run:"; tail -20 "$work/mailtee/mailtee.log"; status=1
 fi
