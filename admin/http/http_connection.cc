@@ -10,8 +10,7 @@ constexpr size_t kFileChunk = 64 * 1024;
 HttpConnection::HttpConnection(uv_loop_t* loop, std::unique_ptr<net::Stream> stream, SSL_CTX* server_tls,
                                ConnectionOptions options, DispatchFn dispatch,
                                std::function<void(HttpConnection*)> on_finished)
-    : loop_(loop),
-      stream_(std::move(stream)),
+    : stream_(std::move(stream)),
       server_tls_(server_tls),
       options_(options),
       dispatch_(std::move(dispatch)),

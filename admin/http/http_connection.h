@@ -65,7 +65,6 @@ class HttpConnection {
   void OnDeadline();
   void UpdateReading();
 
-  uv_loop_t* loop_;
   std::unique_ptr<net::Stream> stream_;
   SSL_CTX* server_tls_;
   ConnectionOptions options_;

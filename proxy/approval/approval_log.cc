@@ -69,7 +69,7 @@ Status ApprovalLog::Open() {
 
 std::string ApprovalLog::PathFor(std::chrono::system_clock::time_point t) const {
   struct tm tm = Local(t);
-  char buf[16];
+  char buf[40];  // room for any int the compiler cannot rule out, not just real dates
   snprintf(buf, sizeof buf, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
   return dir_ + "/" + buf + ".log";
 }

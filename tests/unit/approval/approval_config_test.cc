@@ -111,7 +111,9 @@ TEST(ApprovalConfigTest, BadValuesAreReportedWithTheirLine) {
   EXPECT_TRUE(HasError(problems, "quorum=\"3\" is more than the 1 approver(s)"));
   EXPECT_TRUE(HasError(problems, "needs domains="));
   for (const auto& p : problems) {
-    if (p.message.find("'sometimes'") != std::string::npos) EXPECT_EQ(p.line, 2);
+    if (p.message.find("'sometimes'") != std::string::npos) {
+      EXPECT_EQ(p.line, 2);
+    }
   }
 }
 

@@ -149,7 +149,7 @@ std::string ConfigWithAdmin(const std::string& admin, const std::string& public_
 TEST(FullConfig, PublicUrlWithoutTheAdminConsoleIsAWarningAtTheApprovalLine) {
   ConfigFolder dir;
   dir.Write("relay.pw", "s3cret\n");
-  for (const std::string admin : {std::string("  <!-- no admin -->"),
+  for (const std::string& admin : {std::string("  <!-- no admin -->"),
                                   std::string("  <admin enabled=\"false\" address=\"127.0.0.1\" port=\"18443\"/>")}) {
     const std::string path = dir.Write("mailtee.xml", ConfigWithAdmin(admin, "https://mailtee.test:18443"));
     FullConfig c = LoadFullConfig(path);

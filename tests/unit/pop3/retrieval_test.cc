@@ -111,8 +111,11 @@ TEST(Pop3RetrievalTee, TopIsArchivedOnlyWhenWhole) {
     std::string why;
     ASSERT_TRUE(tee->Finish(&capture, &why).ok());
     EXPECT_EQ(capture != nullptr, c.archived) << c.lines << " " << c.returned;
-    if (capture) EXPECT_EQ(sink.entries[0]->bytes, c.returned);
-    if (!capture) EXPECT_TRUE(sink.entries.empty()) << "a small partial TOP never touches the spool";
+    if (capture) {
+      EXPECT_EQ(sink.entries[0]->bytes, c.returned);
+    } else {
+      EXPECT_TRUE(sink.entries.empty()) << "a small partial TOP never touches the spool";
+    }
   }
 }
 
