@@ -8,7 +8,8 @@ proxy with a sink that drops the bytes) and through mailtee (plain TCP both
 legs: listener tls="none", upstream tls="none", auth passthrough). Prints
 msgs/s and MB/s and the ratios mailtee/direct (the target), haproxy/direct
 and relay-only/direct: the relay's own cost against haproxy's, and
-mailtee against relay-only is what archiving costs.
+mailtee against relay-only is what archiving costs. MAILTEE_RELAY_ONLY_BIN
+overrides the relay-only build (default: build/tests/mailtee_relay_only).
 Every RETR's size is checked against LIST so a broken relay cannot look fast.
 
 Rounds: one measurement on a small shared VM swings a lot (the direct leg runs
@@ -152,8 +153,8 @@ def rounds_from_env() -> int:
 def relay_only_binary() -> str:
     """mailtee's proxy with a sink that drops the bytes (tests/bench/load/
     relay_only_main.cc), built next to the benchmarks."""
-    return os.environ.get("MAILTEE_RELAY_ONLY_BIN") or os.path.join(
-        os.path.dirname(os.path.dirname(mailtee_binary())), "tests", "mailtee_relay_only")
+    return os.path.abspath(os.environ.get("MAILTEE_RELAY_ONLY_BIN") or os.path.join(
+        os.path.dirname(os.path.dirname(mailtee_binary())), "tests", "mailtee_relay_only"))
 
 
 def mailtee_round(binary, workdir, peers, password, expected, archives=True) -> tuple:
@@ -203,7 +204,7 @@ def main() -> int:
     rounds = rounds_from_env()
     sets = [(1000, 10 * 1024), (30, 1024 * 1024)] if quick else \
            [(2000, 10 * 1024), (200, 1024 * 1024)]
-    binary = mailtee_binary()
+    binary = os.path.abspath(mailtee_binary())  # Mailtee starts it from its own work dir
     have_mailtee = os.access(binary, os.X_OK)
     status = 0
     with tempfile.TemporaryDirectory(prefix="mailtee-pop3-bench-") as root:

@@ -1,10 +1,10 @@
 // mailtee_relay_only: the proxy of `mailtee run` with the archive replaced by
 // a sink that counts and drops the bytes. A benchmark reference, never a
-// product mode: pop3_bench.py runs it as a fourth leg so each run splits
+// product mode: pop3_bench.py and smtp_bench.sh run it as a fourth leg so each run splits
 // mailtee's cost into "the relay" (this, against haproxy) and "the archive"
 // (mailtee against this). Everything else is the real path: the same
-// listeners, sessions, framer, access log, and each message's Commit still
-// goes through the libuv worker pool and back to the loop.
+// listeners, sessions, framer, access log, and each message's seal (SMTP)
+// and commit still go through the libuv worker pool and back to the loop.
 //
 //   mailtee_relay_only run --config FILE     (the shape Mailtee in
 //                                              tests/interop/mailtee_runner.py starts)
@@ -79,10 +79,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   daemon::FullConfig full = daemon::LoadFullConfig(argv[3]);
-  if (!full.loaded.ok()) {
-    for (const auto& p : full.loaded.problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
-    return 1;
-  }
+  for (const auto& p : full.loaded.problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
+  if (!full.loaded.ok()) return 1;
   mailtee::config::Config config = std::move(full.loaded.config);
   signal(SIGPIPE, SIG_IGN);
   setenv("UV_THREADPOOL_SIZE", "32", /*overwrite=*/0);  // as `mailtee run`
@@ -100,6 +98,8 @@ int main(int argc, char** argv) {
   s = relay.Start();
   if (!s.ok()) {
     std::fprintf(stderr, "mailtee_relay_only: cannot start: %s\n", s.ToString().c_str());
+    relay.Stop(nullptr);  // closes what did open, as `mailtee run` does
+    uv_run(loop, UV_RUN_DEFAULT);
     return 1;
   }
   StopState state;

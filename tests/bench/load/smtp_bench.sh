@@ -34,7 +34,8 @@
 # on disk like /var/lib/mailtee, unlike a tmpfs /tmp), so every message pays
 # its real fsyncs.
 #
-# Env: MAILTEE_BIN (default build/admin/mailtee), MAILTEE_BENCH_QUICK=1 for the
+# Env: MAILTEE_BIN (default build/admin/mailtee), MAILTEE_RELAY_ONLY_BIN (default
+# build/tests/mailtee_relay_only next to it), MAILTEE_BENCH_QUICK=1 for the
 # cut-down sizes, MAILTEE_BENCH_ROUNDS (default 3, at least 1). Without a mailtee binary only the direct half runs (exit 0,
 # says so); a mailtee that fails to relay makes the script exit 1.
 set -uo pipefail
@@ -131,21 +132,27 @@ else
   echo "note: haproxy not installed: no reference relay column"
 fi
 
-have_mailtee=0
-mailtee_pid=
-if [[ -x $MAILTEE_BIN ]]; then
-  mkdir -p "$work/mailtee"
-  cat >"$work/mailtee/mailtee.xml" <<XML
+# write_config DIR PORT: DIR/mailtee.xml, a listener on PORT relaying to the
+# sink, storage in DIR/storage (mailtee and the relay-only leg each get one).
+write_config() {
+  mkdir -p "$1"
+  cat >"$1/mailtee.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <mailtee>
-  <storage dir="$work/mailtee/storage"/>
-  <listener name="bench" protocol="smtp" address="127.0.0.1" port="$mailtee_port" tls="none" max-connections-per-ip="0">
+  <storage dir="$1/storage"/>
+  <listener name="bench" protocol="smtp" address="127.0.0.1" port="$2" tls="none" max-connections-per-ip="0">
     <upstream host="127.0.0.1" port="$sink_port" tls="none" verify="false"/>
     <auth mode="none"/>
     <allow network="127.0.0.1/32"/>
   </listener>
 </mailtee>
 XML
+}
+
+have_mailtee=0
+mailtee_pid=
+if [[ -x $MAILTEE_BIN ]]; then
+  write_config "$work/mailtee" "$mailtee_port"
   "$MAILTEE_BIN" run --config "$work/mailtee/mailtee.xml" >"$work/mailtee/mailtee.log" 2>&1 &
   mailtee_pid=$!
   pids+=("$mailtee_pid")
@@ -164,9 +171,7 @@ fi
 have_relay_only=0
 RELAY_ONLY_BIN=${MAILTEE_RELAY_ONLY_BIN:-$(dirname "$(dirname "$MAILTEE_BIN")")/tests/mailtee_relay_only}
 if [[ $have_mailtee == 1 && -x $RELAY_ONLY_BIN ]]; then
-  mkdir -p "$work/relay-only"
-  sed -e "s|$work/mailtee/storage|$work/relay-only/storage|" -e "s|port=\"$mailtee_port\"|port=\"$relay_only_port\"|" \
-    "$work/mailtee/mailtee.xml" >"$work/relay-only/mailtee.xml"
+  write_config "$work/relay-only" "$relay_only_port"
   "$RELAY_ONLY_BIN" run --config "$work/relay-only/mailtee.xml" >"$work/relay-only/mailtee.log" 2>&1 &
   pids+=($!)
   if wait_port "$relay_only_port" "${pids[-1]}"; then have_relay_only=1; else echo "note: relay-only did not start: $(tail -3 "$work/relay-only/mailtee.log")"; fi
