@@ -29,6 +29,7 @@
 #include "proxy/daemon/approval_runtime.h"
 #include "proxy/daemon/daemon.h"
 #include "proxy/daemon/full_config.h"
+#include "proxy/daemon/process_setup.h"
 
 namespace mailtee::cli {
 namespace {
@@ -132,13 +133,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
                          "(loopback listeners, storage in %s)\n", config.storage_dir.c_str());
   }
 
-  signal(SIGPIPE, SIG_IGN);
-  // Archive commits block a libuv pool thread for several fsyncs each; with
-  // libuv's default of 4 threads, 20 concurrent SMTP clients would queue behind
-  // each other's disk waits. More threads let the file system batch the fsyncs.
-  // Must be set before the pool's first use; an operator's value wins.
-  setenv("UV_THREADPOOL_SIZE", "32", /*overwrite=*/0);
-  umask(077);  // archive, spool, keys and logs are for root/mailtee only
+  daemon::PrepareDaemonProcess();
   if (mkdir(config.storage_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     std::fprintf(stderr, "mailtee: cannot create storage dir %s: %s — create it or set <storage dir=...>\n",
                  config.storage_dir.c_str(), std::strerror(errno));

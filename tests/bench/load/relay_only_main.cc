@@ -23,6 +23,7 @@
 #include "archive/message_sink.h"
 #include "proxy/daemon/daemon.h"
 #include "proxy/daemon/full_config.h"
+#include "proxy/daemon/process_setup.h"
 
 namespace {
 
@@ -82,9 +83,7 @@ int main(int argc, char** argv) {
   for (const auto& p : full.loaded.problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
   if (!full.loaded.ok()) return 1;
   mailtee::config::Config config = std::move(full.loaded.config);
-  signal(SIGPIPE, SIG_IGN);
-  setenv("UV_THREADPOOL_SIZE", "32", /*overwrite=*/0);  // as `mailtee run`
-  umask(077);
+  daemon::PrepareDaemonProcess();  // as `mailtee run`
   mkdir(config.storage_dir.c_str(), 0700);
   archive::LogBook log(config.storage_dir + "/logs", config.logs.retention_days, /*echo_to_stderr=*/true);
   Status s = log.Open();
