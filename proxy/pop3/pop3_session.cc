@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "proxy/net/client_allow.h"
 #include "proxy/pop3/capa_filter.h"
 
 namespace mailtee::pop3 {
@@ -115,6 +116,16 @@ void Pop3Session::Start() {
     MaybeFinish();
   };
   client_->SetCallbacks(std::move(cb));
+  if (!net::ListenerAdmits(*env_.listener, client_->peer())) {
+    // Refused before anything else: no provider connection, no TLS handshake.
+    // On an implicit-TLS listener the client expects TLS, so a plaintext -ERR
+    // would only read as a broken handshake: the connection just closes.
+    bool plaintext = env_.listener->tls != config::TlsMode::kImplicit;
+    CloseAll("not in allow list", plaintext ? "-ERR [SYS/PERM] connections from " + client_ip_ +
+                                                  " are not allowed on this listener"
+                                            : "");
+    return;
+  }
   ArmTimer();
   if (env_.listener->tls != config::TlsMode::kImplicit) {
     ConnectUpstream();
