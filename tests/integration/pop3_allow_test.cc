@@ -10,11 +10,7 @@
 namespace mailtee::testing {
 namespace {
 
-FakeMailbox OneMessage() {
-  FakeMailbox mb;
-  mb.messages.push_back("Subject: allowed\r\n\r\nhello\r\n");
-  return mb;
-}
+constexpr char kMessage[] = "Subject: allowed\r\n\r\nhello\r\n";
 
 config::Listener Allowing(uint16_t upstream_port, std::initializer_list<const char*> networks) {
   config::Listener l = Pop3Harness::MakeListener(upstream_port);
@@ -33,7 +29,7 @@ void ExpectSession(Pop3TestClient& c) {
 }
 
 TEST(Pop3Allow, ClientOutsideAllowGetsErrAndNoProviderConnection) {
-  FakePop3Upstream upstream(OneMessage(), {});
+  FakePop3Upstream upstream(FakeMailbox{.messages = {kMessage}}, {});
   {
     Pop3Harness h;
     h.Start(Allowing(upstream.port(), {"192.0.2.0/24", "2001:db8::/32"}));
@@ -59,7 +55,7 @@ TEST(Pop3Allow, ClientOutsideAllowGetsErrAndNoProviderConnection) {
 // An implicit-TLS client expects a handshake: a plaintext -ERR would read as a
 // broken one, so the connection closes without a handshake (and without a byte).
 TEST(Pop3Allow, ImplicitTlsListenerClosesWithoutAHandshake) {
-  FakePop3Upstream upstream(OneMessage(), {});
+  FakePop3Upstream upstream(FakeMailbox{.messages = {kMessage}}, {});
   Pop3Harness h;
   config::Listener l = Allowing(upstream.port(), {"192.0.2.0/24"});
   l.tls = config::TlsMode::kImplicit;
@@ -73,7 +69,7 @@ TEST(Pop3Allow, ImplicitTlsListenerClosesWithoutAHandshake) {
 
 // IPv6 clients match IPv6 networks; an IPv4 network never admits ::1.
 TEST(Pop3Allow, Ipv6ClientIsMatchedAgainstIpv6Networks) {
-  FakePop3Upstream upstream(OneMessage(), {});
+  FakePop3Upstream upstream(FakeMailbox{.messages = {kMessage}}, {});
   {
     Pop3Harness h;
     config::Listener l = Allowing(upstream.port(), {"127.0.0.0/8", "2001:db8::/32"});

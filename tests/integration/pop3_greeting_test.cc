@@ -12,12 +12,17 @@ namespace mailtee::testing {
 namespace {
 
 constexpr char kStamp[] = "<1896.697170952@fake.example>";
+constexpr char kMessage[] = "Subject: apop\r\n\r\nhello\r\n";
 
-FakeMailbox OneMessage() {
-  FakeMailbox mb;
-  mb.messages.push_back("Subject: apop\r\n\r\nhello\r\n");
-  return mb;
-}
+// A plaintext provider that greets with `greeting`, behind the proxy.
+struct GreetedBy {
+  explicit GreetedBy(const std::string& greeting)
+      : upstream(FakeMailbox{.messages = {kMessage}}, FakePop3Options{.greeting = greeting}) {
+    proxy.Start(Pop3Harness::MakeListener(upstream.port()));
+  }
+  FakePop3Upstream upstream;
+  Pop3Harness proxy;
+};
 
 TEST(Pop3Greeting, InjectedTextIsDroppedAndApopStillWorks) {
   Pop3Harness certs;  // owns the test certificate for the provider's TLS
@@ -27,7 +32,7 @@ TEST(Pop3Greeting, InjectedTextIsDroppedAndApopStillWorks) {
     opts.greeting = std::string("+OK [SYS/PERM] mailbox moved, sign in at http://evil.example/ ") + kStamp;
     opts.tls = leg == config::TlsMode::kNone ? nullptr : certs.server_tls();
     opts.implicit_tls = leg == config::TlsMode::kImplicit;
-    FakePop3Upstream upstream(OneMessage(), opts);
+    FakePop3Upstream upstream(FakeMailbox{.messages = {kMessage}}, opts);
     Pop3Harness h;
     config::Listener l = Pop3Harness::MakeListener(upstream.port());
     l.upstream->tls = leg;
@@ -45,33 +50,25 @@ TEST(Pop3Greeting, InjectedTextIsDroppedAndApopStillWorks) {
 }
 
 TEST(Pop3Greeting, AnInvalidTimestampIsNotPassedOn) {
-  FakePop3Options opts;
-  opts.greeting = "+OK ready <1896.697170952@fake.example\x1b[2J>";
-  FakePop3Upstream upstream(OneMessage(), opts);
-  Pop3Harness h;
-  h.Start(Pop3Harness::MakeListener(upstream.port()));
-  Pop3TestClient c(h.port());
+  GreetedBy g("+OK ready <1896.697170952@fake.example\x1b[2J>");
+  Pop3TestClient c(g.proxy.port());
   EXPECT_EQ(c.ReadLine(), "+OK mailtee POP3 proxy ready\r\n");
   c.Send("USER alice\r\nPASS secret\r\nQUIT\r\n");  // USER/PASS is unaffected
   EXPECT_EQ(c.ReadLine().substr(0, 3), "+OK");
   EXPECT_EQ(c.ReadLine(), "+OK logged in\r\n");
   EXPECT_EQ(c.ReadLine(), "+OK bye\r\n");
-  h.Stop();
-  EXPECT_NE(h.LogText("connections").find("APOP timestamp not passed on"), std::string::npos);
+  g.proxy.Stop();
+  EXPECT_NE(g.proxy.LogText("connections").find("APOP timestamp not passed on"), std::string::npos);
 }
 
 TEST(Pop3Greeting, AProviderErrGreetingIsNotRelayed) {
-  FakePop3Options opts;
-  opts.greeting = "-ERR [SYS/PERM] account suspended, pay at http://evil.example/";
-  FakePop3Upstream upstream(OneMessage(), opts);
-  Pop3Harness h;
-  h.Start(Pop3Harness::MakeListener(upstream.port()));
-  Pop3TestClient c(h.port());
-  EXPECT_EQ(c.ReadUntilClose(), "-ERR [SYS/TEMP] provider 127.0.0.1:" + std::to_string(upstream.port()) +
+  GreetedBy g("-ERR [SYS/PERM] account suspended, pay at http://evil.example/");
+  Pop3TestClient c(g.proxy.port());
+  EXPECT_EQ(c.ReadUntilClose(), "-ERR [SYS/TEMP] provider 127.0.0.1:" + std::to_string(g.upstream.port()) +
                                     " refused the connection\r\n");
-  h.Stop();
+  g.proxy.Stop();
   // The admin still sees what the provider said.
-  EXPECT_NE(h.LogText("connections").find("account suspended"), std::string::npos);
+  EXPECT_NE(g.proxy.LogText("connections").find("account suspended"), std::string::npos);
 }
 
 }  // namespace
