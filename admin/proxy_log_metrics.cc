@@ -223,7 +223,8 @@ void ProxyLogMetrics::OnConnection(const ProxyLogLine& p) {
         labels);
     Inc("mailtee_errors_total", kErrorsHelp, labels);
   }
-  if (!ok && Contains(rest, "reason=not in allow list")) {
+  // SMTP writes reason=not in allow list, POP3 reason="not in allow list".
+  if (!ok && (Contains(rest, "reason=not in allow list") || Contains(rest, "reason=\"not in allow list\""))) {
     Inc("mailtee_connections_rejected_total", kRejectedHelp, With(labels, "reason", "not_allowed"));
   }
 }

@@ -507,7 +507,8 @@ class Loader {
       Error(e, "listener '" + l.name + "' has no <upstream>",
             "add <upstream host=\"your provider\" port=\"...\" tls=\"...\"/> inside it");
     }
-    if (const XMLElement* a = Single(e, "auth")) ParseAuth(a, &l.auth);
+    const XMLElement* auth = Single(e, "auth");
+    if (auth) ParseAuth(auth, &l.auth);
     for (const XMLElement* a = e->FirstChildElement("allow"); a; a = a->NextSiblingElement("allow")) {
       auto text = Attr(a, "network", true);
       if (!text) continue;
@@ -532,14 +533,15 @@ class Loader {
                                                          : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
-    if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
-      const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
+    const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
+    if (l.auth.mode != AuthMode::kPassthrough && l.protocol == Protocol::kPop3) {
+      // The POP3 session never reads <auth>: accepting it would promise a login it never makes.
+      Error(auth, std::string("auth mode=\"") + mode + "\" applies to SMTP listeners only, not to POP3 listener '" +
+                      l.name + "'",
+            "POP3 relays the client's own login (USER/PASS, APOP, AUTH); remove <auth> from this listener");
+    } else if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
       Error(e, "listener '" + l.name + "' uses auth mode=\"" + mode + "\" without <allow>: mailtee would be an open relay",
             "add <allow network=\"...\"/> for the LAN devices that need it");
-    }
-    if (l.auth.mode == AuthMode::kNone && l.protocol == Protocol::kPop3) {
-      Error(e, "auth mode=\"none\" applies to SMTP listeners only: a POP3 mailbox needs a login",
-            "use mode=\"passthrough\" on this POP3 listener");
     }
     if (const XMLElement* t = Single(e, "timeouts")) {
       Seconds(t, "greeting", &l.timeouts.greeting);

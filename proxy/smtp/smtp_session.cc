@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "proxy/net/client_allow.h"
 #include "proxy/net/discard.h"
 #include "proxy/smtp/sasl.h"
 #include "proxy/smtp/session_detail.h"
@@ -120,12 +121,7 @@ void SmtpSession::Start() {
 
   // Never an open relay: account and none modes need an allow-list (an empty
   // one admits nobody), and an allow-list is always enforced.
-  bool relay_by_ip = listener_.auth.mode != config::AuthMode::kPassthrough;
-  bool allowed = listener_.allow.empty() ? !relay_by_ip : false;
-  for (const auto& net : listener_.allow) {
-    if (net.Contains(peer.family, peer.bytes)) allowed = true;
-  }
-  if (!allowed) {
+  if (!net::ListenerAdmits(listener_, peer)) {
     phase_ = Phase::kClosing;
     WriteClient(MakeReply("554 5.7.1 relay not permitted from " + peer.text));
     Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list");

@@ -126,6 +126,8 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
   log_->Write(LogKind::kFailed, "pop3 listener=pop3s client=192.0.2.5 user=suzuki RETR 2 not archived: disk full");
   log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=suzuki ok reason=\"ok\" retrieved=1");
   log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.6 rejected: too many connections");
+  log_->Write(LogKind::kConnections,
+              "pop3 listener=pop3s client=203.0.113.9 user=- abort reason=\"not in allow list\" retrieved=0");
   log_->Write(LogKind::kConnections, "listener=lan client=10.0.0.2 refused: no provider configured");
   log_->Write(LogKind::kSystem, "ready: pop3s=127.0.0.1:995");  // not an error
   log_->Write(LogKind::kSystem, "admin: user=bob from=192.0.2.1 login failed");  // an audit line, not a fault
@@ -146,6 +148,8 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
   EXPECT_EQ(Value("mailtee_errors_total", pop), 1u);
   EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "busy")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "not_allowed")), 1u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "abort")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", {{"listener", "lan"}, {"reason", "no_provider"}}), 1u);
   EXPECT_EQ(Value("mailtee_errors_total", {}), 0u);
 }
