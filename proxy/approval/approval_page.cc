@@ -48,6 +48,7 @@ std::string RenderConfirmationPage(const ActionResult& peek, const std::string& 
                      "</h1>\n<table>\n";
   body += Row("受付番号", "Held id", h.id);
   body += Row("差出人", "Sender", h.sender);
+  if (h.Owner() != h.sender) body += Row("ログイン", "Login", h.Owner());
   body += Row("宛先", "Recipients", Join(h.recipients));
   body += Row("件名", "Subject", h.subject);
   body += Row("添付", "Attachments", h.attachment_names.empty() ? "-" : Join(h.attachment_names));
@@ -63,7 +64,10 @@ std::string RenderConfirmationPage(const ActionResult& peek, const std::string& 
 
 std::string RenderResultPage(const ActionResult& result) {
   if (!result.status.ok()) {
-    return Page("mailtee", "<h1>処理できませんでした / Not done</h1>\n<p>" + HtmlEscape(result.status.message()) + "</p>\n");
+    // Reasons a person must understand (separation of duties) come in both languages.
+    const std::string ja = result.reason_ja.empty() ? "" : "<p lang=\"ja\">" + HtmlEscape(result.reason_ja) + "</p>\n";
+    return Page("mailtee", "<h1>処理できませんでした / Not done</h1>\n" + ja + "<p lang=\"en\">" +
+                               HtmlEscape(result.status.message()) + "</p>\n");
   }
   return Page("mailtee", "<h1>完了しました / Done</h1>\n<p>" + HtmlEscape(result.message) + "</p>\n");
 }
