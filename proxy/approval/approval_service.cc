@@ -166,7 +166,15 @@ void ApprovalService::SendRequests(const HeldMessage& h, const std::vector<std::
 }
 
 void ApprovalService::OnHeld(const HeldMessage& h) {
-  Log("held", &h, h.user, "", h.client_ip, "smtp", h.rule + (h.reason.empty() ? "" : " — " + h.reason));
+  std::string note = h.rule + (h.reason.empty() ? "" : " — " + h.reason);
+  // The sender is one of the approvers and cannot decide: say so when the rest cannot reach the quorum.
+  const auto deciders = std::count_if(h.approvers.begin(), h.approvers.end(),
+                                      [&](const std::string& a) { return !SamePerson(a, h.Owner()); });
+  if (deciders < h.quorum) {
+    note += " — the sender is an approver and cannot decide; quorum " + std::to_string(h.quorum) +
+            " cannot be reached without escalation";
+  }
+  Log("held", &h, h.user, "", h.client_ip, "smtp", note);
   SendRequests(h, h.approvers);
   if (!h.NoticeAddress().empty()) Send(notices_.HeldNotice(h), h.id);
 }
@@ -199,6 +207,18 @@ ActionResult ApprovalService::PeekToken(const std::string& token) {
   if (r.status.ok() && !found) r.status = Status::Error("no held message " + claims.held_id);
   if (r.status.ok() && r.held.state != HoldState::kPending) {
     r.status = Status::Error("held message " + claims.held_id + " is already " + ToString(r.held.state));
+  }
+  std::string behalf;
+  if (r.status.ok() && queue_->Authorize(r.held, claims.approver, Now(), &behalf).ok()) {
+    // Say it on the page, before the approver presses the button (the POST would be refused).
+    const DutyCheck duty =
+        CheckSeparationOfDuties(r.held, Decision{claims.approver, behalf, ToString(claims.action), Now(), "", "", ""});
+    if (!duty.ok()) {
+      r.status = Status::Error(duty.en);
+      r.refusal = Refusal::kSeparationOfDuties;
+      r.reason_code = duty.code;
+      r.reason_ja = duty.ja;
+    }
   }
   if (r.status.ok()) r.message = std::string(ToString(claims.action)) + " " + claims.held_id + " as " + claims.approver;
   return r;

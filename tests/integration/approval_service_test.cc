@@ -266,6 +266,7 @@ TEST_F(ApprovalServiceTest, MailCommandsNeedTheApproversOwnLogin) {
 // Separation of duties by mail command: 550 with the reason, a "refused" log line, nothing decided.
 TEST_F(ApprovalServiceTest, AnApproverCannotDecideOnTheirOwnMessage) {
   FakeSmtpUpstream up({});
+  config_.rules[0].quorum = 2;  // with bucho out, kacho alone cannot reach it: the held line says so
   StartService(up.port());
   HoldOne("id-10", {"tanaka@customer.example"}, "bucho@company.example");  // bucho is an approver of the rule
   // The other approver gets the request; bucho only the held notice.
@@ -285,6 +286,7 @@ TEST_F(ApprovalServiceTest, AnApproverCannotDecideOnTheirOwnMessage) {
   const std::string log = Slurp(log_->PathFor(now_));
   EXPECT_NE(log.find(" refused id=id-10 by=bucho@company.example ip=192.0.2.5 via=mail"), std::string::npos) << log;
   EXPECT_NE(log.find("cannot decide on their own message"), std::string::npos) << log;
+  EXPECT_NE(log.find("quorum 2 cannot be reached without escalation"), std::string::npos) << log;
 }
 
 TEST_F(ApprovalServiceTest, ADelegationToTheSenderDoesNotLetTheSenderDecide) {

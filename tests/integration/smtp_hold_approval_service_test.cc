@@ -91,21 +91,28 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
     EXPECT_TRUE(found) << id;
     return held;
   }
-  // One external message from a session logged in as taro, with the given MAIL FROM; returns the final reply.
-  std::string SendAsTaro(const std::string& mail_from) {
-    SmtpTestClient c(harness_.port());
+  // Greeting, EHLO and (not on account listeners) AUTH PLAIN as taro.
+  void Greet(SmtpTestClient& c, bool login_as_taro) {
     EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
     c.Send("EHLO client.example\r\n");
     EXPECT_THAT(c.ReadReply(), StartsWith("250"));
+    if (!login_as_taro) return;
     c.Send("AUTH PLAIN " + smtp::Base64Encode(TaroPlain()) + "\r\n");
     EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
+  }
+  // One message to the external tanaka@customer.example; returns the reply to the final dot.
+  std::string SendExternal(SmtpTestClient& c, const std::string& mail_from, const std::string& message) {
     c.Send("MAIL FROM:<" + mail_from + ">\r\nRCPT TO:<tanaka@customer.example>\r\nDATA\r\n");
     EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
     EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
     EXPECT_THAT(c.ReadReply(), StartsWith("354 "));
-    c.Send("From: " + (mail_from.empty() ? std::string("nobody@elsewhere.example") : mail_from) +
-           "\r\nSubject: quote\r\n\r\nhello\r\n.\r\n");
+    c.Send(message + ".\r\n");
     return c.ReadReply();
+  }
+  std::string SendAsTaro(const std::string& mail_from) {
+    SmtpTestClient c(harness_.port());
+    Greet(c, true);
+    return SendExternal(c, mail_from, "From: nobody@elsewhere.example\r\nSubject: quote\r\n\r\nhello\r\n");
   }
 
   SmtpHarness harness_;
@@ -118,18 +125,9 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
 
 TEST_F(SmtpHoldApprovalServiceTest, ExternalMailIsHeldDurablyAndNeverRelayed) {
   SmtpTestClient c(harness_.port());
-  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
-  c.Send("EHLO client.example\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250"));
-  c.Send("AUTH PLAIN " + smtp::Base64Encode(TaroPlain()) + "\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("235 "));
-  c.Send("MAIL FROM:<taro@company.example>\r\nRCPT TO:<tanaka@customer.example>\r\nDATA\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
+  Greet(c, true);
   const std::string body = "From: taro@company.example\r\nTo: tanaka@customer.example\r\nSubject: quote\r\n\r\nhello\r\n";
-  c.Send(body + ".\r\n");
-  std::string reply = c.ReadReply();
+  std::string reply = SendExternal(c, "taro@company.example", body);
   ASSERT_THAT(reply, StartsWith("250 2.0.0 held for approval "));
   auto recs = harness_.sink().records();
   ASSERT_EQ(recs.size(), 1u);
@@ -220,15 +218,9 @@ class SmtpHoldAccountListenerTest : public SmtpHoldApprovalServiceTest {
 
 TEST_F(SmtpHoldAccountListenerTest, AHeaderFromWithAHoldRuleIsHeldWhenTheEnvelopeSenderPasses) {
   SmtpTestClient c(harness_.port());
-  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
-  c.Send("EHLO scanner\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250"));
-  c.Send("MAIL FROM:<scanner@lan.example>\r\nRCPT TO:<tanaka@customer.example>\r\nDATA\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
-  c.Send("From: Taro <taro@company.example>\r\nTo: tanaka@customer.example\r\nSubject: quote\r\n\r\nhello\r\n.\r\n");
-  const std::string reply = c.ReadReply();
+  Greet(c, false);
+  const std::string reply = SendExternal(
+      c, "scanner@lan.example", "From: Taro <taro@company.example>\r\nTo: tanaka@customer.example\r\nSubject: quote\r\n\r\nhello\r\n");
   ASSERT_THAT(reply, StartsWith("250 2.0.0 held for approval ")) << reply;
   const approval::HeldMessage held = HeldRecord(reply.substr(28, reply.size() - 30));
   EXPECT_EQ(held.user, "scanner@lan.example");
@@ -238,15 +230,9 @@ TEST_F(SmtpHoldAccountListenerTest, AHeaderFromWithAHoldRuleIsHeldWhenTheEnvelop
 
 TEST_F(SmtpHoldAccountListenerTest, MailWhoseSendersHaveNoRulePasses) {
   SmtpTestClient c(harness_.port());
-  EXPECT_THAT(c.ReadReply(), StartsWith("220 "));
-  c.Send("EHLO scanner\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250"));
-  c.Send("MAIL FROM:<scanner@lan.example>\r\nRCPT TO:<tanaka@customer.example>\r\nDATA\r\n");
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
-  ASSERT_THAT(c.ReadReply(), StartsWith("354 "));
-  c.Send("From: scanner@lan.example\r\nSubject: scan\r\n\r\nscan\r\n.\r\n");
-  EXPECT_EQ(c.ReadReply(), "250 2.0.0 Ok: queued as FAKE1\r\n");
+  Greet(c, false);
+  EXPECT_EQ(SendExternal(c, "scanner@lan.example", "From: scanner@lan.example\r\nSubject: scan\r\n\r\nscan\r\n"),
+            "250 2.0.0 Ok: queued as FAKE1\r\n");
   EXPECT_TRUE(Delivered("tanaka@customer.example"));
 }
 

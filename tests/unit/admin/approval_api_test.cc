@@ -396,6 +396,10 @@ TEST_F(ApprovalApiTest, TheSendersOwnLinkIsRefused) {
   h.approvers = {kBucho, "taro@company.example"};  // a rule that lists the whole team, sender included
   ASSERT_TRUE(service_->queue()->Put(h).ok());
   const std::string token = Token("taro@company.example", TokenAction::kApprove);
+  Response page = Send("GET", "/approval/" + token);  // says so before the button is pressed
+  EXPECT_EQ(page.status, 400);
+  EXPECT_EQ(page.body.find("<form"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("自分のメールを承認・差し戻しできません"), std::string::npos) << page.body;
   Response r = Send("POST", "/approval/" + token, "token=" + token, {{"origin", "null"}});
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(r.body.find("cannot decide on their own message"), std::string::npos) << r.body;
