@@ -26,6 +26,16 @@ HeldMessage Sample(const std::string& id, int64_t held_at = 1000) {
   return h;
 }
 
+// A queue in `dir` that holds `h`.
+std::unique_ptr<HoldQueue> QueueWith(const testing::TempDir& dir, const HeldMessage& h) {
+  std::unique_ptr<HoldQueue> q;
+  EXPECT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
+  if (q) {
+    EXPECT_TRUE(q->Put(h).ok());
+  }
+  return q;
+}
+
 Decision Approve(const std::string& who, const std::string& ip = "192.0.2.7") {
   return Decision{who, "", "approve", 2000, ip, "web", ""};
 }
@@ -74,11 +84,10 @@ TEST(HoldQueueTest, SecondOpenWhileOpenFailsWithLock) {
 
 TEST(HoldQueueTest, ReplayedTokenIsRefused) {
   testing::TempDir dir;
-  std::unique_ptr<HoldQueue> q;
-  ASSERT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
   HeldMessage h = Sample("id-1");
   h.quorum = 2;
-  ASSERT_TRUE(q->Put(h).ok());
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
   ASSERT_TRUE(q->Decide("id-1", Approve("bucho@company.example"), "fp-a", nullptr).ok());
   Status replay = q->Decide("id-1", Approve("kacho@company.example"), "fp-a", nullptr);
   EXPECT_FALSE(replay.ok());
@@ -147,12 +156,11 @@ TEST(HoldQueueTest, DelegatesMayDecideUntilTheirEndDate) {
 // Separation of duties is part of the decision itself, so every path obeys it.
 TEST(HoldQueueTest, TheSenderCannotDecideOnTheirOwnMessage) {
   testing::TempDir dir;
-  std::unique_ptr<HoldQueue> q;
-  ASSERT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
   HeldMessage h = Sample("id-1");
   h.user = "bucho";  // a bare provider login; bucho is also an approver of the rule
   h.sender = "";     // MAIL FROM:<>
-  ASSERT_TRUE(q->Put(h).ok());
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
   DutyCheck duty;
   Status own = q->Decide("id-1", Approve("Bucho@Company.Example"), "fp", nullptr, &duty);
   EXPECT_FALSE(own.ok());
@@ -179,11 +187,10 @@ TEST(HoldQueueTest, TheSenderCannotDecideOnTheirOwnMessage) {
 
 TEST(HoldQueueTest, AQuorumNeedsDistinctPeople) {
   testing::TempDir dir;
-  std::unique_ptr<HoldQueue> q;
-  ASSERT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
   HeldMessage h = Sample("id-1");
   h.quorum = 2;
-  ASSERT_TRUE(q->Put(h).ok());
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
   ASSERT_TRUE(q->Decide("id-1", Decision{"admin:alice", "bucho@company.example", "approve", 1, "", "admin", ""}, "",
                         nullptr).ok());
   DutyCheck duty;
