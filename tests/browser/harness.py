@@ -10,8 +10,9 @@
    attachment, and an HTML message that tries <script> and a remote <img>
    (the "bait" port: nothing may ever connect to it);
 4. an admin user (mailtee admin add-user --password-stdin);
-5. when this mailtee accepts <approval> (check-config), two messages held for
-   approval (rule "always" for boss-test@company.example); the sink writes
+5. when this mailtee accepts <approval> (check-config), three messages held
+   for approval (rule "always" for boss-test@company.example, and one for
+   quorum-test@company.example that needs two approvers); the sink writes
    every message it receives to WORK_DIR/sink/N.json (envelope, subject and
    the /approval/ links found in its text), so the test can follow a link and
    see the released message arrive;
@@ -43,6 +44,7 @@ ADMIN_PASSWORD = "browser-test-password-1"
 RELAY_USER = "relay@company.example"     # the sink's account for approval releases and notices
 RELAY_PASSWORD = "relay-test-password-1"
 HELD_SENDER = "boss-test@company.example"
+QUORUM_SENDER = "quorum-test@company.example"   # held for two approvers, quorum 2
 
 
 def free_port() -> int:
@@ -110,9 +112,11 @@ def authenticate(server, session, envelope, mechanism, auth_data):
 
 def held_messages():
     out = []
-    for n, subject in ((1, "Approval by console 承認テスト"), (2, "Approval by link リンク承認")):
+    for n, subject, sender in ((1, "Approval by console 承認テスト", HELD_SENDER),
+                               (2, "Approval by link リンク承認", HELD_SENDER),
+                               (3, "Quorum of two 二人承認", QUORUM_SENDER)):
         m = EmailMessage()
-        m["From"] = HELD_SENDER
+        m["From"] = sender
         m["To"] = f"customer{n}@partner.example"
         m["Subject"] = subject
         m["Message-ID"] = f"<browser-held-{n}@company.example>"
@@ -128,6 +132,7 @@ def approval_xml(work: str, admin_port: int) -> str:
     return f"""  <approval enabled="true" address="approval@mailtee.local" secret-file="{work}/approval.key"
             public-url="https://127.0.0.1:{admin_port}" listener="submission">
     <rule sender="{HELD_SENDER}" when="always" approvers="bucho@company.example"/>
+    <rule sender="{QUORUM_SENDER}" when="always" approvers="bucho@company.example,kacho@company.example" quorum="2"/>
     <rule sender="*" when="never"/>
     <relay-account sender="*" user="{RELAY_USER}" password-file="{work}/relay.pw"/>
   </approval>
@@ -171,8 +176,8 @@ def check_approval_cli(binary: str, config: str):
         return r.stdout
     holds = json.loads(cli("list", "--json"))
     subjects = sorted(h["subject"] for h in holds if h["state"] == "pending")
-    if len(subjects) != 2 or "承認テスト" not in subjects[0] + subjects[1]:
-        raise RuntimeError(f"mailtee approval list: expected the two held messages, got {subjects}")
+    if len(subjects) != 3 or "承認テスト" not in "".join(subjects):
+        raise RuntimeError(f"mailtee approval list: expected the three held messages, got {subjects}")
     if "proxy kakari@company.example" not in cli("delegate", "bucho@company.example", "kakari@company.example"):
         raise RuntimeError("mailtee approval delegate did not confirm the proxy")
     cli("delegate", "bucho@company.example", "--clear")

@@ -255,6 +255,40 @@ await test('approval link from the request mail: GET only shows, the form approv
   await linkPage.close();
 });
 
+await test('approvals: one admin cannot approve for two approvers; the refusal speaks the console language', async () => {
+  if (!approvalsLive) { console.log('     (skipped: approvals not wired)'); return; }
+  const card = '.approval[data-id]:has-text("Quorum of two")';
+  const tryApprove = async (as) => {
+    await page.click(card + ' button[data-action="approve"]');
+    await page.waitForSelector('dialog[open] #decision-as');
+    await page.selectOption('#decision-as', as);
+    await page.click('#decision-confirm');
+  };
+  await page.goto(URL_BASE + '/#/approvals');
+  await page.waitForSelector(card);
+  await tryApprove('bucho@company.example');
+  await waitForText('#approval-notice', '1 of 2');
+  await page.waitForSelector(card);
+  await tryApprove('kacho@company.example');  // the same admin, for the other approver
+  await page.waitForSelector('dialog[open] .alert-error:not([hidden])');
+  const en = await page.textContent('dialog[open] .alert-error');
+  assert(en.includes('Each approval must come from a different person'), 'refusal in English: ' + en);
+  await shot('08d-approval-refused');
+  await page.click('dialog[open] button.btn-ghost');
+  await page.selectOption('#lang-switch', 'ja');
+  await waitForText('a[data-page="archive"]', 'アーカイブ');
+  await page.reload();  // a settled page in Japanese (the switch re-renders asynchronously)
+  await page.waitForSelector(card);
+  await tryApprove('kacho@company.example');
+  await page.waitForSelector('dialog[open] .alert-error:not([hidden])');
+  const ja = await page.textContent('dialog[open] .alert-error');
+  assert(ja.includes('承認は別々の人が行う必要があります'), 'refusal in Japanese: ' + ja);
+  await page.click('dialog[open] button.btn-ghost');
+  await page.selectOption('#lang-switch', 'en');
+  await waitForText('a[data-page="archive"]', 'Archive');
+  assert(!sinkRecords().some((m) => m.rcpt_tos.includes('customer3@partner.example')), 'one person\'s two approvals did not release it');
+});
+
 await test('approvals on a phone: cards and tables fit the screen', async () => {
   if (!approvalsLive) { console.log('     (skipped: approvals not wired)'); return; }
   const phone = await context.newPage();

@@ -4,9 +4,10 @@ let csrfToken = '';
 let unauthorizedHandler = null;
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, code = '') {
     super(message);
     this.status = status;
+    this.code = code;  // a machine-readable reason some endpoints add ("own-message"), for translated text
   }
 }
 
@@ -31,7 +32,7 @@ export async function api(path, { method = 'GET', body, quiet401 = false } = {})
   if (!response.ok) {
     if (response.status === 401 && !quiet401 && unauthorizedHandler) unauthorizedHandler();
     const message = (data && data.error) || response.statusText || `HTTP ${response.status}`;
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, (data && data.code) || '');
   }
   return data;
 }

@@ -390,6 +390,43 @@ TEST_F(ApprovalApiTest, QuorumCountsTheAdminsDecisionForOneApprover) {
   EXPECT_EQ(Hold(id).state, HoldState::kRejected);
 }
 
+// Separation of duties (docs/approval.md): the sender's own link is refused with 403 and a reason in both languages.
+TEST_F(ApprovalApiTest, TheSendersOwnLinkIsRefused) {
+  HeldMessage h = Hold();
+  h.approvers = {kBucho, "taro@company.example"};  // a rule that lists the whole team, sender included
+  ASSERT_TRUE(service_->queue()->Put(h).ok());
+  const std::string token = Token("taro@company.example", TokenAction::kApprove);
+  Response page = Send("GET", "/approval/" + token);  // says so before the button is pressed
+  EXPECT_EQ(page.status, 400);
+  EXPECT_EQ(page.body.find("<form"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("自分のメールを承認・差し戻しできません"), std::string::npos) << page.body;
+  Response r = Send("POST", "/approval/" + token, "token=" + token, {{"origin", "null"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("cannot decide on their own message"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("自分のメールを承認・差し戻しできません"), std::string::npos) << r.body;
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+  EXPECT_TRUE(Hold().decisions.empty());
+  EXPECT_NE(ApprovalLogText().find("refused id=" + std::string(kHeldId) + " by=taro@company.example"),
+            std::string::npos)
+      << ApprovalLogText();
+}
+
+TEST_F(ApprovalApiTest, OneAdminCannotApproveAsTwoApprovers) {
+  const std::string id = "20261124T130000Z-bbbbbbbbbbbb";
+  PutHold(id, 2);
+  Login();
+  ASSERT_EQ(Post("/api/approvals/" + id + "/approve", {{"as", kBucho}}).status, 200);
+  Response twice = Post("/api/approvals/" + id + "/approve", {{"as", kKacho}});
+  EXPECT_EQ(twice.status, 403) << twice.body;
+  const json body = json::parse(twice.body, nullptr, false);
+  EXPECT_EQ(body.value("code", ""), "already-decided") << twice.body;
+  EXPECT_NE(body.value("error", "").find("each approval must come from a different person"), std::string::npos);
+  EXPECT_EQ(Hold(id).state, HoldState::kPending);
+  EXPECT_EQ(Hold(id).Approvals(), 1);
+  EXPECT_NE(ApprovalLogText().find("refused id=" + id + " by=admin:alice for=" + kKacho), std::string::npos)
+      << ApprovalLogText();
+}
+
 TEST_F(ApprovalApiTest, LocalSocketDecidesAsTheNamedApprover) {
   Response none = Send("POST", "/api/approvals/" + std::string(kHeldId) + "/reject", "{}", {}, true);
   EXPECT_EQ(none.status, 400);

@@ -56,7 +56,8 @@ function decisionDialog(item, action, done) {
       close();
       done(r.message);
     } catch (e) {
-      error.textContent = e.message;
+      // Separation-of-duties refusals carry a code: say it in the console's language.
+      error.textContent = e.code ? label('appr.refused.', e.code) : e.message;
       error.hidden = false;
       confirm.disabled = false;
     }
