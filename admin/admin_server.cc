@@ -135,13 +135,22 @@ void AdminServer::Dispatch(Request request, Reply reply) {
   const Route& route = *match.route;
   if (request.local_socket) {
     request.user = "local";  // the socket's file permission authenticated the caller
-  } else if (route.access == Access::kSession) {
-    const AdminSession* session = sessions_.Find(CookieValue(request.Header("cookie"), kSessionCookieName));
+  } else if (route.access != Access::kPublic) {
+    const AdminSession* session = ctx_.FindSession(request);
     if (!session) {
       reply(ErrorResponse(401, "log in first (POST /api/login)"));
       return;
     }
     request.user = session->user;
+    if (route.access == Access::kAdmin && session->role != Role::kAdmin) {
+      ctx_.Audit(session->user, request.peer_ip,
+                 "refused " + request.method + " " + request.path + ": needs the admin role, has " +
+                     RoleName(session->role));
+      reply(ErrorResponse(403, std::string("your role (") + RoleName(session->role) +
+                                   ") may not do this; it needs an administrator",
+                          "role_forbidden", {{"role", RoleName(session->role)}, {"needs", "admin"}}));
+      return;
+    }
     if (IsStateChanging(request.method)) {
       if (!OriginAllowed(request)) {
         ctx_.Audit(session->user, request.peer_ip, "refused " + request.method + " " + request.path + ": foreign Origin");

@@ -4,7 +4,9 @@
 // commands that need the running daemon (it holds LevelDB's lock).
 //
 // Every request passes one guard before its handler (Dispatch):
-//   404/405 from the route table → 401 without a live session (HTTPS only)
+//   404/405 from the route table → 401 without a live session (HTTPS only;
+//   a session ends when its account is changed or removed in the users file)
+//   → 403 when the route needs the admin role and the session's is auditor
 //   → for state-changing methods: 403 unless X-CSRF-Token matches the session
 //     and any Origin header is the public URL's → handler.
 // Handler exceptions become 500s; nothing throws across the loop.

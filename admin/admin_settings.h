@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct AdminSettings {
   int max_connections_per_ip = 16;
   int max_connections = 256;
   int max_pending_logins = 8;         // password hashes in flight at once
+  // Checks a password against a users-file hash on a worker thread. Empty:
+  // VerifyPassword (Argon2id). Tests put a counting one here.
+  std::function<bool(const std::string& password, const std::string& hash)> verify_password;
 
   SessionStore::Options sessions;
   LoginThrottle::Options throttle;

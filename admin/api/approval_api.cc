@@ -266,13 +266,13 @@ void AddApprovalRoutes(Router* router, ApiContext* ctx) {
               [ctx](const Request& r, Reply reply) { ListHolds(ctx, r, std::move(reply)); });
   router->Add("GET", "/api/approvals/history", Access::kSession,
               [ctx](const Request& r, Reply reply) { History(ctx, r, std::move(reply)); });
-  router->Add("POST", "/api/approvals/delegate", Access::kSession,
+  router->Add("POST", "/api/approvals/delegate", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Delegate(ctx, r, std::move(reply)); });
   router->Add("GET", "/api/approvals/{id}", Access::kSession,
               [ctx](const Request& r, Reply reply) { GetHold(ctx, r, std::move(reply)); });
-  router->Add("POST", "/api/approvals/{id}/approve", Access::kSession,
+  router->Add("POST", "/api/approvals/{id}/approve", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Decide(ctx, r, std::move(reply), "approve"); });
-  router->Add("POST", "/api/approvals/{id}/reject", Access::kSession,
+  router->Add("POST", "/api/approvals/{id}/reject", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Decide(ctx, r, std::move(reply), "reject"); });
 }
 

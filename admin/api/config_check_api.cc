@@ -80,7 +80,7 @@ void RunLater(uv_loop_t* loop, uint64_t delay_ms, std::function<void()> fn) {
 }  // namespace
 
 void AddConfigCheckRoutes(Router* router, ApiContext* ctx) {
-  router->Add("POST", "/api/config/validate", Access::kSession, [ctx](const Request& req, Reply reply) {
+  router->Add("POST", "/api/config/validate", Access::kAdmin, [ctx](const Request& req, Reply reply) {
     if (!ctx->services.config) {
       reply(ErrorResponse(503, "the configuration is not available"));
       return;
@@ -90,7 +90,7 @@ void AddConfigCheckRoutes(Router* router, ApiContext* ctx) {
         ctx, req.body, [reply](const config::LoadResult& result) { reply(Json(ValidationToJson(result))); }, &reply);
   });
 
-  router->Add("POST", "/api/config/reload", Access::kSession, [ctx](const Request& req, Reply reply) {
+  router->Add("POST", "/api/config/reload", Access::kAdmin, [ctx](const Request& req, Reply reply) {
     if (!ctx->services.config) {
       reply(ErrorResponse(503, "the configuration is not available"));
       return;

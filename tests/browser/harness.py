@@ -9,15 +9,17 @@
 3. mail sent through mailtee with smtplib: a plain text message with an
    attachment, and an HTML message that tries <script> and a remote <img>
    (the "bait" port: nothing may ever connect to it);
-4. an admin user (mailtee admin add-user --password-stdin);
+4. an admin user and a read-only auditor (mailtee admin add-user [--role auditor]
+   --password-stdin);
 5. when this mailtee accepts <approval> (check-config), three messages held
    for approval (rule "always" for boss-test@company.example, and one for
    quorum-test@company.example that needs two approvers); the sink writes
    every message it receives to WORK_DIR/sink/N.json (envelope, subject and
    the /approval/ links found in its text), so the test can follow a link and
    see the released message arrive;
-6. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / BAIT_PORT /
-   WORK_DIR / APPROVALS (1 or 0).
+6. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / AUDITOR_USER /
+   AUDITOR_PASSWORD / BAIT_PORT / WORK_DIR / APPROVALS (1 or 0). ONLY=regex (passed
+   through) runs only the tests whose names match.
 Exits with the test's exit code.
 """
 import os
@@ -41,6 +43,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "browser-test-password-1"
+AUDITOR_USER = "auditor"
+AUDITOR_PASSWORD = "browser-auditor-password-1"
 RELAY_USER = "relay@company.example"     # the sink's account for approval releases and notices
 RELAY_PASSWORD = "relay-test-password-1"
 HELD_SENDER = "boss-test@company.example"
@@ -230,12 +234,15 @@ def main() -> int:
                 with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
                     s.send_message(m)
             check_approval_cli(binary, config)
-        add = subprocess.run([binary, "admin", "add-user", ADMIN_USER, "--config", config, "--password-stdin"],
-                             input=ADMIN_PASSWORD + "\n", text=True, capture_output=True)
-        if add.returncode != 0:
-            raise RuntimeError("add-user failed: " + add.stderr)
+        for user, password, role in ((ADMIN_USER, ADMIN_PASSWORD, "admin"),
+                                     (AUDITOR_USER, AUDITOR_PASSWORD, "auditor")):
+            add = subprocess.run([binary, "admin", "add-user", user, "--role", role, "--config", config,
+                                  "--password-stdin"], input=password + "\n", text=True, capture_output=True)
+            if add.returncode != 0:
+                raise RuntimeError("add-user failed: " + add.stderr)
         env = dict(os.environ, ADMIN_URL=f"https://127.0.0.1:{admin_port}", ADMIN_USER=ADMIN_USER,
-                   ADMIN_PASSWORD=ADMIN_PASSWORD, BAIT_PORT=str(bait), WORK_DIR=work,
+                   ADMIN_PASSWORD=ADMIN_PASSWORD, AUDITOR_USER=AUDITOR_USER, AUDITOR_PASSWORD=AUDITOR_PASSWORD,
+                   BAIT_PORT=str(bait), WORK_DIR=work,
                    APPROVALS="1" if approvals else "0", HELD_SENDER=HELD_SENDER)
         code = subprocess.run(["node", os.path.join(HERE, "ui.test.mjs")], env=env, cwd=HERE).returncode
     except Exception as e:  # setup failed: say why, with mailtee's output

@@ -28,6 +28,9 @@ TEST(AdminServerTest, LoginSetsAHardenedCookieAndOpensTheApi) {
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("Secure"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.rfind("__Host-mailtee_session=", 0), 0u) << cookie;  // Secure, Path=/, no Domain
+  EXPECT_NE(cookie.find("; Path=/;"), std::string::npos);
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos);
   EXPECT_EQ(json::parse(r.body)["csrf_token"].get<std::string>().size(), 64u);
   EXPECT_NE(r.Header("strict-transport-security"), "");
 
@@ -55,7 +58,7 @@ TEST(AdminServerTest, WrongPasswordIs401AndRepeatedFailuresAre429) {
     EXPECT_EQ(r.status, 401) << i << r.raw;
     EXPECT_EQ(r.Header("set-cookie"), "");
   }
-  // The 4th failure locked the user and the address: even the right password waits.
+  // The 4th failure locked the user at this address: even the right password waits here.
   HttpResult r = h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword));
   EXPECT_EQ(r.status, 429) << r.raw;
   EXPECT_NE(r.Header("retry-after"), "");
@@ -78,7 +81,7 @@ TEST(AdminServerTest, EveryApiEndpointRequiresASession) {
     if (brace != std::string::npos) path.replace(brace, 4, kMessageId);
     HttpResult r = h.Request(route.method, path);
     EXPECT_EQ(r.status, 401) << route.method << " " << path;
-    r = h.Request(route.method, path, {"Cookie: mailtee_session=" + std::string(64, 'a')});
+    r = h.Request(route.method, path, {"Cookie: __Host-mailtee_session=" + std::string(64, 'a')});
     EXPECT_EQ(r.status, 401) << route.method << " " << path << " with a forged cookie";
     ++checked;
   }

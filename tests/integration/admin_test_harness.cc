@@ -127,8 +127,17 @@ AdminHarness::~AdminHarness() {
   std::filesystem::remove_all(dir_);
 }
 
-std::string AdminHarness::RawTls(const std::string& bytes, int timeout_ms) {
+std::string AdminHarness::RawTls(const std::string& bytes, int timeout_ms, const std::string& source_ip) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (!source_ip.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    inet_pton(AF_INET, source_ip.c_str(), &from.sin_addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      close(fd);
+      return "";
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port_);
@@ -178,11 +187,24 @@ HttpResult ParseHttpResponse(const std::string& raw) {
 
 HttpResult AdminHarness::Request(const std::string& method, const std::string& target,
                                  const std::vector<std::string>& headers, const std::string& body) {
+  return RequestFrom("", method, target, headers, body);
+}
+
+HttpResult AdminHarness::RequestFrom(const std::string& source_ip, const std::string& method,
+                                     const std::string& target, const std::vector<std::string>& headers,
+                                     const std::string& body) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& h : headers) req += h + "\r\n";
   if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
-  return ParseHttpResponse(RawTls(req));
+  return ParseHttpResponse(RawTls(req, 5000, source_ip));
+}
+
+void AdminHarness::SetUser(const std::string& name, const std::string& password, std::optional<Role> role) {
+  std::string hash;
+  ASSERT_TRUE(HashPassword(password, HashCost::Minimum(), &hash).ok());
+  bool replaced;
+  ASSERT_TRUE(UpsertUser(users_file(), name, hash, role, &replaced).ok());
 }
 
 bool AdminHarness::Login(std::string* cookie_header, std::string* csrf, const std::string& user,

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -58,13 +59,20 @@ class AdminHarness {
   archive::LogBook& log() { return *log_; }
 
   // Sends raw bytes over TLS and reads until the server closes (or timeout).
-  std::string RawTls(const std::string& bytes, int timeout_ms = 5000);
+  // source_ip: the client's loopback address (e.g. "127.0.0.2"); empty: any.
+  std::string RawTls(const std::string& bytes, int timeout_ms = 5000, const std::string& source_ip = "");
   // One request with "Connection: close"; extra headers as "Name: value" lines.
   HttpResult Request(const std::string& method, const std::string& target,
                      const std::vector<std::string>& headers = {}, const std::string& body = "");
-  // Logs in; returns the cookie header line ("Cookie: mailtee_session=...") and the CSRF token.
+  // The same from a given loopback source address (per-address throttling).
+  HttpResult RequestFrom(const std::string& source_ip, const std::string& method, const std::string& target,
+                         const std::vector<std::string>& headers = {}, const std::string& body = "");
+  // Logs in; returns the cookie header line ("Cookie: __Host-mailtee_session=...") and the CSRF token.
   bool Login(std::string* cookie_header, std::string* csrf, const std::string& user = kUser,
              const std::string& password = kPassword);
+  // Adds or re-keys an account in the server's users file (cheap hash).
+  void SetUser(const std::string& name, const std::string& password, std::optional<Role> role = std::nullopt);
+  std::string users_file() const { return dir_ + "/admin-users.xml"; }
 
  private:
   std::string dir_;
