@@ -24,7 +24,7 @@ int ConnectionAdmission::connections_of(const std::string& client) const {
 ConnectionAdmission::Id ConnectionAdmission::Add(const std::string& client, bool local) {
   const Id id = next_id_++;
   if (local) {
-    local_slots_.emplace(id, true);
+    local_slots_.insert(id);
     ++local_;
   } else {
     tcp_slots_.emplace(id, client);

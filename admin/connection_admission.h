@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -65,7 +66,7 @@ class ConnectionAdmission {
   Id next_id_ = 1;
   std::map<Id, std::string> tcp_slots_;   // id -> client, oldest first
   std::unordered_map<std::string, int> per_client_;
-  std::map<Id, bool> local_slots_;
+  std::set<Id> local_slots_;
   int tcp_ = 0;
   int local_ = 0;
 };
