@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "config/schema.h"
 #include "config/small_file.h"
@@ -124,8 +125,8 @@ std::string XmlErrorText(const tinyxml2::XMLDocument& doc) {
 
 class Loader {
  public:
-  Loader(std::string source, std::string base_dir, bool embedded)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)), embedded_(embedded) {
+  Loader(std::string source, std::string base_dir, bool embedded, FileAccess files = FileAccess::kAny)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)), embedded_(embedded), files_(files) {
     result_.config.source = source_;
   }
 
@@ -270,6 +271,26 @@ class Loader {
     return base_dir_.back() == '/' ? base_dir_ + path : base_dir_ + "/" + path;
   }
 
+  // False (with a warning) when `path` must not be touched: FileAccess::kBaseDirOnly
+  // and it lies outside base_dir_ (compared lexically, so "../" cannot climb
+  // out; an empty base_dir_ allows nothing).
+  bool MayOpen(const XMLElement* e, const std::string& what, const std::string& path) {
+    if (files_ == FileAccess::kAny) return true;
+    namespace fs = std::filesystem;
+    std::error_code ec1, ec2;  // absolute() only reads the working directory
+    const std::string file = fs::absolute(fs::path(path), ec1).lexically_normal().string();
+    std::string folder = fs::absolute(fs::path(base_dir_), ec2).lexically_normal().string();
+    if (!folder.empty() && folder.back() != '/') folder += '/';
+    if (!base_dir_.empty() && !ec1 && !ec2 && file.size() > folder.size() &&
+        file.compare(0, folder.size(), folder) == 0) {
+      return true;
+    }
+    Warn(e, what + " " + path + " is outside the config's folder" + (base_dir_.empty() ? "" : " " + base_dir_) +
+                ": not checked here",
+         "the console checks only files in that folder; `mailtee check-config` on the server checks every file");
+    return false;
+  }
+
   // "" when `path` is a regular file mailtee can read, else why not. A folder
   // passes access(R_OK) but is no certificate.
   static std::string UnreadableReason(const std::string& path) {
@@ -331,6 +352,7 @@ class Loader {
     tls.cert = Resolve(*cert);
     tls.key = Resolve(*key);
     for (const std::string* f : {&tls.cert, &tls.key}) {
+      if (!MayOpen(e, "<tls> file", *f)) continue;
       const std::string why = UnreadableReason(*f);
       if (!why.empty()) {
         Error(e, "cannot read " + *f + ": " + why,
@@ -589,7 +611,7 @@ class Loader {
     }
     if (auto ca = Attr(e, "ca-file", false); ca && !ca->empty()) {
       u.ca_file = Resolve(*ca);
-      const std::string why = UnreadableReason(u.ca_file);
+      const std::string why = MayOpen(e, "ca-file", u.ca_file) ? UnreadableReason(u.ca_file) : "";
       if (!why.empty()) {
         Error(e, "cannot read ca-file " + u.ca_file + ": " + why,
               "check the path (relative paths start at the config file's folder)");
@@ -634,6 +656,7 @@ class Loader {
       if (password->empty()) Error(e, "auth password=\"\" is empty", "give the provider password, or use password-file");
     } else if (password_file) {
       const std::string path = Resolve(*password_file);
+      if (!MayOpen(e, "password-file", path)) return;
       std::string content;
       unsigned mode = 0;
       Status read = ReadSmallFile(path, kMaxPasswordFileBytes, &content, &mode);
@@ -659,6 +682,7 @@ class Loader {
   std::string source_;
   std::string base_dir_;
   bool embedded_;
+  FileAccess files_;
   LoadResult result_;
 };
 
@@ -684,8 +708,9 @@ bool LoadResult::ok() const {
   return true;
 }
 
-LoadResult LoadString(const std::string& xml, const std::string& source_name, const std::string& base_dir) {
-  return Loader(source_name, base_dir, source_name == kEmbeddedSource).Run(xml);
+LoadResult LoadString(const std::string& xml, const std::string& source_name, const std::string& base_dir,
+                      FileAccess files) {
+  return Loader(source_name, base_dir, source_name == kEmbeddedSource, files).Run(xml);
 }
 
 LoadResult LoadFile(const std::string& path) {

@@ -244,6 +244,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
     admin_settings.users_file = config.admin->users_file;
     admin_settings.public_url = config.admin->public_url;
   }
+  admin_settings.approval_public_url = full.approval.public_url;
   RunState state;
   state.config_path = path;
   std::unique_ptr<admin::DaemonAdmin> console;

@@ -162,18 +162,18 @@ TEST(AdminAccountsTest, ParallelWrongLoginsGetNoMorePasswordChecksThanSequential
 TEST(AdminAccountsTest, AFloodFromOneAddressDoesNotLockTheOwnerOutElsewhere) {
   AdminHarness h;  // free_failures = 3
   for (int i = 0; i < 10; ++i) {
-    h.RequestFrom("127.0.0.1", "POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, "guess"));
+    h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, "guess"), "127.0.0.1");
   }
   // The flooding address is locked, for this user and for any other name.
   HttpResult r =
-      h.RequestFrom("127.0.0.1", "POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword));
+      h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword), "127.0.0.1");
   EXPECT_EQ(r.status, 429) << r.raw;
   h.SetUser("bob", "bobs password 1");
-  r = h.RequestFrom("127.0.0.1", "POST", "/api/login", {"Content-Type: application/json"},
-                    LoginBody("bob", "bobs password 1"));
+  r = h.Request("POST", "/api/login", {"Content-Type: application/json"},
+                    LoginBody("bob", "bobs password 1"), "127.0.0.1");
   EXPECT_EQ(r.status, 429) << r.raw;
   // The owner, from another address, logs in with the right password.
-  r = h.RequestFrom("127.0.0.2", "POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword));
+  r = h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword), "127.0.0.2");
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(json::parse(r.body)["role"], "admin");
 }

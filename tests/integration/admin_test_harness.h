@@ -58,15 +58,19 @@ class AdminHarness {
   Metrics& metrics() { return metrics_; }
   archive::LogBook& log() { return *log_; }
 
+  config::Config& config() { return config_; }  // what /api/config and validate see
+
+  // A plain TCP connection to the HTTPS port from a loopback address
+  // (127.0.0.0/8), nothing sent; -1 on failure. The caller closes it.
+  int ConnectTcp(const std::string& from = "127.0.0.1");
   // Sends raw bytes over TLS and reads until the server closes (or timeout).
-  // source_ip: the client's loopback address (e.g. "127.0.0.2"); empty: any.
-  std::string RawTls(const std::string& bytes, int timeout_ms = 5000, const std::string& source_ip = "");
+  // pause_ms: wait between the handshake and sending.
+  std::string RawTls(const std::string& bytes, int timeout_ms = 5000, const std::string& from = "127.0.0.1",
+                     int pause_ms = 0);
   // One request with "Connection: close"; extra headers as "Name: value" lines.
   HttpResult Request(const std::string& method, const std::string& target,
-                     const std::vector<std::string>& headers = {}, const std::string& body = "");
-  // The same from a given loopback source address (per-address throttling).
-  HttpResult RequestFrom(const std::string& source_ip, const std::string& method, const std::string& target,
-                         const std::vector<std::string>& headers = {}, const std::string& body = "");
+                     const std::vector<std::string>& headers = {}, const std::string& body = "",
+                     const std::string& from = "127.0.0.1");
   // Logs in; returns the cookie header line ("Cookie: __Host-mailtee_session=...") and the CSRF token.
   bool Login(std::string* cookie_header, std::string* csrf, const std::string& user = kUser,
              const std::string& password = kPassword);

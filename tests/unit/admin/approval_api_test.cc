@@ -108,6 +108,7 @@ class ApprovalApiTest : public ::testing::Test {
     settings.users_file = dir_ + "/admin-users.xml";
     settings.storage_dir = storage_;
     settings.public_url = "https://mailtee.test:8443";
+    settings.approval_public_url = "https://approve.mailtee.test";  // the links' host may differ
     server_ = std::make_unique<AdminServer>(&loop_, settings, nullptr, AdminServices{});
     server_->AttachApprovals(service_.get(), log_.get());
   }
@@ -284,6 +285,20 @@ TEST_F(ApprovalApiTest, PostWithoutThePagesFormOrFromAnotherSiteIsRefused) {
   EXPECT_FALSE(service_->queue()->TokenUsed(approval::TokenSigner::Fingerprint(token)));
   // The same form from the server's own origin works.
   EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token, {{"origin", "https://mailtee.test:8443"}}).status, 200);
+}
+
+TEST_F(ApprovalApiTest, FormOriginMustBeAConfiguredPublicUrlNotJustTheHost) {
+  const std::string token = Token(kBucho, TokenAction::kApprove);
+  // With public-url set, an Origin matching only the Host header is foreign
+  // (a rebound DNS name reaches this server with its own Host).
+  EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token,
+                 {{"origin", "https://rebound.example"}, {"host", "rebound.example"}})
+                .status,
+            403);
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+  // The origin of the links in the mails (<approval public-url>) is this server.
+  EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token, {{"origin", "https://approve.mailtee.test"}}).status,
+            200);
 }
 
 TEST_F(ApprovalApiTest, RepeatedRefusalsFromOneAddressAreThrottled) {
