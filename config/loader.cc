@@ -521,6 +521,14 @@ class Loader {
                     " prefix; they are ignored",
              "write the network address, e.g. 192.168.1.0/24 rather than 192.168.1.7/24");
       }
+      if (net->prefix_length == 0 && l.auth.mode != AuthMode::kPassthrough) {
+        Error(a, "<allow network=\"" + *text + "\"> admits every " + (net->family == AF_INET ? "IPv4" : "IPv6") +
+                     " address to listener '" + l.name + "' (auth mode=\"" +
+                     (l.auth.mode == AuthMode::kAccount ? "account" : "none") +
+                     "\"): mailtee would be an open relay",
+              "allow only the LAN devices that need it, e.g. <allow network=\"192.168.10.0/24\"/> or the "
+              "scanner's own address");
+      }
       l.allow.push_back(*net);
     }
     // Passthrough clients send their provider password through this leg; an
@@ -532,6 +540,7 @@ class Loader {
                                                          : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
+    ParseRequireTls(e, &l);
     if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
       const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
       Error(e, "listener '" + l.name + "' uses auth mode=\"" + mode + "\" without <allow>: mailtee would be an open relay",
@@ -570,6 +579,19 @@ class Loader {
     result_.config.listeners.push_back(std::move(l));
   }
 
+  // require-tls="true": refuse MAIL / USER (and the other logins) before
+  // STARTTLS / STLS. Only meaningful where the client can start TLS.
+  void ParseRequireTls(const XMLElement* e, Listener* l) {
+    if (!Enum(e, "require-tls", kBooleans, &l->require_tls) || !l->require_tls) return;
+    if (l->tls == TlsMode::kNone) {
+      Error(e, "listener '" + l->name + "' has require-tls=\"true\" but tls=\"none\": clients cannot start TLS",
+            "use tls=\"starttls\" with require-tls, or remove require-tls");
+    } else if (l->tls == TlsMode::kImplicit) {
+      Warn(e, "require-tls has no effect on listener '" + l->name + "': with tls=\"implicit\" every session is TLS",
+           "remove require-tls=\"true\"");
+    }
+  }
+
   void ParseUpstream(const XMLElement* e, Protocol protocol, Listener* l) {
     Upstream u;
     u.line = e->GetLineNum();
@@ -579,7 +601,12 @@ class Loader {
     }
     int64_t port;
     if (Attr(e, "port", true) && Integer(e, "port", 1, 65535, &port)) u.port = static_cast<uint16_t>(port);
-    if (Enum(e, "tls", kTlsModes, &u.tls)) CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    // Default: TLS the way the port expects it (implicit on 465/995, STARTTLS
+    // otherwise); a plaintext provider leg must be asked for with tls="none".
+    u.tls = u.port == ConventionFor(protocol).implicit_port ? TlsMode::kImplicit : TlsMode::kStartTls;
+    if (e->Attribute("tls") && Enum(e, "tls", kTlsModes, &u.tls)) {
+      CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    }
     Enum(e, "verify", kBooleans, &u.verify);
     if (!u.verify) {
       Warn(e, "verify=\"false\": the provider's identity is not checked",
