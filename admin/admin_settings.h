@@ -24,7 +24,7 @@ struct AdminSettings {
   // state-changing request whose Origin header differs is refused.
   std::string public_url;
 
-  // Local JSON API without login: <storage>/admin.sock, mode 0600. Empty: none.
+  // Local JSON API without login: <storage>/admin.sock, mode 0660 (daemon user and group). Empty: none.
   std::string socket_path;
 
   std::string storage_dir;            // logs/ and the archive paths are relative to it

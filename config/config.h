@@ -121,6 +121,15 @@ struct AdminConsole {
   int line = 0;
 };
 
+// <daemon user="mailtee" group="...">: the account `mailtee run` becomes when
+// started as root (proxy/daemon/privilege_drop.h). Under systemd the unit's
+// User= decides and this is not used. Group empty: the user's primary group.
+struct DaemonSettings {
+  std::string user = "mailtee";
+  std::string group;
+  int line = 0;
+};
+
 struct Config {
   std::string source;             // file name (or "<embedded default>") for messages
   std::string storage_dir = "/var/lib/mailtee";
@@ -129,6 +138,7 @@ struct Config {
   std::vector<Listener> listeners;
   std::optional<AdminConsole> admin;
   RetentionSettings retention;
+  DaemonSettings daemon;
 };
 
 }  // namespace mailtee::config

@@ -147,6 +147,7 @@ class Loader {
     if (const XMLElement* e = Single(root, "storage")) ParseStorage(e);
     if (const XMLElement* e = Single(root, "tls")) ParseTls(e);
     if (const XMLElement* e = Single(root, "logs")) ParseLogs(e);
+    if (const XMLElement* e = Single(root, "daemon")) ParseDaemon(e);
     ParseRetention(root);
     for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
       ParseListener(e);
@@ -396,6 +397,25 @@ class Loader {
         continue;
       }
       r.legal_hold_users.push_back(*user);
+    }
+  }
+
+  // Only checks the names; whether the account exists is checked by `mailtee
+  // run` on the machine it runs on, as root (the config may be written elsewhere).
+  void ParseDaemon(const XMLElement* e) {
+    DaemonSettings& d = result_.config.daemon;
+    d.line = e->GetLineNum();
+    if (auto user = Attr(e, "user", false)) d.user = *user;
+    if (auto group = Attr(e, "group", false)) d.group = *group;
+    if (d.user.empty()) {
+      Error(e, "<daemon user=\"\"> is empty", "name the account mailtee runs as, e.g. user=\"mailtee\"");
+    } else if (d.user == "root" || d.user == "0") {
+      Error(e, "<daemon user=\"" + d.user + "\">: mailtee does not run as root",
+            "use a system account: useradd --system --home /var/lib/mailtee mailtee, then user=\"mailtee\"");
+    }
+    if (d.group == "root" || d.group == "0") {
+      Error(e, "<daemon group=\"" + d.group + "\">: mailtee does not run in root's group",
+            "remove group= (the user's own group is used) or name the mailtee group");
     }
   }
 

@@ -9,7 +9,8 @@ namespace {
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
       {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold",
-                    "approval"}},
+                    "approval", "daemon"}},
+      {"daemon", {"user", "group"}, {}},
       {"admin", {"enabled", "address", "port", "users-file", "public-url", "metrics-allow", "metrics-token-file"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},

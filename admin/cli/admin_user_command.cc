@@ -11,6 +11,7 @@
 
 #include "admin/auth/password_hash.h"
 #include "admin/auth/users_file.h"
+#include "admin/cli/act_as_storage_owner.h"
 #include "admin/cli/admin_commands.h"
 
 namespace mailtee::cli {
@@ -94,6 +95,8 @@ int AddUser(const Args& args) {
   Status s = admin::HashPassword(password, admin::HashCost::Interactive(), &hash);
   admin::WipeString(&password);
   bool replaced = false;
+  const size_t slash = users_file.rfind('/');
+  if (s.ok()) s = ActAsOwnerOf(slash == std::string::npos ? "." : users_file.substr(0, slash + 1));
   if (s.ok()) s = admin::UpsertUser(users_file, name, hash, &replaced);
   if (!s.ok()) {
     std::fprintf(stderr, "mailtee admin: %s\n", s.message().c_str());

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "admin/cli/act_as_storage_owner.h"
 #include "admin/cli/archive_command_access.h"
 #include "admin/local_client.h"
 #include "archive/export.h"
@@ -341,6 +342,12 @@ int ArchiveCommand(const Args& all) {
   if (sub == "search") return Search(storage, args, as_json);
   if (sub == "show") return Show(storage, args, as_json);
   if (sub == "verify") return Verify(storage, as_json);
+  if (sub == "reindex" || sub == "purge") {
+    if (Status s = ActAsOwnerOf(storage); !s.ok()) {
+      std::fprintf(stderr, "mailtee archive: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
   if (sub == "reindex") return Reindex(storage, as_json);
   if (sub == "stats") return Stats(storage, as_json);
   if (sub == "export") return Export(storage, args);
