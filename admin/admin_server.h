@@ -1,6 +1,6 @@
 // AdminServer: the admin web console, JSON API and /metrics over HTTPS on the
 // daemon's libuv loop, plus the same API without login on the local Unix
-// socket (<storage>/admin.sock, 0600) for `mailtee status` and other CLI
+// socket (<storage>/admin.sock, 0660) for `mailtee status` and other CLI
 // commands that need the running daemon (it holds LevelDB's lock).
 //
 // Every request passes one guard before its handler (Dispatch):

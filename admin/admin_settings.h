@@ -28,7 +28,7 @@ struct AdminSettings {
   // <approval public-url>: approval-link forms may also come from its origin.
   std::string approval_public_url;
 
-  // Local JSON API without login: <storage>/admin.sock, mode 0600. Empty: none.
+  // Local JSON API without login: <storage>/admin.sock, mode 0660 (daemon user and group). Empty: none.
   std::string socket_path;
 
   std::string storage_dir;            // logs/ and the archive paths are relative to it

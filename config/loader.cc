@@ -148,6 +148,7 @@ class Loader {
     if (const XMLElement* e = Single(root, "storage")) ParseStorage(e);
     if (const XMLElement* e = Single(root, "tls")) ParseTls(e);
     if (const XMLElement* e = Single(root, "logs")) ParseLogs(e);
+    if (const XMLElement* e = Single(root, "daemon")) ParseDaemon(e);
     ParseRetention(root);
     for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
       ParseListener(e);
@@ -421,6 +422,25 @@ class Loader {
     }
   }
 
+  // Only checks the names; whether the account exists is checked by `mailtee
+  // run` on the machine it runs on, as root (the config may be written elsewhere).
+  void ParseDaemon(const XMLElement* e) {
+    DaemonSettings& d = result_.config.daemon;
+    d.line = e->GetLineNum();
+    if (auto user = Attr(e, "user", false)) d.user = *user;
+    if (auto group = Attr(e, "group", false)) d.group = *group;
+    if (d.user.empty()) {
+      Error(e, "<daemon user=\"\"> is empty", "name the account mailtee runs as, e.g. user=\"mailtee\"");
+    } else if (d.user == "root" || d.user == "0") {
+      Error(e, "<daemon user=\"" + d.user + "\">: mailtee does not run as root",
+            "use a system account: useradd --system --home /var/lib/mailtee mailtee, then user=\"mailtee\"");
+    }
+    if (d.group == "root" || d.group == "0") {
+      Error(e, "<daemon group=\"" + d.group + "\">: mailtee does not run in root's group",
+            "remove group= (the user's own group is used) or name the mailtee group");
+    }
+  }
+
   void ParseLogs(const XMLElement* e) {
     int64_t days;
     if (Integer(e, "retention-days", 1, 36500, &days)) result_.config.logs.retention_days = static_cast<int>(days);
@@ -544,6 +564,14 @@ class Loader {
                     " prefix; they are ignored",
              "write the network address, e.g. 192.168.1.0/24 rather than 192.168.1.7/24");
       }
+      if (net->prefix_length == 0 && l.auth.mode != AuthMode::kPassthrough) {
+        Error(a, "<allow network=\"" + *text + "\"> admits every " + (net->family == AF_INET ? "IPv4" : "IPv6") +
+                     " address to listener '" + l.name + "' (auth mode=\"" +
+                     (l.auth.mode == AuthMode::kAccount ? "account" : "none") +
+                     "\"): mailtee would be an open relay",
+              "allow only the LAN devices that need it, e.g. <allow network=\"192.168.10.0/24\"/> or the "
+              "scanner's own address");
+      }
       l.allow.push_back(*net);
     }
     // Passthrough clients send their provider password through this leg; an
@@ -555,6 +583,7 @@ class Loader {
                                                          : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
+    ParseRequireTls(e, &l);
     const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
     if (l.auth.mode != AuthMode::kPassthrough && l.protocol == Protocol::kPop3) {
       // The POP3 session never reads <auth>: accepting it would promise a login it never makes.
@@ -594,6 +623,19 @@ class Loader {
     result_.config.listeners.push_back(std::move(l));
   }
 
+  // require-tls="true": refuse MAIL / USER (and the other logins) before
+  // STARTTLS / STLS. Only meaningful where the client can start TLS.
+  void ParseRequireTls(const XMLElement* e, Listener* l) {
+    if (!Enum(e, "require-tls", kBooleans, &l->require_tls) || !l->require_tls) return;
+    if (l->tls == TlsMode::kNone) {
+      Error(e, "listener '" + l->name + "' has require-tls=\"true\" but tls=\"none\": clients cannot start TLS",
+            "use tls=\"starttls\" with require-tls, or remove require-tls");
+    } else if (l->tls == TlsMode::kImplicit) {
+      Warn(e, "require-tls has no effect on listener '" + l->name + "': with tls=\"implicit\" every session is TLS",
+           "remove require-tls=\"true\"");
+    }
+  }
+
   void ParseUpstream(const XMLElement* e, Protocol protocol, Listener* l) {
     Upstream u;
     u.line = e->GetLineNum();
@@ -603,7 +645,12 @@ class Loader {
     }
     int64_t port;
     if (Attr(e, "port", true) && Integer(e, "port", 1, 65535, &port)) u.port = static_cast<uint16_t>(port);
-    if (Enum(e, "tls", kTlsModes, &u.tls)) CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    // Default: TLS the way the port expects it (implicit on 465/995, STARTTLS
+    // otherwise); a plaintext provider leg must be asked for with tls="none".
+    u.tls = u.port == ConventionFor(protocol).implicit_port ? TlsMode::kImplicit : TlsMode::kStartTls;
+    if (e->Attribute("tls") && Enum(e, "tls", kTlsModes, &u.tls)) {
+      CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    }
     Enum(e, "verify", kBooleans, &u.verify);
     if (!u.verify) {
       Warn(e, "verify=\"false\": the provider's identity is not checked",

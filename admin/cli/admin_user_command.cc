@@ -17,6 +17,7 @@
 
 #include "admin/auth/password_hash.h"
 #include "admin/auth/users_file.h"
+#include "admin/cli/act_as_storage_owner.h"
 #include "admin/cli/admin_commands.h"
 
 namespace mailtee::cli {
@@ -98,6 +99,13 @@ bool UserName(const Args& args, std::string* name) {
   return true;
 }
 
+// The users file is rewritten (temp + rename): as root, write it as the owner
+// of its folder so the daemon, running as its own user, can still read it.
+Status ActAsUsersFileOwner(const std::string& users_file) {
+  const size_t slash = users_file.rfind('/');
+  return ActAsOwnerOf(slash == std::string::npos ? "." : users_file.substr(0, slash + 1));
+}
+
 int AddUser(const Args& args) {
   std::string name, users_file;
   if (!UserName(args, &name) || !UsersFilePath(args, &users_file)) return 2;
@@ -137,6 +145,7 @@ int AddUser(const Args& args) {
   Status s = admin::HashPassword(password, admin::HashCost::Interactive(), &hash);
   admin::WipeString(&password);
   bool replaced = false;
+  if (s.ok()) s = ActAsUsersFileOwner(users_file);
   if (s.ok()) s = admin::UpsertUser(users_file, name, hash, role, &replaced);
   if (!s.ok()) {
     std::fprintf(stderr, "mailtee admin: %s\n", s.message().c_str());
@@ -157,7 +166,8 @@ int RemoveUser(const Args& args) {
   std::string name, users_file;
   if (!UserName(args, &name) || !UsersFilePath(args, &users_file)) return 2;
   bool removed = false;
-  Status s = admin::RemoveUser(users_file, name, &removed);
+  Status s = ActAsUsersFileOwner(users_file);
+  if (s.ok()) s = admin::RemoveUser(users_file, name, &removed);
   if (!s.ok()) {
     std::fprintf(stderr, "mailtee admin: %s\n", s.message().c_str());
     return 1;

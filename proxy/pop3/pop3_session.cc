@@ -345,7 +345,7 @@ void Pop3Session::HandleLine(const std::string& line) {
       return;
     case Verb::kUser: case Verb::kPass: case Verb::kApop: case Verb::kAuth:
       if (!LoginAllowed()) {
-        AnswerLocally("-ERR [AUTH] TLS required (use STLS)");
+        AnswerLocally("-ERR [AUTH] TLS required: issue STLS first");
         return;
       }
       if (command.verb == Verb::kAuth) {
@@ -448,6 +448,7 @@ void Pop3Session::TryQuit() {
 
 bool Pop3Session::LoginAllowed() const {
   if (client_->is_tls()) return true;
+  if (env_.listener->require_tls) return false;  // never in clear, loopback or not
   return env_.listener->tls == config::TlsMode::kNone && IsLoopbackAddress(env_.listener->address);
 }
 

@@ -570,6 +570,12 @@ void SmtpSession::HandleCommand(Command c) {
         QueueLocal("421 4.3.2 " + local_name_ + " service shutting down", /*close_after=*/true);
         return;
       }
+      // Before AUTH's check: on an account/none listener the client never
+      // logs in, and without this its mail would cross the LAN in clear.
+      if (listener_.require_tls && !client_->is_tls()) {
+        QueueLocal("530 5.7.0 Must issue a STARTTLS command first");
+        return;
+      }
       if (!authenticated_) {
         QueueLocal("530 5.7.0 authentication required");
         return;

@@ -194,6 +194,13 @@ def main() -> int:
         return 2
     binary = os.path.abspath(binary)
     work = tempfile.mkdtemp(prefix="mailtee-browser-")
+    if os.geteuid() == 0:
+        # Started as root, mailtee serves as the `mailtee` system account
+        # (docs/config.md "<daemon>"): it must exist and reach the work folder.
+        if subprocess.run(["getent", "passwd", "mailtee"], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--system", "--home-dir", "/var/lib/mailtee", "--no-create-home",
+                            "--shell", "/usr/sbin/nologin", "mailtee"], check=True)
+        os.chmod(work, 0o711)
     sink = Sink(os.path.join(work, "sink"))
     controller = Controller(sink, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
                             auth_require_tls=False)
@@ -220,6 +227,8 @@ def main() -> int:
     if not approvals:
         print("     (check-config refuses <approval>; running without it: " + (check.stdout + check.stderr).strip()[:300] + ")")
         write_config("")
+    if os.geteuid() == 0:  # the relay password and the approval key are the daemon user's
+        subprocess.run(["chown", "-R", "mailtee:", work], check=True)
     log = open(os.path.join(work, "mailtee.log"), "w")
     proc = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
     code = 1

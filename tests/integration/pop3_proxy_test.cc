@@ -118,7 +118,7 @@ TEST(Pop3Proxy, LoginRefusedBeforeTls) {
     Pop3TestClient c(h.port());
     c.ReadLine();
     c.Send("USER alice\r\nPASS secret\r\nAPOP alice 0123456789abcdef\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(c.ReadLine(), "-ERR [AUTH] TLS required (use STLS)\r\n");
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(c.ReadLine(), "-ERR [AUTH] TLS required: issue STLS first\r\n");
     c.Send("QUIT\r\n");
     EXPECT_EQ(c.ReadLine(), "+OK bye\r\n");
   }
