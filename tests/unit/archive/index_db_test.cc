@@ -7,6 +7,7 @@
 
 #include "archive/index_keys.h"
 #include "archive/index_record.h"
+#include "archive/index_sink.h"
 #include "index_test_util.h"
 
 namespace mailtee::archive {
@@ -149,6 +150,28 @@ TEST(IndexTokenizerVersion, AnIndexWithMessagesAndNoStampIsOutdatedANewOneIsNot)
   index.reset();
   ASSERT_TRUE(ArchiveIndex::Open(dir.path() + "/search", {}, &index).ok());
   EXPECT_TRUE(index->tokenizer_outdated()) << "opening must not stamp an index that holds old messages";
+}
+
+// The daemon logs CatchUp's warnings at start: an outdated index is named there.
+TEST(IndexTokenizerVersion, CatchUpWarnsAboutAnOutdatedIndex) {
+  TempDir storage;
+  std::unique_ptr<IndexingSink> sink;
+  ASSERT_TRUE(IndexingSink::Open(storage.path(), &sink).ok());
+  ASSERT_TRUE(sink->index()->Add(MakeReport("m1", "sato", 1, 9, "案件", "a@b.jp", "c@d.jp"), "a.eml", "a.xml").ok());
+  IndexingSink::CatchUpStats stats;
+  ASSERT_TRUE(sink->CatchUp(&stats).ok());
+  EXPECT_THAT(stats.warnings, IsEmpty());
+  sink.reset();
+  {
+    leveldb::DB* db = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), SearchIndexDir(storage.path()), &db).ok());
+    ASSERT_TRUE(db->Delete(leveldb::WriteOptions(), std::string(index_keys::kTokenizerVersionKey)).ok());
+    delete db;
+  }
+  ASSERT_TRUE(IndexingSink::Open(storage.path(), &sink).ok());
+  ASSERT_TRUE(sink->CatchUp(&stats).ok());
+  ASSERT_EQ(stats.warnings.size(), 1u);
+  EXPECT_NE(stats.warnings[0].find("mailtee archive reindex"), std::string::npos) << stats.warnings[0];
 }
 
 TEST_F(IndexDbTest, SinceIsInclusiveUntilExclusive) {
