@@ -5,7 +5,10 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include <cstdlib>
+
 #include "archive/index_keys.h"
+#include "archive/index_tokenizer.h"
 
 namespace mailtee::archive {
 namespace {
@@ -42,8 +45,33 @@ Status ArchiveIndex::Open(const std::string& db_dir, const Options& options, std
     delete cache;
     return FromLevelDb(s, "while opening the search index " + db_dir);
   }
-  out->reset(new ArchiveIndex(db, cache));
+  std::unique_ptr<ArchiveIndex> index(new ArchiveIndex(db, cache));
+  Status checked = index->CheckTokenizerVersion();
+  if (!checked.ok()) return checked.WithContext("while opening the search index " + db_dir);
+  *out = std::move(index);
   return Status::Ok();
+}
+
+Status ArchiveIndex::CheckTokenizerVersion() {
+  std::string stamp;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), std::string(index_keys::kTokenizerVersionKey), &stamp);
+  if (s.ok()) {
+    tokenizer_outdated_ = std::atoi(stamp.c_str()) < kTokenizerVersion;
+    return Status::Ok();
+  }
+  if (!s.IsNotFound()) return FromLevelDb(s, "while reading the tokenizer version");
+  // No stamp: format 1 if it holds any message, else new (or empty) — stamp it.
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  it->Seek(std::string(index_keys::kRecordPrefix));
+  if (it->Valid() && it->key().starts_with(std::string(index_keys::kRecordPrefix))) {
+    tokenizer_outdated_ = true;
+    return Status::Ok();
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "while reading the tokenizer version");
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  return FromLevelDb(db_->Put(wo, std::string(index_keys::kTokenizerVersionKey), std::to_string(kTokenizerVersion)),
+                     "while recording the tokenizer version");
 }
 
 bool ArchiveIndex::IsLockError(const Status& status) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "archive/index_query.h"
 #include "archive/index_record.h"
@@ -19,6 +20,13 @@ struct ReadOptions;
 }
 
 namespace mailtee::archive {
+
+// What to tell an admin when ArchiveIndex::tokenizer_outdated(): the daemon
+// logs it at start (IndexingSink::CatchUp), `mailtee archive search` prints it.
+inline constexpr std::string_view kTokenizerOutdatedWarning =
+    "the search index was built before one-character Japanese search (index format 1): a search for one "
+    "kanji or kana misses the messages indexed before the upgrade until 'mailtee archive reindex' runs "
+    "(stop the daemon first)";
 
 class ArchiveIndex {
  public:
@@ -34,6 +42,13 @@ class ArchiveIndex {
   static Status Open(const std::string& db_dir, const Options& options, std::unique_ptr<ArchiveIndex>* out);
   static bool IsLockError(const Status& status);
   ~ArchiveIndex();
+
+  // True when the index holds messages tokenized by an older tokenizer
+  // (index_tokenizer.h kTokenizerVersion; format 1 had no CJK unigrams, so a
+  // one-character search misses those messages). Searching still works;
+  // `mailtee archive reindex` brings it up to date. A new, empty index is
+  // stamped with the current version when it opens.
+  bool tokenizer_outdated() const { return tokenizer_outdated_; }
 
   // Adds (or replaces) one message: record and every posting key in one
   // WriteBatch, synced before it returns. Paths are relative to the storage dir.
@@ -63,11 +78,13 @@ class ArchiveIndex {
 
  private:
   explicit ArchiveIndex(leveldb::DB* db, void* cache);
+  Status CheckTokenizerVersion();
   Status GetAt(const leveldb::ReadOptions& read, const std::string& id, IndexRecord* record, bool* found);
   Status RecordKeysToDelete(const std::string& id, std::vector<std::string>* keys, bool* found);
 
   std::unique_ptr<leveldb::DB> db_;
   void* cache_;  // leveldb::Cache*, owned
+  bool tokenizer_outdated_ = false;
 };
 
 }  // namespace mailtee::archive

@@ -3,6 +3,8 @@
 //   m/<id>                          -> EncodeRecord(record)
 //   <kind>/<value>\0<time><id>      -> ""   posting lists, one per filter value
 //   meta/ledger_head                -> "<seq> <entry hash>" of the last ledger entry indexed
+//   meta/tokenizer                  -> kTokenizerVersion the index was built with
+//                                      (absent in an index built before format 2)
 //
 // <time> is 16 hex digits of (2^63 - 1 - received ms), so within one posting
 // list keys sort newest first; ties sort by id. Kinds: "all" (every message,
@@ -23,6 +25,7 @@ namespace mailtee::archive::index_keys {
 
 inline constexpr std::string_view kRecordPrefix = "m/";
 inline constexpr std::string_view kLedgerHeadKey = "meta/ledger_head";
+inline constexpr std::string_view kTokenizerVersionKey = "meta/tokenizer";
 
 std::string RecordKey(std::string_view id);
 // "<kind>/<value>\0"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "archive/index_record.h"
+#include "config/status.h"
 
 namespace mailtee::archive {
 
@@ -17,7 +18,9 @@ struct Query {
   // "example.jp" or "@example.jp" every address at that domain (exactly).
   // from: envelope sender and header From. to: envelope recipients, To, Cc.
   std::string from, to;
-  std::string subject;     // words, tokenized like the index (index_tokenizer.h), ANDed
+  // Words, tokenized like the index (index_tokenizer.h), ANDed; Japanese
+  // matches as a substring ("件", "12月"). Must hold something indexable.
+  std::string subject;
   std::string sha256_hex;  // of the .eml
   std::string message_id;  // exactly as in the header, with or without <>
   std::optional<int64_t> since_ms, until_ms;   // received_at in [since, until)
@@ -26,6 +29,12 @@ struct Query {
   size_t limit = 50;       // page size, at least 1
   std::string cursor;      // from the previous page's next_cursor; "" = first page
 };
+
+// Refuses what cannot be searched for: a subject with no word, number, kana
+// or kanji ("①", "！", "-") — it would filter nothing and list every message.
+// ArchiveIndex::Search checks it too; the API and CLI call it first to answer
+// 400 / exit 2 with this message.
+Status ValidateQuery(const Query& q);
 
 struct ResultPage {
   std::vector<IndexRecord> records;  // newest first

@@ -12,8 +12,10 @@
 // at 1M messages, because every step of the rotation sought in the word list).
 // The walk stops as soon as the page is full or a list runs out or past since.
 // Filters with no posting list (direction, attachments) are checked on the
-// record of each match, and so is every CJK run of 3+ characters in the
-// subject query (its bigrams alone may sit apart).
+// record of each match, and so is every subject segment whose n-grams alone
+// may sit apart (PhrasesToConfirm: "会議室", "12月"). A subject with nothing
+// indexable ("①", "！") is refused (ValidateQuery): without a word list the
+// search would return every message.
 #include <leveldb/db.h>
 
 #include <algorithm>
@@ -45,7 +47,7 @@ std::vector<std::string> PostingPrefixes(const Query& q) {
   if (!q.user.empty()) prefixes.push_back(index_keys::PostingPrefix("u", index_keys::Lower(q.user)));
   if (!q.from.empty()) prefixes.push_back(AddressPrefix("f", "fd", q.from));
   if (!q.to.empty()) prefixes.push_back(AddressPrefix("t", "td", q.to));
-  for (const std::string& token : TokenizeText(q.subject)) prefixes.push_back(index_keys::PostingPrefix("w", token));
+  for (const std::string& token : TokenizeQuery(q.subject)) prefixes.push_back(index_keys::PostingPrefix("w", token));
   if (!q.sha256_hex.empty()) prefixes.push_back(index_keys::PostingPrefix("h", index_keys::Lower(q.sha256_hex)));
   if (!q.message_id.empty())
     prefixes.push_back(index_keys::PostingPrefix("mid", index_keys::NormalizeMessageId(q.message_id)));
@@ -53,13 +55,13 @@ std::vector<std::string> PostingPrefixes(const Query& q) {
   return prefixes;
 }
 
-bool PassesResidual(const Query& q, const std::vector<std::string>& long_runs, const IndexRecord& r) {
+bool PassesResidual(const Query& q, const std::vector<std::string>& phrases, const IndexRecord& r) {
   if (!q.direction.empty() && r.direction != q.direction) return false;
   if (q.has_attachment && (r.attachment_count > 0) != *q.has_attachment) return false;
-  if (!long_runs.empty()) {
+  if (!phrases.empty()) {
     const std::string subject = NormalizeForMatch(r.subject);
-    for (const std::string& run : long_runs)
-      if (subject.find(run) == std::string::npos) return false;  // its bigrams, but apart
+    for (const std::string& phrase : phrases)
+      if (subject.find(phrase) == std::string::npos) return false;  // its tokens, but apart
   }
   return true;
 }
@@ -111,8 +113,18 @@ bool Agree(std::vector<PostingCursor>* lists, std::string* target) {
 
 }  // namespace
 
+Status ValidateQuery(const Query& q) {
+  if (q.subject.find_first_not_of(" \t") != std::string::npos && TokenizeQuery(q.subject).empty())
+    return Status::Error("the subject '" + q.subject +
+                         "' has nothing to search for: symbols and punctuation (such as ① ！ -) are not "
+                         "indexed; use a word, a number, kana or kanji from the subject");
+  return Status::Ok();
+}
+
 Status ArchiveIndex::Search(const Query& q, ResultPage* page) {
   *page = ResultPage();
+  Status valid = ValidateQuery(q);
+  if (!valid.ok()) return valid;
   const size_t limit = q.limit == 0 ? 1 : q.limit;
   int64_t ignored;
   if (!q.cursor.empty() && !index_keys::SuffixTime(q.cursor, &ignored))
@@ -132,7 +144,7 @@ Status ArchiveIndex::Search(const Query& q, ResultPage* page) {
   leveldb::ReadOptions read;
   read.snapshot = snapshot;
 
-  const std::vector<std::string> long_runs = LongCjkRuns(q.subject);
+  const std::vector<std::string> phrases = PhrasesToConfirm(q.subject);
   std::vector<PostingCursor> lists;
   for (std::string& prefix : PostingPrefixes(q)) lists.emplace_back(db_.get(), read, std::move(prefix), end);
   if (lists.size() > 1)
@@ -146,7 +158,7 @@ Status ArchiveIndex::Search(const Query& q, ResultPage* page) {
     bool found = false;
     Status s = GetAt(read, std::string(index_keys::SuffixId(target)), &record, &found);
     if (!s.ok()) return s.WithContext("while searching");
-    if (found && PassesResidual(q, long_runs, record)) page->records.push_back(std::move(record));
+    if (found && PassesResidual(q, phrases, record)) page->records.push_back(std::move(record));
     if (page->records.size() == limit) page->next_cursor = target;
     target.push_back('\0');  // the next suffix after this one
   }

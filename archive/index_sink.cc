@@ -156,6 +156,7 @@ Status IndexingSink::IndexCommittedMany(const std::vector<Notice>& notices) {
 
 Status IndexingSink::CatchUp(CatchUpStats* stats) {
   *stats = CatchUpStats();
+  if (index_->tokenizer_outdated()) stats->warnings.push_back(std::string(kTokenizerOutdatedWarning));
   std::string index_head;
   Status s = index_->GetLedgerHead(&index_head);
   if (!s.ok()) return s.WithContext("while checking the search index against the ledger");

@@ -63,7 +63,7 @@ class IndexingSink {
   // left out of the index and named in stats (verify reports them too).
   struct CatchUpStats {
     uint64_t replayed = 0;                 // ledger entries applied
-    std::vector<std::string> warnings;     // missing reports, a ledger behind the index
+    std::vector<std::string> warnings;     // missing reports, a ledger behind the index, an outdated index
   };
   Status CatchUp(CatchUpStats* stats);
 

@@ -90,24 +90,27 @@ class TokenSet {
   std::vector<std::string> tokens_;  // subjects are short: a linear search beats hashing
 };
 
-void FlushCjkRun(const std::vector<uint32_t>& run, TokenSet* out) {
-  if (run.size() == 1) {
-    std::string t;
-    AppendUtf8(run[0], &t);
-    out->Add(std::move(t));
-    return;
-  }
-  for (size_t k = 0; k + 1 < run.size(); ++k) {
-    std::string t;
-    AppendUtf8(run[k], &t);
-    AppendUtf8(run[k + 1], &t);
-    out->Add(std::move(t));
+enum class Mode { kIndex, kQuery };
+
+// Index: every unigram and bigram. Query: the unigram of a one-character run,
+// else only the bigrams (each unigram is inside one of them).
+void FlushCjkRun(const std::vector<uint32_t>& run, Mode mode, TokenSet* out) {
+  for (size_t k = 0; k < run.size(); ++k) {
+    if (mode == Mode::kIndex || run.size() == 1) {
+      std::string t;
+      AppendUtf8(run[k], &t);
+      out->Add(std::move(t));
+    }
+    if (k + 1 < run.size()) {
+      std::string t;
+      AppendUtf8(run[k], &t);
+      AppendUtf8(run[k + 1], &t);
+      out->Add(std::move(t));
+    }
   }
 }
 
-}  // namespace
-
-std::vector<std::string> TokenizeText(std::string_view utf8) {
+std::vector<std::string> Tokenize(std::string_view utf8, Mode mode) {
   TokenSet tokens;
   std::string word;
   bool word_full = false;
@@ -118,7 +121,7 @@ std::vector<std::string> TokenizeText(std::string_view utf8) {
     word_full = false;
   };
   auto flush_cjk = [&]() {
-    if (!cjk_run.empty()) FlushCjkRun(cjk_run, &tokens);
+    if (!cjk_run.empty()) FlushCjkRun(cjk_run, mode, &tokens);
     cjk_run.clear();
   };
   size_t i = 0;
@@ -147,6 +150,12 @@ std::vector<std::string> TokenizeText(std::string_view utf8) {
   return tokens.Take();
 }
 
+}  // namespace
+
+std::vector<std::string> TokenizeText(std::string_view utf8) { return Tokenize(utf8, Mode::kIndex); }
+
+std::vector<std::string> TokenizeQuery(std::string_view utf8) { return Tokenize(utf8, Mode::kQuery); }
+
 std::string NormalizeForMatch(std::string_view utf8) {
   std::string out;
   out.reserve(utf8.size());
@@ -155,27 +164,38 @@ std::string NormalizeForMatch(std::string_view utf8) {
   return out;
 }
 
-std::vector<std::string> LongCjkRuns(std::string_view utf8) {
-  std::vector<std::string> runs;
-  std::string run;
-  size_t chars = 0;
+std::vector<std::string> PhrasesToConfirm(std::string_view utf8) {
+  std::vector<std::string> phrases;
+  std::string segment;
+  size_t pieces = 0;       // words and CJK runs in the segment
+  size_t cjk_run = 0;      // characters of the current CJK run
+  bool long_run = false;   // a CJK run of 3+ characters
+  bool in_word = false;
   auto flush = [&]() {
-    if (chars >= 3) runs.push_back(run);
-    run.clear();
-    chars = 0;
+    if (pieces >= 2 || long_run) phrases.push_back(segment);
+    segment.clear();
+    pieces = cjk_run = 0;
+    long_run = in_word = false;
   };
   size_t i = 0;
   while (i < utf8.size()) {
     uint32_t cp = Fold(NextCodePoint(utf8, &i));
-    if (!IsCjk(cp)) {
+    if (IsCjk(cp)) {
+      if (cjk_run == 0) ++pieces;
+      long_run = long_run || ++cjk_run >= 3;
+      in_word = false;
+    } else if (IsWordChar(cp)) {
+      if (!in_word) ++pieces;
+      in_word = true;
+      cjk_run = 0;
+    } else {
       flush();
       continue;
     }
-    AppendUtf8(cp, &run);
-    ++chars;
+    AppendUtf8(cp, &segment);
   }
   flush();
-  return runs;
+  return phrases;
 }
 
 }  // namespace mailtee::archive

@@ -1,6 +1,7 @@
 // GET /api/archive/search?user=&from=&to=&subject=&sha256=&message_id=&since=&until=
 //                        &direction=&attachment=yes|no&limit=&cursor=
 //                                   -> {"messages": [...], "next_cursor": "..."}
+//                                   a subject of symbols only ("①") -> 400 code subject-unsearchable
 // GET /api/archive/stats, /api/archive/verify -> archive_ops_api.h
 // GET /api/archive/{id}             -> the index record and the full report as JSON
 // GET /api/archive/{id}/eml         -> the message bytes (message/rfc822 download)
@@ -104,6 +105,16 @@ bool BuildQuery(const Request& req, archive::Query* q, std::string* error) {
   return true;
 }
 
+// 400 {"error", "code": "subject-unsearchable"} for a subject of symbols only
+// ("①", "！"): the console says why in its language (strings.js
+// search.refused.<code>); searching would have listed every message.
+bool Searchable(const archive::Query& q, Reply& reply) {
+  Status valid = archive::ValidateQuery(q);
+  if (valid.ok()) return true;
+  reply(Json(json{{"error", valid.message()}, {"code", "subject-unsearchable"}}, 400));
+  return false;
+}
+
 bool Available(ApiContext* ctx, Reply& reply) {
   if (ctx->services.archive) return true;
   reply(ErrorResponse(503, "the archive index is not available"));
@@ -118,6 +129,7 @@ void Search(ApiContext* ctx, const Request& req, Reply reply) {
     reply(ErrorResponse(400, error));
     return;
   }
+  if (!Searchable(q, reply)) return;
   archive::ResultPage page;
   Status s = ctx->services.archive->Search(q, &page);
   if (!s.ok()) {

@@ -15,6 +15,7 @@
 #include "archive/export.h"
 #include "archive/index_record.h"
 #include "archive/index_keys.h"
+#include "archive/index_query.h"
 #include "archive/index_sink.h"
 #include "archive/index_stats.h"
 #include "archive/reindex.h"
@@ -132,6 +133,10 @@ std::string First(const std::vector<std::string>& v) { return v.empty() ? "" : v
 int Search(const std::string& storage, const Args& args, bool as_json) {
   archive::Query q;
   if (!ParseQuery(args, &q)) return 2;
+  if (Status valid = archive::ValidateQuery(q); !valid.ok()) {  // before any index is opened
+    std::fprintf(stderr, "mailtee archive: %s\n", valid.message().c_str());
+    return 2;
+  }
   std::unique_ptr<ArchiveAccess> archive;
   Status s = OpenArchiveAccess(storage, &archive);
   archive::ResultPage page;

@@ -1,5 +1,6 @@
 #include "admin/cli/archive_command_access.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "admin/local_client.h"
@@ -18,7 +19,11 @@ constexpr int kVerifyTimeoutMs = 24 * 3600 * 1000;  // a whole archive; the daem
 class DirectAccess : public ArchiveAccess {
  public:
   explicit DirectAccess(std::unique_ptr<archive::ArchiveIndex> index) : index_(std::move(index)) {}
-  Status Search(const archive::Query& q, archive::ResultPage* page) override { return index_->Search(q, page); }
+  Status Search(const archive::Query& q, archive::ResultPage* page) override {
+    if (index_->tokenizer_outdated())  // the daemon logs it at start; here nobody else would say it
+      std::fprintf(stderr, "mailtee archive: warning: %s\n", std::string(archive::kTokenizerOutdatedWarning).c_str());
+    return index_->Search(q, page);
+  }
   Status Get(const std::string& id, archive::IndexRecord* r, bool* found) override { return index_->Get(id, r, found); }
   Status Stats(std::vector<archive::UserStats>* stats) override { return archive::CollectUserStats(index_.get(), stats); }
   Status Verify(const archive::VerifyOptions& options, archive::VerifyResult* result) override {

@@ -1,11 +1,8 @@
 #include "proxy/approval/body_text.h"
 
-#include <iconv.h>
-
 #include <cctype>
-#include <cerrno>
-#include <vector>
 
+#include "archive/charset.h"
 #include "proxy/smtp/sasl.h"
 
 namespace mailtee::approval {
@@ -123,30 +120,15 @@ std::string DecodeTransfer(const Entity& e) {
   return std::string(e.body);
 }
 
+// The one converter of the program (archive/charset.h): ISO-2022-JP as
+// Outlook writes it (CP50220: NEC row 13 ①, IBM extensions), Shift_JIS as
+// CP932, EUC-JP. A byte it cannot read becomes U+FFFD without shifting the
+// rest (glibc's ISO-2022-JP-3 alone failed at ① and lost the text after it).
+// An unknown charset label keeps the bytes as they are.
 std::string ToUtf8(const std::string& charset, const std::string& bytes) {
-  std::string cs = charset;
-  if (cs == "us-ascii" || cs == "utf-8" || cs == "utf8" || cs.empty()) return bytes;
-  if (cs == "shift_jis" || cs == "shift-jis" || cs == "sjis" || cs == "x-sjis") cs = "CP932";
-  if (cs == "iso-2022-jp") cs = "ISO-2022-JP-3";  // superset readers need for common extensions
-  iconv_t cd = iconv_open("UTF-8", cs.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) return bytes;
+  if (charset.empty() || charset == "us-ascii" || charset == "utf-8" || charset == "utf8") return bytes;
   std::string out;
-  char* in = const_cast<char*>(bytes.data());
-  size_t in_left = bytes.size();
-  std::vector<char> buf(4096);
-  while (in_left > 0) {
-    char* o = buf.data();
-    size_t o_left = buf.size();
-    const size_t rc = iconv(cd, &in, &in_left, &o, &o_left);
-    out.append(buf.data(), buf.size() - o_left);
-    if (rc == static_cast<size_t>(-1)) {
-      if (errno == E2BIG) continue;
-      if (in_left == 0) break;
-      ++in;  // skip an unconvertible byte (EILSEQ) or a cut sequence (EINVAL)
-      --in_left;
-    }
-  }
-  iconv_close(cd);
+  if (!archive::ConvertToUtf8Lossy(charset, bytes, &out)) return bytes;
   return out;
 }
 

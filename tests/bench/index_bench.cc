@@ -27,6 +27,7 @@
 
 #include "archive/index_db.h"
 #include "archive/index_record.h"
+#include "archive/index_tokenizer.h"
 
 namespace {
 
@@ -70,7 +71,8 @@ IndexRecord Synthetic(size_t i, std::mt19937_64& rng) {
 }
 
 // The generated index is cached (building 1M messages takes minutes): it is
-// written once to <cache>/n<N>-v<kGeneratorVersion> and each run opens a
+// written once to <cache>/n<N>-v<kGeneratorVersion>-t<kTokenizerVersion> (an
+// older tokenizer's index lacks keys a query now looks up) and each run opens a
 // working copy — table files hard-linked (LevelDB never rewrites them), the
 // manifest and log copied — so BM_IndexAdd and compactions never change the
 // cache. MAILTEE_INDEX_BENCH_CACHE sets <cache> (default: the temp dir).
@@ -79,7 +81,8 @@ constexpr int kGeneratorVersion = 1;  // bump when Synthetic() changes
 std::filesystem::path CachePath(size_t n) {
   const char* env = std::getenv("MAILTEE_INDEX_BENCH_CACHE");
   std::filesystem::path root = env && *env ? env : std::filesystem::temp_directory_path() / "mailtee-index-bench-cache";
-  return root / ("n" + std::to_string(n) + "-v" + std::to_string(kGeneratorVersion));
+  return root / ("n" + std::to_string(n) + "-v" + std::to_string(kGeneratorVersion) + "-t" +
+                 std::to_string(mailtee::archive::kTokenizerVersion));
 }
 
 double BuildIndex(const std::filesystem::path& dir, size_t n) {

@@ -179,6 +179,17 @@ await test('language switch EN -> JA is applied and remembered, JA -> EN back', 
   await waitForText('a[data-page="archive"]', 'Archive');
 });
 
+await test('a subject of symbols only is refused, with the reason in English and Japanese', async () => {
+  // It used to list every message (issue 14 item 13): ① has nothing the index can look up.
+  await page.goto(URL_BASE + '/#/archive?subject=' + encodeURIComponent('①'));
+  await waitForText('#search-results', 'nothing to search for');
+  assert((await page.$$('#search-results tbody tr')).length === 0, 'no result rows');
+  await page.selectOption('#lang-switch', 'ja');
+  await waitForText('#search-results', '検索できる文字がありません');
+  await page.selectOption('#lang-switch', 'en');
+  await waitForText('a[data-page="archive"]', 'Archive');
+});
+
 const WORK_DIR = process.env.WORK_DIR || '';
 const HELD_SENDER = process.env.HELD_SENDER || '';
 // What the SMTP sink received (harness.py writes WORK_DIR/sink/N.json).

@@ -265,6 +265,15 @@ TEST(AdminServerTest, ArchiveSearchShowAndDownload) {
   r = h.Request("GET", "/api/archive/search?user=bob", {session});
   EXPECT_EQ(json::parse(r.body)["messages"].size(), 0u);
   EXPECT_EQ(h.Request("GET", "/api/archive/search?limit=x", {session}).status, 400);
+  // A subject of symbols only ("①", "！", "-") is refused with a code the
+  // console translates, not answered with every message (issue 14 item 13).
+  for (const char* subject : {"%E2%91%A0", "%EF%BC%81", "-"}) {
+    r = h.Request("GET", std::string("/api/archive/search?subject=") + subject, {session});
+    ASSERT_EQ(r.status, 400) << subject << " " << r.raw;
+    json refused = json::parse(r.body);
+    EXPECT_EQ(refused["code"], "subject-unsearchable");
+    EXPECT_NE(refused["error"].get<std::string>().find("nothing to search for"), std::string::npos);
+  }
 
   r = h.Request("GET", std::string("/api/archive/") + kMessageId, {session});
   ASSERT_EQ(r.status, 200);

@@ -128,6 +128,8 @@ def test_search_while_the_daemon_runs(archive):
     assert a.search("--subject", "日本語") == [ids["jp"]]
     assert a.search("--subject", "件名 " + a.token + "jp") == [ids["jp"]]
     assert a.search("--subject", "名テ件") == []                                 # bigrams apart: no match
+    assert a.search("--subject", "件") == [ids["jp"]]                           # one kanji inside a run
+    assert a.search("--subject", "テ") == [ids["jp"]]                           # one katakana
     assert a.search("--subject", "interop", "--user", "sato") == [ids["pop"]]
     since = a.before.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert set(a.search("--since", since)) == set(ids.values())
@@ -142,6 +144,13 @@ def test_search_while_the_daemon_runs(archive):
     # newest first, paged
     first = a.search_json("--limit", "1")
     assert len(first["messages"]) == 1 and first["next_cursor"]
+
+
+def test_search_for_symbols_only_is_refused_not_everything(archive):
+    # Refused before the daemon is asked or the index opened: exit 2 with the reason.
+    for subject in ("①", "！", "-"):
+        code, out, err = archive.cli("search", "--subject", subject, check=2)
+        assert "nothing to search for" in err and out == "", err
 
 
 def test_search_text_output_and_json_fields(archive):

@@ -1,9 +1,11 @@
 // Body text for keyword rules: ISO-2022-JP 7bit, Shift_JIS base64, UTF-8 QP,
-// nested multipart, and a sample cut in the middle of base64.
+// nested multipart, a sample cut in the middle of base64, and Outlook's
+// ISO-2022-JP with NEC special characters (①).
 #include "proxy/approval/body_text.h"
 
 #include <gtest/gtest.h>
 
+#include "proxy/approval/rules.h"
 #include "proxy/smtp/sasl.h"
 
 namespace mailtee::approval {
@@ -14,6 +16,34 @@ TEST(BodyTextTest, Iso2022JpSevenBit) {
   const std::string msg = "Subject: x\r\nContent-Type: text/plain; charset=\"ISO-2022-JP\"\r\n\r\n"
                           "\x1b$B8+@Q\x1b(B desu\r\n";
   EXPECT_EQ(ExtractBodyText(msg), "見積 desu\r\n");
+}
+
+// Outlook writes "ISO-2022-JP" that is really CP50220: ① is JIS 0x2D21 (NEC
+// row 13), outside JIS X 0208. A converter that cannot read it must not lose
+// the 至急 after it (issue 14 item 14: glibc's ISO-2022-JP-3 did, byte-shifted).
+TEST(BodyTextTest, OutlookCircledDigitThenKeywordIsHeldByABodyRule) {
+  const std::string msg = "Subject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n"
+                          "Content-Transfer-Encoding: 7bit\r\n\r\n"
+                          "\x1b$B\x2d\x21;j5^\x1b(B\r\n";  // ① 至急
+  EXPECT_EQ(ExtractBodyText(msg), "①至急\r\n");
+
+  Rule rule;
+  rule.sender = "*@company.example";
+  rule.when = When::kKeywords;
+  rule.match = KeywordScope::kSubjectAndBody;
+  rule.keywords = {"至急"};
+  rule.approvers = {"bucho@company.example"};
+  ApprovalConfig config;
+  config.enabled = true;
+  config.rules = {rule};
+  MessageFacts facts;
+  facts.sender = "tanaka@company.example";
+  facts.recipients = {"buyer@customer.example"};
+  facts.subject = "ご連絡";
+  facts.body_sample = ExtractBodyText(msg);
+  const HoldDecision d = Evaluate(config, facts);
+  EXPECT_TRUE(d.hold);
+  EXPECT_EQ(d.reason, "keyword in body: 至急");
 }
 
 TEST(BodyTextTest, ShiftJisBase64InsideNestedMultipart) {

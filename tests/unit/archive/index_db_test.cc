@@ -2,9 +2,12 @@
 #include "archive/index_tokenizer.h"
 
 #include <gmock/gmock.h>
+#include <leveldb/db.h>
 #include <gtest/gtest.h>
 
+#include "archive/index_keys.h"
 #include "archive/index_record.h"
+#include "archive/index_sink.h"
 #include "index_test_util.h"
 
 namespace mailtee::archive {
@@ -89,7 +92,86 @@ TEST_F(IndexDbTest, LongJapaneseRunMustAppearWholeNotJustItsBigrams) {
   EXPECT_THAT(Find({.subject = "会議室予約"}), IsEmpty());           // 会議室 and 予約 are apart in m1
   EXPECT_THAT(Find({.subject = "会議室 予約"}), ElementsAre("m1"));  // as two words: both present
   EXPECT_THAT(Find({.subject = "本日"}), ElementsAre("m7", "m6"));  // 日本日程 holds 本日 too: 2 chars are not confirmed
-  EXPECT_EQ(LongCjkRuns("ｱｲｳ abc 会議 会議室の予約"), (std::vector<std::string>{"ｱｲｳ", "会議室の予約"}));
+}
+
+// One kanji (or kana) finds every subject that holds it, not only one-character
+// runs; digits and a kanji written together must stay together (issue 14 item 13).
+TEST_F(IndexDbTest, OneKanjiAndDigitsWithAKanjiFindSubstrings) {
+  Add(MakeReport("m6", "sato", 6, 9, "案件の確認", "sato@partner.co.jp", "tanaka@example.jp"));
+  Add(MakeReport("m7", "sato", 7, 9, "12月の請求書", "billing@vendor.com", "tanaka@example.jp"));
+  Add(MakeReport("m8", "sato", 8, 9, "月曜の打合せ 12名", "sato@partner.co.jp", "tanaka@example.jp"));
+  EXPECT_THAT(Find({.subject = "件"}), ElementsAre("m6", "m3"));  // 案件の確認, Re: 会議の件
+  EXPECT_THAT(Find({.subject = "月"}), ElementsAre("m8", "m7"));
+  EXPECT_THAT(Find({.subject = "12月"}), ElementsAre("m7"));     // m8 holds 12 and 月, apart
+  EXPECT_THAT(Find({.subject = "１２月"}), ElementsAre("m7"));   // full-width digits fold
+  EXPECT_THAT(Find({.subject = "の"}), ElementsAre("m8", "m7", "m6", "m3", "m1"));
+  EXPECT_THAT(Find({.subject = "書"}), ElementsAre("m7", "m4"));
+  EXPECT_THAT(Find({.subject = "確"}), ElementsAre("m6"));
+  EXPECT_THAT(Find({.subject = "議室の予"}), ElementsAre("m1"));
+}
+
+// A subject of symbols only has no posting list: it used to fall back to
+// "every message". It is refused with a reason instead.
+TEST_F(IndexDbTest, SubjectWithNothingIndexableIsAnErrorNotEverything) {
+  for (const char* subject : {"①", "！", "-", "①！"}) {
+    Query q{.subject = subject};
+    EXPECT_FALSE(ValidateQuery(q).ok()) << subject;
+    ResultPage page;
+    Status s = index_->Search(q, &page);
+    ASSERT_FALSE(s.ok()) << subject;
+    EXPECT_NE(s.message().find("nothing to search for"), std::string::npos) << s.message();
+    EXPECT_THAT(page.records, IsEmpty());
+  }
+  EXPECT_TRUE(ValidateQuery({.subject = "① 至急"}).ok());
+  EXPECT_TRUE(ValidateQuery({.subject = "  "}).ok());  // blank = no subject filter
+}
+
+// Format 1 indexes (bigrams only) carry no tokenizer stamp: they are told
+// apart from a new empty index, which is stamped when it opens.
+TEST(IndexTokenizerVersion, AnIndexWithMessagesAndNoStampIsOutdatedANewOneIsNot) {
+  TempDir dir;
+  std::unique_ptr<ArchiveIndex> index;
+  ASSERT_TRUE(ArchiveIndex::Open(dir.path() + "/search", {}, &index).ok());
+  EXPECT_FALSE(index->tokenizer_outdated());
+  ASSERT_TRUE(index->Add(MakeReport("m1", "sato", 1, 9, "案件", "a@b.jp", "c@d.jp"), "a.eml", "a.xml").ok());
+  index.reset();
+  ASSERT_TRUE(ArchiveIndex::Open(dir.path() + "/search", {}, &index).ok());
+  EXPECT_FALSE(index->tokenizer_outdated());
+  index.reset();
+  {  // what an index written before the stamp existed looks like
+    leveldb::DB* db = nullptr;
+    leveldb::Options o;
+    ASSERT_TRUE(leveldb::DB::Open(o, dir.path() + "/search", &db).ok());
+    ASSERT_TRUE(db->Delete(leveldb::WriteOptions(), std::string(index_keys::kTokenizerVersionKey)).ok());
+    delete db;
+  }
+  ASSERT_TRUE(ArchiveIndex::Open(dir.path() + "/search", {}, &index).ok());
+  EXPECT_TRUE(index->tokenizer_outdated());
+  index.reset();
+  ASSERT_TRUE(ArchiveIndex::Open(dir.path() + "/search", {}, &index).ok());
+  EXPECT_TRUE(index->tokenizer_outdated()) << "opening must not stamp an index that holds old messages";
+}
+
+// The daemon logs CatchUp's warnings at start: an outdated index is named there.
+TEST(IndexTokenizerVersion, CatchUpWarnsAboutAnOutdatedIndex) {
+  TempDir storage;
+  std::unique_ptr<IndexingSink> sink;
+  ASSERT_TRUE(IndexingSink::Open(storage.path(), &sink).ok());
+  ASSERT_TRUE(sink->index()->Add(MakeReport("m1", "sato", 1, 9, "案件", "a@b.jp", "c@d.jp"), "a.eml", "a.xml").ok());
+  IndexingSink::CatchUpStats stats;
+  ASSERT_TRUE(sink->CatchUp(&stats).ok());
+  EXPECT_THAT(stats.warnings, IsEmpty());
+  sink.reset();
+  {
+    leveldb::DB* db = nullptr;
+    ASSERT_TRUE(leveldb::DB::Open(leveldb::Options(), SearchIndexDir(storage.path()), &db).ok());
+    ASSERT_TRUE(db->Delete(leveldb::WriteOptions(), std::string(index_keys::kTokenizerVersionKey)).ok());
+    delete db;
+  }
+  ASSERT_TRUE(IndexingSink::Open(storage.path(), &sink).ok());
+  ASSERT_TRUE(sink->CatchUp(&stats).ok());
+  ASSERT_EQ(stats.warnings.size(), 1u);
+  EXPECT_NE(stats.warnings[0].find("mailtee archive reindex"), std::string::npos) << stats.warnings[0];
 }
 
 TEST_F(IndexDbTest, SinceIsInclusiveUntilExclusive) {

@@ -86,9 +86,9 @@ bool Matches(const Query& q, const IndexRecord& r) {
     if (!AnyAddress(recipients, q.to)) return false;
   }
   const std::vector<std::string> tokens = TokenizeText(r.subject);
-  for (const std::string& t : TokenizeText(q.subject))
+  for (const std::string& t : TokenizeQuery(q.subject))
     if (std::find(tokens.begin(), tokens.end(), t) == tokens.end()) return false;
-  for (const std::string& run : LongCjkRuns(q.subject))
+  for (const std::string& run : PhrasesToConfirm(q.subject))
     if (NormalizeForMatch(r.subject).find(run) == std::string::npos) return false;
   if (!q.sha256_hex.empty() && index_keys::Lower(q.sha256_hex) != index_keys::Lower(r.sha256_hex)) return false;
   if (!q.message_id.empty() &&
@@ -117,6 +117,7 @@ Query RandomQuery(std::mt19937& rng, const std::vector<IndexRecord>& records) {
   }
   if (maybe(40)) q.subject = maybe(90) ? std::string(kWords[rng() % 10]) : "nosuchword";
   if (maybe(10)) q.subject += std::string(" ") + kWords[rng() % 10];
+  if (maybe(10)) q.subject += maybe(50) ? " 件" : " の";  // one-character queries look up unigrams
   if (maybe(3)) q.sha256_hex = r.sha256_hex;
   if (maybe(3)) q.message_id = r.message_id;
   if (maybe(30)) q.since_ms = kStartMs + static_cast<int64_t>(rng() % 420) * 3'600'000;

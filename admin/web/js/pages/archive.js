@@ -90,7 +90,9 @@ export function render(main, route) {
           h('span', { class: 'muted', text: t('search.page', { n: pageNo, count: r.messages.length }) }),
           h('div', { class: 'pager-buttons' }, prev, next))));
     } catch (e) {
-      clear(results).append(errorBox(e));
+      // A refused query carries a code: say why in the console's language.
+      const key = 'search.refused.' + e.code;
+      clear(results).append(errorBox(e.code && t(key) !== key ? { message: t(key) } : e));
     }
   }
   search();
