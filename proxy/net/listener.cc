@@ -57,6 +57,7 @@ class TcpListenerImpl final : public TcpListener {
 
   ~TcpListenerImpl() override {
     *alive_ = false;
+    refusals_.set_write(nullptr, 0);  // whoever logs for us may be gone already
     if (spare_fd_ >= 0) close(spare_fd_);
     if (!handle_) return;  // never opened, or Close() already finished
     handle_->owner = nullptr;
@@ -134,7 +135,9 @@ class TcpListenerImpl final : public TcpListener {
   }
 
   void StartClose(std::function<void()> done) {
-    backoff_.Stop();
+    // Every handle goes: an owner may close the loop once it has run on.
+    backoff_.Close();
+    refusals_.Close();
     if (handle_->closing) {
       if (done) handle_->close_done = std::move(done);
       return;

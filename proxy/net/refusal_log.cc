@@ -25,9 +25,14 @@ void RefusalLog::Note(const std::string& client, const std::string& reason) {
   if (!flush_timer_.active()) flush_timer_.Start(last_write_ms_ + interval_ms_ - now, [this] { Flush(); });
 }
 
+void RefusalLog::Close() {
+  Flush();
+  flush_timer_.Close();
+}
+
 // The latest held refusal is written, standing for the others held with it.
 void RefusalLog::Flush() {
-  if (held_ == 0) return;
+  if (held_ == 0 || !write_) return;
   uint64_t more = held_ - 1;
   held_ = 0;
   uv_update_time(loop_);

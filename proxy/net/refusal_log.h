@@ -28,6 +28,8 @@ class RefusalLog {
     interval_ms_ = interval_ms;
   }
   void Note(const std::string& client, const std::string& reason);
+  // Writes what is held back (if a writer is still set) and releases the timer.
+  void Close();
 
  private:
   void Flush();

@@ -19,7 +19,22 @@ using ::testing::StartsWith;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-class SmtpTimeLimitsTest : public SmtpProxyFixture {};
+class SmtpTimeLimitsTest : public SmtpProxyFixture {
+ protected:
+  // Logged in, MAIL + RCPT accepted, DATA answered with 354.
+  static void StartMessage(SmtpTestClient& c) {
+    LoginAsAlice(c);
+    c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+    c.ReadReply();
+    c.ReadReply();
+    EXPECT_THAT(c.ReadReply(), StartsWith("354"));
+  }
+  // Body limits: data-block 1 s of slack, then 1 ms per byte at 1000 bytes/s.
+  static void SlowBodyLimits(config::Listener& l) {
+    l.timeouts.data_block = 1;
+    l.timeouts.min_data_rate = 1000;
+  }
+};
 
 // Sends bytes one at a time, gap apart, for at most `for_at_most`.
 void Trickle(SmtpTestClient& c, const std::string& bytes, milliseconds gap, milliseconds for_at_most) {
@@ -81,16 +96,9 @@ TEST_F(SmtpTimeLimitsTest, SessionCeilingClosesAnActiveSession) {
 }
 
 TEST_F(SmtpTimeLimitsTest, MessageBodyBelowTheMinimumRateIsCutAndNotRelayed) {
-  StartWith({}, [](config::Listener& l) {
-    l.timeouts.data_block = 1;        // the slack: 1 s, plus 1 ms per byte at 1000 bytes/s
-    l.timeouts.min_data_rate = 1000;
-  });
+  StartWith({}, SlowBodyLimits);
   SmtpTestClient c(harness_.port());
-  LoginAsAlice(c);
-  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
-  c.ReadReply();
-  c.ReadReply();
-  EXPECT_THAT(c.ReadReply(), StartsWith("354"));
+  StartMessage(c);
   auto start = steady_clock::now();
   // A byte every 40 ms re-arms the 1 s data-block idle timer every time.
   Trickle(c, std::string(100, 'x'), milliseconds(40), milliseconds(2500));
@@ -105,16 +113,9 @@ TEST_F(SmtpTimeLimitsTest, MessageBodyBelowTheMinimumRateIsCutAndNotRelayed) {
 }
 
 TEST_F(SmtpTimeLimitsTest, MessageBodyAboveTheMinimumRateIsNotCut) {
-  StartWith({}, [](config::Listener& l) {
-    l.timeouts.data_block = 1;
-    l.timeouts.min_data_rate = 1000;
-  });
+  StartWith({}, SlowBodyLimits);
   SmtpTestClient c(harness_.port());
-  LoginAsAlice(c);
-  c.Send("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
-  c.ReadReply();
-  c.ReadReply();
-  EXPECT_THAT(c.ReadReply(), StartsWith("354"));
+  StartMessage(c);
   // 1.5 s in all, longer than the 1 s slack, at about 4000 bytes/s.
   std::string line(198, 'y');
   line += "\r\n";
