@@ -185,7 +185,9 @@ void ProxyLogMetrics::OnConnection(const ProxyLogLine& p) {
   if (!p.in_session) {
     // Listener-level lines are all refusals: "reject", "rejected: ...", "refused: no provider configured".
     const char* reason = Contains(rest, "no provider") ? "no_provider" : "busy";
-    Inc("mailtee_connections_rejected_total", kRejectedHelp, With(labels, "reason", reason));
+    // A rate-limited refusal line (net::RefusalLog) stands for "more" others too.
+    Inc("mailtee_connections_rejected_total", kRejectedHelp, With(labels, "reason", reason),
+        1 + ToNumber(LogField(rest, "more")));
     return;
   }
   if (StartsWith(rest, "accept")) {

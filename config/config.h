@@ -57,6 +57,11 @@ struct Timeouts {
   int data_block = 180;           // between DATA chunks
   int data_end = 600;             // waiting for the reply to the final dot
   int idle = 600;                 // POP3 idle
+  // Slowloris bounds (docs/config.md, docs/net.md): arriving bytes do not
+  // reset them. Milliseconds so tests can use short deadlines; the XML gives seconds.
+  int64_t line_ms = 60'000;       // a command / SASL line must be complete this long after its first byte
+  int64_t session_ms = 3'600'000; // whole-session ceiling
+  int64_t min_data_rate = 1024;   // bytes/s, DATA/BDAT body and POP3 RETR/TOP (0: off)
 };
 
 struct Listener {
@@ -68,6 +73,7 @@ struct Listener {
   BareNewline bare_newline = BareNewline::kReject;
   uint64_t max_message_bytes = 0;  // 0 = whatever the provider's SIZE says
   int max_connections_per_ip = 20;
+  int max_connections = 200;       // live client connections of this listener (0 = unlimited)
   // require-tls="true": no mail transaction (SMTP MAIL) or login (POP3
   // USER/PASS/APOP/AUTH) before the client's STARTTLS/STLS. Needs tls="starttls".
   bool require_tls = false;

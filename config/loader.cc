@@ -542,6 +542,7 @@ class Loader {
     Enum(e, "bare-newline", kBareNewline, &l.bare_newline);
     if (Integer(e, "max-message-size", 0, INT64_MAX, &n)) l.max_message_bytes = static_cast<uint64_t>(n);
     if (Integer(e, "max-connections-per-ip", 0, 100000, &n)) l.max_connections_per_ip = static_cast<int>(n);
+    if (Integer(e, "max-connections", 0, 100000, &n)) l.max_connections = static_cast<int>(n);
 
     if (const XMLElement* u = Single(e, "upstream")) {
       ParseUpstream(u, l.protocol, &l);
@@ -600,6 +601,9 @@ class Loader {
       Seconds(t, "data-block", &l.timeouts.data_block);
       Seconds(t, "data-end", &l.timeouts.data_end);
       Seconds(t, "idle", &l.timeouts.idle);
+      if (Integer(t, "line", 1, 86400, &n)) l.timeouts.line_ms = n * 1000;
+      if (Integer(t, "session", 1, 7 * 86400, &n)) l.timeouts.session_ms = n * 1000;
+      if (Integer(t, "min-data-rate", 0, 1'000'000'000, &n)) l.timeouts.min_data_rate = n;
     }
 
     // One report per listener and clash kind, so a file of many copies of one

@@ -19,13 +19,13 @@ const std::vector<ElementSchema>& Schema() {
       {"legal-hold", {"user"}, {}},
       {"listener",
        {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size",
-        "max-connections-per-ip",
+        "max-connections-per-ip", "max-connections",
         "require-tls"},
        {"upstream", "auth", "allow", "timeouts"}},
       {"upstream", {"host", "port", "tls", "verify", "ca-file"}, {}},
       {"auth", {"mode", "user", "password", "password-file"}, {}},
       {"allow", {"network"}, {}},
-      {"timeouts", {"greeting", "command", "data-block", "data-end", "idle"}, {}},
+      {"timeouts", {"greeting", "command", "data-block", "data-end", "idle", "line", "session", "min-data-rate"}, {}},
       // <approval> is only declared here: config/ cannot link proxy/approval, so
       // check-config and run parse it with approval::LoadApprovalSection.
       {"approval",

@@ -9,6 +9,7 @@
 #include "proxy/daemon/no_provider_responder.h"
 #include "proxy/daemon/session_owner.h"
 #include "proxy/net/listener.h"
+#include "proxy/net/listener_wiring.h"
 #include "proxy/pop3/pop3_proxy.h"
 #include "proxy/smtp/smtp_proxy.h"
 
@@ -78,9 +79,7 @@ Status Daemon::Start() {
         loop_, lp->address, lp->port, lp->max_connections_per_ip,
         [owner](std::unique_ptr<net::Stream> client) { owner->Accept(std::move(client)); }, &rt->tcp);
     if (!s.ok()) return s.WithContext("while opening listener '" + l.name + "'");
-    rt->tcp->set_on_rejected([owner](std::unique_ptr<net::Stream> client, const std::string& reason) {
-      owner->RejectBusy(std::move(client), reason);
-    });
+    net::WireRefusals(rt->tcp.get(), *lp, owner);
     log_->Write(archive::LogKind::kSystem,
                 "listening: " + l.name + " " + config::ToString(l.protocol) + " on " +
                     rt->tcp->description() + " tls=" + config::ToString(l.tls) +

@@ -1,5 +1,8 @@
 #include "proxy/daemon/no_provider_responder.h"
 
+#include "proxy/pop3/pop3_proxy.h"
+#include "proxy/smtp/smtp_proxy.h"
+
 namespace mailtee::daemon {
 
 NoProviderResponder::NoProviderResponder(const config::Listener* listener, SSL_CTX* server_tls,
@@ -24,13 +27,18 @@ void NoProviderResponder::Accept(std::unique_ptr<net::Stream> client) {
 }
 
 void NoProviderResponder::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
-  log_->Write(archive::LogKind::kConnections,
-              "listener=" + listener_->name + " client=" + client->peer().text + " rejected: " + reason);
-  if (listener_->protocol == config::Protocol::kPop3) {
-    Respond(std::move(client), "-ERR [SYS/TEMP] " + reason + "\r\n");
-  } else {
-    Respond(std::move(client), "421 4.7.0 " + reason + "\r\n");
-  }
+  Respond(std::move(client), BusyReply(reason));  // the listener logged it (LogRefusal)
+}
+
+std::string NoProviderResponder::BusyReply(const std::string& reason) const {
+  if (listener_->protocol == config::Protocol::kPop3) return pop3::Pop3Proxy::BusyReply(reason);
+  return smtp::SmtpProxy::BusyReply(reason);
+}
+
+void NoProviderResponder::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
+  log_->Write(archive::LogKind::kConnections, "listener=" + listener_->name + " client=" +
+                                                  (client.empty() ? "-" : client) + " rejected: " + reason +
+                                                  (more ? " more=" + std::to_string(more) : ""));
 }
 
 void NoProviderResponder::Respond(std::unique_ptr<net::Stream> client, const std::string& line) {

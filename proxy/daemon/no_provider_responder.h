@@ -23,6 +23,8 @@ class NoProviderResponder : public SessionOwner {
 
   void Accept(std::unique_ptr<net::Stream> client) override;
   void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) override;
+  std::string BusyReply(const std::string& reason) const override;
+  void LogRefusal(const std::string& client, const std::string& reason, uint64_t more) override;
   size_t session_count() const override { return streams_.size(); }
   void Drain(std::function<void()> done) override;
 

@@ -10,6 +10,18 @@
 // where the protocol layer can write e.g. "421 4.7.0 too many connections from
 // your address" and Close() it. Rejected streams do not count toward the cap.
 // Without an on_rejected hook, excess connections are closed at once.
+// IPv6 clients are counted per /64 network (ConnectionCapKey, peer_address.h).
+//
+// Listener-wide cap (set_max_connections): at most that many live Streams in
+// all; the next client goes to on_rejected too ("too many connections (limit
+// N)"), before any session (and so any provider connection) exists for it.
+//
+// Out of file descriptors (EMFILE/ENFILE): the listener keeps one spare
+// descriptor; it is closed to accept the waiting clients one at a time, each
+// gets the busy reply (set_busy_reply) and is closed, and the spare is
+// reopened. Then accepting pauses for kAcceptBackoffMs instead of spinning on
+// a backlog it cannot take. Every refusal — cap, descriptors, accept errors —
+// goes to the refusal log (set_refusal_log), at most one line per interval.
 //
 // Lifetime: Close(done) stops accepting and calls done from libuv's close
 // callback. Destroying the listener at any time is safe (the handle is released
@@ -23,9 +35,13 @@
 #include <string>
 
 #include "config/status.h"
+#include "proxy/net/refusal_log.h"
 #include "proxy/net/stream.h"
 
 namespace mailtee::net {
+
+// Pause of accepting after the process ran out of file descriptors.
+constexpr uint64_t kAcceptBackoffMs = 100;
 
 class TcpListener {
  public:
@@ -48,13 +64,24 @@ class TcpListener {
   // net::CloseAndDiscard (proxy/net/discard.h), or Close() it and destroy it
   // after on_closed yourself.
   virtual void set_on_rejected(RejectFn on_rejected) = 0;
+  // Listener-wide cap on live Streams (0 = unlimited, the default).
+  virtual void set_max_connections(int max_connections) = 0;
+  // Bytes written (best effort, without waiting) to a client accepted on the
+  // spare descriptor while out of file descriptors, e.g.
+  // "421 4.7.0 mailtee is busy, try again later\r\n". Empty: closed silently.
+  virtual void set_busy_reply(std::string line) = 0;
+  // Where refusals are logged; at most one call per interval_ms (RefusalLog).
+  virtual void set_refusal_log(RefusalLog::WriteFn write, uint64_t interval_ms = 1000) = 0;
 
   // The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
   // "127.0.0.1:2525" / "[::1]:2525" for logs.
   virtual std::string description() const = 0;
-  // Live accepted streams from this address text (for tests and admin views).
+  // Live accepted streams counted against the per-IP cap of this address text
+  // (for an IPv6 address: of its /64; for tests and admin views).
   virtual int connections_from(const std::string& ip_text) const = 0;
+  // Live accepted streams in all.
+  virtual int connections() const = 0;
 
   // Stops accepting; done (may be empty) runs once the handle is closed.
   virtual void Close(std::function<void()> done) = 0;

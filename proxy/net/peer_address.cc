@@ -33,4 +33,20 @@ PeerAddress PeerAddressFromSockaddr(const sockaddr* addr) {
   return p;
 }
 
+std::string ConnectionCapKey(const PeerAddress& peer) {
+  if (peer.family != AF_INET6) return peer.text;
+  uint8_t network[16] = {};
+  std::memcpy(network, peer.bytes, 8);
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, network, text, sizeof(text));
+  return std::string(text) + "/64";
+}
+
+std::string ConnectionCapKey(const std::string& ip_text) {
+  PeerAddress p;
+  p.text = ip_text;
+  if (inet_pton(AF_INET6, ip_text.c_str(), p.bytes) == 1) p.family = AF_INET6;
+  return ConnectionCapKey(p);
+}
+
 }  // namespace mailtee::net

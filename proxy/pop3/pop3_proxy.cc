@@ -29,10 +29,6 @@ void Pop3Proxy::Accept(std::unique_ptr<net::Stream> client) {
 
 void Pop3Proxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
   net::Stream* raw = client.get();
-  if (env_.log) {
-    env_.log->Write(archive::LogKind::kConnections, "pop3 listener=" + env_.listener->name +
-                                                        " client=" + raw->peer().text + " rejected: " + reason);
-  }
   net::Stream::Callbacks cb;
   cb.on_closed = [this, raw] {
     rejected_.erase(raw);
@@ -40,8 +36,17 @@ void Pop3Proxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::strin
   };
   raw->SetCallbacks(std::move(cb));
   rejected_.emplace(raw, std::move(client));
-  raw->Write("-ERR [SYS/TEMP] " + reason + "\r\n");
+  raw->Write(BusyReply(reason));
   raw->Close();
+}
+
+std::string Pop3Proxy::BusyReply(const std::string& reason) { return "-ERR [SYS/TEMP] " + reason + "\r\n"; }
+
+void Pop3Proxy::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
+  if (!env_.log) return;
+  env_.log->Write(archive::LogKind::kConnections, "pop3 listener=" + env_.listener->name + " client=" +
+                                                      (client.empty() ? "-" : client) + " rejected: " + reason +
+                                                      (more ? " more=" + std::to_string(more) : ""));
 }
 
 void Pop3Proxy::Drain(std::function<void()> done) {

@@ -46,8 +46,14 @@ class Pop3Proxy {
 
   // Takes a freshly accepted client connection and starts a session.
   void Accept(std::unique_ptr<net::Stream> client);
-  // Over the connection limit: "-ERR [SYS/TEMP] <reason>" then close.
+  // Over a connection cap: BusyReply(reason) then close; the listener logged
+  // the refusal (LogRefusal).
   void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason);
+  // "-ERR [SYS/TEMP] <reason>\r\n": over a connection cap, or out of file descriptors.
+  static std::string BusyReply(const std::string& reason);
+  // A connections-log line for a client the listener refused (net::RefusalLog:
+  // `more` refusals since the previous line are summed up in this one).
+  void LogRefusal(const std::string& client, const std::string& reason, uint64_t more);
 
   size_t session_count() const { return sessions_.size(); }
   // One entry per session, oldest first (loop thread).

@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
 #include "proxy/net/client_allow.h"
+#include "proxy/net/time_limits.h"
 #include "proxy/pop3/capa_filter.h"
 #include "proxy/pop3/greeting.h"
 
@@ -70,7 +72,13 @@ struct Pop3Session::CommitJob {
 };
 
 Pop3Session::Pop3Session(Pop3Proxy* proxy, std::unique_ptr<net::Stream> client)
-    : proxy_(proxy), env_(proxy->env()), client_(std::move(client)), timer_(proxy->env().loop) {
+    : proxy_(proxy),
+      env_(proxy->env()),
+      client_(std::move(client)),
+      timer_(proxy->env().loop),
+      line_timer_(proxy->env().loop),
+      session_timer_(proxy->env().loop),
+      body_timer_(proxy->env().loop) {
   client_ip_ = client_->peer().text;
   started_unix_ = static_cast<int64_t>(std::time(nullptr));
   const config::Upstream& up = *env_.listener->upstream;
@@ -108,6 +116,7 @@ void Pop3Session::Start() {
     if (upstream_paused_ && upstream_ && !upstream_->closing()) {
       upstream_paused_ = false;
       upstream_->ResumeReading();
+      UpdateBodyDeadline();
     }
   };
   cb.on_error = [this](const Status& s) { CloseAll("client error: " + s.message(), ""); };
@@ -128,6 +137,7 @@ void Pop3Session::Start() {
     return;
   }
   ArmTimer();
+  session_timer_.Start(static_cast<uint64_t>(env_.listener->timeouts.session_ms), [this] { OnSessionCeiling(); });
   if (env_.listener->tls != config::TlsMode::kImplicit) {
     ConnectUpstream();
     return;
@@ -272,6 +282,7 @@ void Pop3Session::ProcessClientInput() {
     LineReader::Result r = reader_.Next(std::string_view(client_input_).substr(pos), limit, &used);
     pos += used;
     if (r == LineReader::Result::kNeedMore) break;
+    line_timer_.Stop();  // the line is complete: the next one gets its own deadline
     if (r == LineReader::Result::kTooLong) {
       if (sasl_line_expected_) {  // cancel the exchange; the provider answers -ERR
         sasl_line_expected_ = false;
@@ -295,6 +306,7 @@ void Pop3Session::ProcessClientInput() {
     client_paused_ = false;
     client_->ResumeReading();
   }
+  UpdateLineDeadline();
 }
 
 void Pop3Session::HandleLine(const std::string& line) {
@@ -515,6 +527,11 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
   }
   if (slots_.empty()) return;  // not reached: the framer had an expectation
   const Command& command = slots_.front().command;
+  if (multiline && !slots_.front().internal) {  // a body the client must read: a fresh budget
+    body_budget_.Reset(static_cast<uint64_t>(env_.listener->timeouts.data_block) * 1000,
+                       static_cast<uint64_t>(env_.listener->timeouts.min_data_rate));
+    UpdateBodyDeadline();
+  }
   if (slots_.front().internal) {  // mailtee's own UIDL: its list fills listing_, never reaches the client
     forwarding_ = false;
     listing_body_ = multiline;
@@ -559,7 +576,9 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
 
 void Pop3Session::OnRaw(std::string_view raw) {
   if (phase_ == Phase::kClosing) return;
-  if (forwarding_) WriteClient(raw);
+  if (!forwarding_) return;
+  body_budget_.Add(raw.size());
+  WriteClient(raw);
 }
 
 void Pop3Session::OnBody(std::string_view data) {
@@ -736,6 +755,7 @@ void Pop3Session::WriteClient(std::string_view bytes) {
       !upstream_->closing()) {
     upstream_paused_ = true;
     upstream_->PauseReading();
+    UpdateBodyDeadline();
   }
 }
 
@@ -752,6 +772,60 @@ void Pop3Session::ArmTimer() {
   timer_.Start(static_cast<uint64_t>(seconds) * 1000, [this] {
     CloseAll("timeout", "-ERR [SYS/TEMP] timeout");
   });
+}
+
+// The idle timer is re-armed by every byte, so alone it lets one byte every
+// few seconds hold the session and its provider connection forever. A line the
+// client started must be complete line_ms later, however slowly it trickles;
+// only while the client owes it (not while we hold its bytes unparsed).
+void Pop3Session::UpdateLineDeadline() {
+  bool owes_line = phase_ == Phase::kRelaying && !ParsingBlocked() && client_input_.empty() &&
+                   reader_.has_partial_line();
+  if (!owes_line) {
+    line_timer_.Stop();
+    return;
+  }
+  if (line_timer_.active()) return;
+  line_timer_.Start(static_cast<uint64_t>(env_.listener->timeouts.line_ms), [this] {
+    std::string why = net::LineDeadlineReason(static_cast<uint64_t>(env_.listener->timeouts.line_ms));
+    CloseAll("client timeout (" + why + ")", "-ERR [SYS/TEMP] timeout (" + why + ")");
+  });
+}
+
+// A response body (RETR, TOP, LIST...) the client reads slowly: the client's
+// time counts only while it is the bottleneck (its write queue is over the high
+// watermark, so the provider is not read). It gets `data-block` seconds of slack plus
+// one second per min-data-rate bytes of the response; its reads re-arm the idle
+// timer through the provider's data, so without this a client draining a few
+// bytes now and then would hold the session. Mid-response: a silent close.
+void Pop3Session::UpdateBodyDeadline() {
+  const uint64_t now = uv_now(env_.loop);
+  if (phase_ != Phase::kRelaying || !upstream_paused_ || !body_budget_.enabled()) {
+    body_budget_.Hold(now);
+    body_timer_.Stop();
+    return;
+  }
+  body_budget_.Run(now);
+  body_timer_.Start(std::max<uint64_t>(1, body_budget_.RemainingMs(now)), [this] {
+    if (phase_ != Phase::kRelaying || !upstream_paused_) return;
+    if (body_budget_.RemainingMs(uv_now(env_.loop)) > 0) {
+      UpdateBodyDeadline();
+      return;
+    }
+    CloseAll("client timeout (reading slower than " + std::to_string(env_.listener->timeouts.min_data_rate) +
+                 " bytes/s on average)",
+             "");
+  });
+}
+
+// Bytes never reset this one. Mid-response (a RETR streaming to the client) or
+// during a TLS handshake no status line can be written, so the close is silent
+// there; the retrieval is then cut off and not archived (docs/pop3.md).
+void Pop3Session::OnSessionCeiling() {
+  if (phase_ == Phase::kClosing) return;
+  std::string why = net::SessionCeilingReason(static_cast<uint64_t>(env_.listener->timeouts.session_ms));
+  bool silent = phase_ == Phase::kClientHandshake || stls_pending_ || framer_.mid_response();
+  CloseAll("client timeout (" + why + ")", silent ? "" : "-ERR [SYS/TEMP] timeout (" + why + ")");
 }
 
 void Pop3Session::SetLogin(const std::string& login) {
@@ -772,6 +846,9 @@ void Pop3Session::CloseAll(const std::string& reason, const std::string& client_
   if (phase_ == Phase::kClosing) return;
   phase_ = Phase::kClosing;
   timer_.Stop();
+  line_timer_.Stop();
+  session_timer_.Stop();
+  body_timer_.Stop();
   if (connecting_) {  // done will never run now
     connecting_.reset();
     --pending_ops_;

@@ -25,6 +25,7 @@
 #include "archive/message_sink.h"
 #include "proxy/net/live_session.h"
 #include "proxy/net/connect.h"
+#include "proxy/net/rate_deadline.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
 #include "proxy/pop3/command.h"
@@ -110,6 +111,10 @@ class Pop3Session : private ResponseHandler {
   void WriteClient(std::string_view bytes);
   void WriteUpstream(std::string_view bytes);
   void ArmTimer();
+  // Slowloris bounds that arriving bytes do not reset (docs/pop3.md "Time limits").
+  void UpdateLineDeadline();
+  void UpdateBodyDeadline();
+  void OnSessionCeiling();
   void SetLogin(const std::string& login);
   void CloseAll(const std::string& reason, const std::string& client_reply);
   void MaybeFinish();
@@ -126,6 +131,10 @@ class Pop3Session : private ResponseHandler {
   int pending_commits_ = 0;
   Phase phase_ = Phase::kClientHandshake;
   net::Timer timer_;
+  net::Timer line_timer_;     // a command / SASL line started and is not complete yet
+  net::Timer session_timer_;  // whole-session ceiling
+  net::Timer body_timer_;     // body_budget_ runs out
+  net::RateDeadline body_budget_;  // a multi-line response the client reads: data-block slack + bytes at min-data-rate
   std::string client_ip_;
   int64_t started_unix_ = 0;
   std::string upstream_name_;     // "host:port"

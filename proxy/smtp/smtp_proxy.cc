@@ -15,6 +15,7 @@ std::vector<net::LiveSession> SmtpProxy::LiveSessions() const {
 
 void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
   if (draining_) {
+    LogRefusal(client->peer().text, "service shutting down", 0);
     RejectBusy(std::move(client), "service shutting down");
     return;
   }
@@ -25,12 +26,17 @@ void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
 }
 
 void SmtpProxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
-  if (env_.log) {
-    env_.log->Write(archive::LogKind::kConnections,
-                    "smtp/" + env_.listener->name + " reject client=" + client->peer().text + " reason=" + reason);
-  }
-  client->Write("421 4.7.0 " + reason + "\r\n");
+  client->Write(BusyReply(reason));
   net::CloseAndDiscard(std::move(client));  // flushes the 421, deletes itself after on_closed
+}
+
+std::string SmtpProxy::BusyReply(const std::string& reason) { return "421 4.7.0 " + reason + "\r\n"; }
+
+void SmtpProxy::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
+  if (!env_.log) return;
+  env_.log->Write(archive::LogKind::kConnections,
+                  "smtp/" + env_.listener->name + " reject client=" + (client.empty() ? "-" : client) +
+                      " reason=" + reason + (more ? " more=" + std::to_string(more) : ""));
 }
 
 void SmtpProxy::Drain(std::function<void()> done) {

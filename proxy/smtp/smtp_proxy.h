@@ -50,8 +50,13 @@ class SmtpProxy {
 
   // Takes a freshly accepted client; implicit TLS handshake first when listener tls=implicit.
   void Accept(std::unique_ptr<net::Stream> client);
-  // Writes "421 4.7.0 <reason>" and closes.
+  // Writes BusyReply(reason) and closes; the listener logged the refusal (LogRefusal).
   void RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason);
+  // "421 4.7.0 <reason>\r\n": over a connection cap, or out of file descriptors.
+  static std::string BusyReply(const std::string& reason);
+  // A connections-log line for a client the listener refused (net::RefusalLog:
+  // `more` refusals since the previous line are summed up in this one).
+  void LogRefusal(const std::string& client, const std::string& reason, uint64_t more);
   size_t session_count() const { return sessions_.size(); }
   // One entry per session, oldest first (loop thread).
   std::vector<net::LiveSession> LiveSessions() const;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <chrono>
@@ -13,6 +14,7 @@
 
 #include "proxy/net/client_allow.h"
 #include "proxy/net/discard.h"
+#include "proxy/net/time_limits.h"
 #include "proxy/smtp/sasl.h"
 #include "proxy/smtp/session_detail.h"
 #include "proxy/smtp/transcript.h"
@@ -30,7 +32,10 @@ SmtpSession::SmtpSession(SmtpProxy* owner, const ProxyEnvironment& env, std::uni
       local_name_(HostName()),
       client_(std::move(client)),
       client_timer_(env.loop),
-      upstream_timer_(env.loop) {
+      upstream_timer_(env.loop),
+      line_timer_(env.loop),
+      body_timer_(env.loop),
+      session_timer_(env.loop) {
   described_.client = client_->peer().text;
   described_.started_unix = static_cast<int64_t>(std::time(nullptr));
 }
@@ -115,6 +120,7 @@ void SmtpSession::Start() {
     MaybeFinish();
   };
   client_->SetCallbacks(std::move(cb));
+  session_timer_.Start(static_cast<uint64_t>(listener_.timeouts.session_ms), [this] { OnSessionCeiling(); });
   const net::PeerAddress& peer = client_->peer();
   Log(archive::LogKind::kConnections, "accept client=" + peer.text + ":" + std::to_string(peer.port) +
                                           " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls));
@@ -282,6 +288,85 @@ void SmtpSession::ArmClientTimer() {
   });
 }
 
+// ---------------------------------------------------------------- time limits
+// The idle timers above are re-armed by every byte, so alone they let one byte
+// every few seconds hold the session and its provider connection forever.
+// These are not reset by bytes (docs/smtp.md "Time limits").
+
+void SmtpSession::UpdateClientDeadlines() {
+  if (phase_ == Phase::kClosing) return;
+  // A command (or SASL) line the client started must be complete line_ms later.
+  // Only while the client owes it: not while we have unparsed bytes (we are the slow side).
+  bool owes_line = (phase_ == Phase::kCommands || phase_ == Phase::kAuthContinuation) &&
+                   inbox_offset_ >= inbox_.size() && reader_.has_partial_line();
+  if (!owes_line) {
+    line_timer_.Stop();
+  } else if (!line_timer_.active()) {
+    line_timer_.Start(static_cast<uint64_t>(listener_.timeouts.line_ms), [this] { OnLineDeadline(); });
+  }
+  // The body: the client's time counts only while it is the client's turn
+  // (not while reading is paused because the provider is slow).
+  const uint64_t now = uv_now(env_.loop);
+  bool body_turn = (phase_ == Phase::kData || phase_ == Phase::kBdatChunk) && !paused_for_upstream_;
+  if (!body_turn || !body_budget_.enabled()) {
+    body_budget_.Hold(now);
+    body_timer_.Stop();
+    return;
+  }
+  body_budget_.Run(now);
+  body_timer_.Start(std::max<uint64_t>(1, body_budget_.RemainingMs(now)), [this] { OnBodyDeadline(); });
+}
+
+void SmtpSession::OnLineDeadline() {
+  if (phase_ != Phase::kCommands && phase_ != Phase::kAuthContinuation) return;
+  CutSlowClient(net::LineDeadlineReason(static_cast<uint64_t>(listener_.timeouts.line_ms)));
+}
+
+void SmtpSession::OnBodyDeadline() {
+  if ((phase_ != Phase::kData && phase_ != Phase::kBdatChunk) || paused_for_upstream_) return;
+  if (body_budget_.RemainingMs(uv_now(env_.loop)) > 0) {
+    UpdateClientDeadlines();
+    return;
+  }
+  CutSlowClient("message data slower than " + std::to_string(listener_.timeouts.min_data_rate) +
+                " bytes/s on average");
+}
+
+void SmtpSession::OnSessionCeiling() {
+  const std::string why = net::SessionCeilingReason(static_cast<uint64_t>(listener_.timeouts.session_ms));
+  switch (phase_) {
+    case Phase::kClosing:
+      return;
+    case Phase::kClientHandshake:
+    case Phase::kClientStartTls:  // no plaintext reply may follow our STARTTLS 220
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout (" + why + ")");
+      CloseAll("client timeout: " + why);
+      return;
+    case Phase::kSealing:
+    case Phase::kAwaitDataReply:
+    case Phase::kCommitting:
+    case Phase::kHolding:
+      // The client sent the whole message: it gets the verdict first, then
+      // Pump closes the session (the provider's data_end timeout bounds the wait).
+      session_expired_ = true;
+      return;
+    default:
+      CutSlowClient(why);
+  }
+}
+
+// A client over one of the limits above: 421 and close. Inside DATA/BDAT the
+// upstream is cut without the final dot, so the provider drops the message.
+void SmtpSession::CutSlowClient(const std::string& why) {
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout (" + why + ")");
+  if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
+    capture_->Abort("client timed out: " + why);
+    capture_.reset();
+  }
+  WriteClient(MakeReply("421 4.4.2 " + local_name_ + " timeout (" + why + "), closing connection"));
+  CloseAll("client timeout: " + why);
+}
+
 // The provider stopped taking our writes (its receive window stayed full), so
 // the client was paused and went quiet. Report it as what it is: a provider
 // timeout (log and reply), not a client timeout. Inside DATA/BDAT only cutting
@@ -306,6 +391,7 @@ void SmtpSession::ProviderStalled() {
 void SmtpSession::OnClientData(std::string_view bytes) {
   if (phase_ == Phase::kClosing || client_gone_) return;
   ArmClientTimer();
+  if (phase_ == Phase::kData || phase_ == Phase::kBdatChunk) body_budget_.Add(bytes.size());
   if (inbox_offset_ == inbox_.size()) {
     inbox_.clear();
     inbox_offset_ = 0;
@@ -348,6 +434,10 @@ void SmtpSession::OnClientGone(const std::string& reason) {
 }
 
 void SmtpSession::Pump() {
+  if (session_expired_ && phase_ == Phase::kCommands) {  // the verdict is out: now the ceiling applies
+    OnSessionCeiling();
+    return;
+  }
   while (true) {
     FlushReadyReplies();
     if (phase_ == Phase::kData) {
@@ -379,10 +469,12 @@ void SmtpSession::Pump() {
     size_t used = reader_.Feed(std::string_view(inbox_).substr(inbox_offset_), &ev);
     inbox_offset_ += used;
     if (ev.kind == LineReader::Kind::kNeedMore) break;
+    line_timer_.Stop();  // the line is complete: the next one gets its own deadline
     if (phase_ == Phase::kAuthContinuation) HandleSaslResponse(ev);
     else HandleLine(ev);
   }
   UpdateClientReading();
+  UpdateClientDeadlines();
   if (draining_ && Idle()) {
     WriteClient(MakeReply("421 4.3.2 " + local_name_ + " service shutting down"));
     CloseAll("draining");
@@ -782,6 +874,9 @@ void SmtpSession::CloseAll(const std::string& why) {
   phase_ = Phase::kClosing;
   client_timer_.Stop();
   upstream_timer_.Stop();
+  line_timer_.Stop();
+  body_timer_.Stop();
+  session_timer_.Stop();
   if (capture_ && pending_work_ == 0 && end_of_data_sent_) {
     // The provider may have the message: record it as unknown, never delete it.
     archive::Capture* capture = capture_.get();

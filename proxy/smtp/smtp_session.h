@@ -14,6 +14,7 @@
 
 #include "archive/message_sink.h"
 #include "proxy/net/live_session.h"
+#include "proxy/net/rate_deadline.h"
 #include "proxy/net/stream.h"
 #include "proxy/net/timer.h"
 #include "proxy/smtp/capabilities.h"
@@ -101,6 +102,12 @@ class SmtpSession {
   void WriteClient(const Reply& reply);
   void UpdateClientReading();
   void ArmClientTimer();
+  // Slowloris bounds that arriving bytes do not reset (docs/smtp.md "Time limits").
+  void UpdateClientDeadlines();
+  void OnLineDeadline();
+  void OnBodyDeadline();
+  void OnSessionCeiling();
+  void CutSlowClient(const std::string& why);
   bool AuthAllowedNow() const;
   bool ClientIsLoopback() const;
   bool Idle() const;
@@ -190,6 +197,11 @@ class SmtpSession {
 
   net::Timer client_timer_;
   net::Timer upstream_timer_;
+  net::Timer line_timer_;           // a command / SASL line started and is not complete yet
+  net::Timer body_timer_;           // body_budget_ runs out (DATA/BDAT)
+  net::Timer session_timer_;        // whole-session ceiling
+  net::RateDeadline body_budget_;   // DATA/BDAT: data-block slack + bytes at min-data-rate
+  bool session_expired_ = false;    // ceiling reached while the provider's verdict was due
 
   // client input not yet parsed (bounded: reading pauses at kMaxInbox)
   std::string inbox_;

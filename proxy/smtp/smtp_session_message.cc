@@ -26,6 +26,8 @@ void SmtpSession::BeginData() {
   data_failure_ = DataFailure::kNone;
   data_failure_detail_.clear();
   message_bytes_ = 0;
+  body_budget_.Reset(static_cast<uint64_t>(listener_.timeouts.data_block) * 1000,
+                     static_cast<uint64_t>(listener_.timeouts.min_data_rate));
   ArmClientTimer();
 }
 
@@ -289,6 +291,10 @@ bool SmtpSession::ChunkingOffered() const {
 
 // Runs when "BDAT n [LAST]" reaches the head of the queue: every earlier reply is in.
 void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
+  if (!bdat_active_) {  // the first chunk of a message: one budget for all its chunks
+    body_budget_.Reset(static_cast<uint64_t>(listener_.timeouts.data_block) * 1000,
+                       static_cast<uint64_t>(listener_.timeouts.min_data_rate));
+  }
   bdat_remaining_ = size;
   bdat_last_ = last;
   phase_ = Phase::kBdatChunk;

@@ -48,6 +48,11 @@ class FakePop3Upstream {
   // Bytes the provider has handed to the kernel so far (all connections): stalls
   // when the proxy stops reading (backpressure).
   uint64_t bytes_sent() const { return bytes_sent_; }
+  // Connections accepted so far.
+  int connections() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(connections_.size());
+  }
   // The exact bytes a RETR of message n puts on the wire (status line excluded).
   static std::string Stuffed(const std::string& message);
   // RFC 1939 APOP digest: hex MD5 of the greeting's timestamp and the password.

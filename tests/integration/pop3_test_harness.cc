@@ -12,6 +12,7 @@
 
 #include "archive/env.h"
 #include "certs/tls_context.h"
+#include "proxy/net/listener_wiring.h"
 
 namespace mailtee::testing {
 
@@ -104,6 +105,13 @@ std::string Pop3TestClient::ReadUntilClose() {
   std::string all;
   all.swap(buffer_);
   return all;
+}
+
+size_t Pop3TestClient::ReadSome(size_t max) {
+  if (buffer_.empty() && !Fill()) return 0;
+  size_t n = std::min(max, buffer_.size());
+  buffer_.erase(0, n);
+  return n;
 }
 
 bool Pop3TestClient::StartTls() {
@@ -279,11 +287,7 @@ void Pop3Harness::Start(const config::Listener& listener, archive::MessageSink* 
   Status s = net::TcpListener::Listen(&loop_, bind, 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
   if (!s.ok()) fprintf(stderr, "listen failed: %s\n", s.message().c_str());
-  if (tcp_) {
-    tcp_->set_on_rejected([this](std::unique_ptr<net::Stream> c, const std::string& reason) {
-      proxy_->RejectBusy(std::move(c), reason);
-    });
-  }
+  if (tcp_) net::WireRefusals(tcp_.get(), listener_, proxy_.get());
   port_ = tcp_ ? tcp_->port() : 0;
   running_ = true;
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });

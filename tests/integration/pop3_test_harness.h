@@ -39,6 +39,8 @@ class Pop3TestClient {
   // A status line and, if it is +OK, the body through ".\r\n": raw bytes.
   std::string ReadMultiLine();
   std::string ReadUntilClose();
+  // Takes at most max bytes (what is buffered, else one read); how many, 0 on EOF/timeout.
+  size_t ReadSome(size_t max);
   bool StartTls();
 
  private:

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "certs/tls_context.h"
+#include "proxy/net/listener_wiring.h"
 
 namespace mailtee::smtp_testing {
 
@@ -164,11 +165,7 @@ void SmtpHarness::Start(const config::Listener& listener) {
   Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
   if (!s.ok()) fprintf(stderr, "listen failed: %s\n", s.message().c_str());
-  if (tcp_) {
-    tcp_->set_on_rejected([this](std::unique_ptr<net::Stream> c, const std::string& reason) {
-      proxy_->RejectBusy(std::move(c), reason);
-    });
-  }
+  if (tcp_) net::WireRefusals(tcp_.get(), listener_, proxy_.get());
   port_ = tcp_ ? tcp_->port() : 0;
   running_ = true;
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });

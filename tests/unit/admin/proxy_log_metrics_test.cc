@@ -263,3 +263,24 @@ TEST(ArchiveSizeProbeTest, SetsTheGaugesFromAWorkerThenStops) {
 
 }  // namespace
 }  // namespace mailtee::admin
+
+namespace mailtee::admin {
+namespace {
+
+// The listener logs refusals rate-limited (net::RefusalLog): one line stands
+// for itself and `more=N` others, and the counter must still count them all.
+TEST_F(ProxyLogMetricsTest, RateLimitedRefusalLinesCountEveryRefusal) {
+  log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections (limit 200)");
+  log_->Write(LogKind::kConnections,
+              "smtp/submission reject client=192.0.2.10 reason=too many connections (limit 200) more=41");
+  log_->Write(LogKind::kConnections,
+              "pop3 listener=pop3s client=- rejected: out of file descriptors (EMFILE); refused with a busy reply more=2");
+  EXPECT_EQ(Value("mailtee_connections_rejected_total",
+                  {{"listener", "submission"}, {"protocol", "smtp"}, {"reason", "busy"}}),
+            43u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", {{"listener", "pop3s"}, {"protocol", "pop3"}, {"reason", "busy"}}),
+            3u);
+}
+
+}  // namespace
+}  // namespace mailtee::admin
