@@ -9,15 +9,12 @@
 #include <fstream>
 #include <set>
 
-#include "archive/archive_store.h"
-#include "archive/fault_injection_env.h"
-#include "archive/index_sink.h"
 #include "archive/reindex.h"
 #include "archive/retrieval_journal.h"
-#include "archive/spool_meta.h"
 #include "archive/verify.h"
 #include "archive_test_util.h"
 #include "index_test_util.h"
+#include "store_index_fixture.h"
 
 namespace mailtee::archive {
 namespace {
@@ -68,36 +65,11 @@ class NoFlushEnv : public EnvWrapper {
   };
 };
 
-class StoreRetrievalsTest : public ::testing::Test {
+class StoreRetrievalsTest : public testing::StoreIndexTest {
  protected:
   void SetUp() override {
     ASSERT_EQ(kMessage.size(), 49u);
-    storage_ = dir_.path() + "/storage";
-    log_ = std::make_unique<LogBook>(dir_.path() + "/logs", 0, false);
-    ASSERT_TRUE(log_->Open().ok());
-  }
-  void TearDown() override { Stop(); }
-
-  void Start(Env* env, bool with_index = true) {
-    ASSERT_TRUE(ArchiveStore::Open(storage_, env, log_.get(), &store_).ok());
-    if (!with_index) return;
-    ASSERT_TRUE(IndexingSink::Open(storage_, &sink_).ok());
-    store_->SetIndexingSink(sink_.get());
-  }
-  void Stop() {
-    store_.reset();
-    sink_.reset();
-  }
-  // The daemon's start-up on a healthy disk (admin/cli/run_command.cc).
-  void Restart() {
-    Stop();
-    Start(&fast_);
-    RecoveryStats recovered;
-    Status s = store_->Recover(&recovered);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    IndexingSink::CatchUpStats stats;
-    s = sink_->CatchUp(&stats);
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    StoreIndexTest::SetUp();
   }
 
   // One POP3 fetch of kMessage; its archive id ("" if the commit failed).
@@ -131,22 +103,7 @@ class StoreRetrievalsTest : public ::testing::Test {
     return ids;
   }
 
-  // The files agree with the ledger and index, and the journal with its report.
-  void ExpectVerifies() {
-    VerifyOptions options;
-    options.index = sink_ ? sink_->index() : nullptr;
-    VerifyResult result;
-    ASSERT_TRUE(VerifyArchive(storage_, options, &result).ok());
-    EXPECT_THAT(result.problems, IsEmpty());
-  }
-
-  testing::TempDir dir_;
   NoFlushEnv fast_{Env::Default()};
-  std::string storage_;
-  std::unique_ptr<LogBook> log_;
-  std::unique_ptr<FaultInjectionEnv> fault_;
-  std::unique_ptr<ArchiveStore> store_;
-  std::unique_ptr<IndexingSink> sink_;
 };
 
 // Every fetch carries the same instant and address (a client re-fetching
@@ -175,7 +132,7 @@ TEST_F(StoreRetrievalsTest, FetchesInTheSameMillisecondAreEachRecorded) {
   EXPECT_EQ(report.retrievals.front().id, ids.front());
   EXPECT_EQ(report.retrievals.back().id, ids.back());
   EXPECT_EQ(report.retrievals[1].id, ids[30 - kReportListedRetrievals + 1]);
-  ExpectVerifies();
+  ExpectConsistent();
 }
 
 // 1000 re-fetches of a 49-byte mail: the bytes the archive writes for the
@@ -227,7 +184,7 @@ TEST_F(StoreRetrievalsTest, CrashBetweenJournalWriteAndFoldLosesNothing) {
     store_->Flush();
     const bool crashed = fault_->crashed();
     fault_->Crash();
-    Restart();
+    Restart(&fast_);
 
     const std::vector<Retrieval> all = Recorded();
     std::set<std::string> expected = {first, second};
@@ -237,7 +194,7 @@ TEST_F(StoreRetrievalsTest, CrashBetweenJournalWriteAndFoldLosesNothing) {
     // Recovery folded whatever the journal held.
     EXPECT_EQ(CurrentReport().retrieval_count, all.size());
     EXPECT_EQ(FilesUnder(storage_ + "/archive", ".eml").size(), 1u);
-    ExpectVerifies();
+    ExpectConsistent();
     if (!crashed) break;
     ASSERT_LT(step, 100);
   }
@@ -261,14 +218,14 @@ TEST_F(StoreRetrievalsTest, ReindexKeepsEveryRetrievalAndVerifyChecksTheJournal)
   EXPECT_THAT(stats.skipped, IsEmpty());
   Start(&fast_);
   EXPECT_EQ(Ids(Recorded()), ids);
-  ExpectVerifies();
+  ExpectConsistent();
 
   // Another fetch after the rebuild continues the same journal.
   ids.insert(Fetch(same));
   store_->Flush();
   EXPECT_EQ(Ids(Recorded()), ids);
   EXPECT_EQ(CurrentReport().retrieval_count, 26u);
-  ExpectVerifies();
+  ExpectConsistent();
 
   // A folded record edited (with a valid checksum) no longer matches the
   // report's chain.
