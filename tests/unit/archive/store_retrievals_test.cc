@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 
+#include "archive/export.h"
 #include "archive/reindex.h"
 #include "archive/retrieval_journal.h"
 #include "archive/verify.h"
@@ -247,6 +248,35 @@ TEST_F(StoreRetrievalsTest, ReindexKeepsEveryRetrievalAndVerifyChecksTheJournal)
   ASSERT_TRUE(VerifyArchive(storage_, options, &result).ok());
   EXPECT_THAT(result.problems,
               ::testing::ElementsAre(::testing::HasSubstr(".retrievals: retrievals differ from the chain")));
+}
+
+// The journal is part of the message: the zip export carries it beside the
+// report, and retention purges it with the message.
+TEST_F(StoreRetrievalsTest, ExportAndPurgeTakeTheJournalAlong) {
+  Start(&fast_);
+  const MessageContext same = AliceContext(Direction::kReceived);
+  const std::string first = Fetch(same), again = Fetch(same);
+  store_->Flush();
+  const std::string journal = RetrievalJournalPath(ReportPath());
+  const std::string records = testing::ReadWholeFile(journal);
+  ASSERT_NE(records.find(again), std::string::npos);
+
+  std::string zip;
+  ExportStats stats;
+  Status s = ExportSelection(sink_->index(), storage_, Query{}, ExportFormat::kZip,
+                             [&zip](std::string_view data) { return zip.append(data), Status::Ok(); }, &stats);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(stats.messages, 1u);
+  const std::string name = "alice/" + fs::relative(journal, storage_ + "/archive/alice").string();
+  EXPECT_NE(zip.find(name), std::string::npos) << name;  // stored entries: name and bytes in the clear
+  EXPECT_NE(zip.find(records), std::string::npos);
+
+  IndexRecord record;
+  bool found = false;
+  ASSERT_TRUE(sink_->index()->Get(first, &record, &found).ok());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(sink_->Purge(record).ok());
+  EXPECT_TRUE(FilesUnder(storage_ + "/archive", "").empty());
 }
 
 // Torn bytes of a crashed append do not swallow the record appended after
