@@ -68,19 +68,19 @@ bool ParseRecord(std::string_view line, RetrievalRecord* record) {
   return true;
 }
 
-// A line that fails may be torn bytes of a crashed append followed by a
-// whole record appended after the restart: that record starts at the last marker.
-bool ParseLine(std::string_view line, RetrievalRecord* record) {
-  if (ParseRecord(line, record)) return true;
-  const size_t last = line.rfind(kMarker);
-  return last != std::string_view::npos && last > 0 && ParseRecord(line.substr(last), record);
-}
-
 std::string Chain(const std::string& chain, std::string_view text) {
   return Sha256Hex(chain + "\n" + std::string(text));
 }
 
 }  // namespace
+
+// A line that fails may be torn bytes of a crashed append followed by a
+// whole record appended after the restart: that record starts at the last marker.
+bool ParseRetrievalLine(std::string_view line, RetrievalRecord* record) {
+  if (ParseRecord(line, record)) return true;
+  const size_t last = line.rfind(kMarker);
+  return last != std::string_view::npos && last > 0 && ParseRecord(line.substr(last), record);
+}
 
 std::string RetrievalJournalPath(const std::string& report_path) {
   const bool xml = report_path.size() >= 4 && report_path.compare(report_path.size() - 4, 4, ".xml") == 0;
@@ -120,7 +120,7 @@ Status ReadRetrievalRecords(Env* env, const std::string& journal_path, uint64_t 
     size_t start = 0;
     for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
       RetrievalRecord record;
-      if (ParseLine(std::string_view(pending).substr(start, nl - start), &record)) records->push_back(std::move(record));
+      if (ParseRetrievalLine(std::string_view(pending).substr(start, nl - start), &record)) records->push_back(std::move(record));
     }
     offset += start;
     pending.erase(0, start);

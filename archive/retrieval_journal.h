@@ -55,6 +55,10 @@ struct RetrievalRecord {
   std::string text;  // the record as written, without checksum and newline: what the chain hashes
 };
 
+// One line without its '\n': false if torn or damaged. A line that runs
+// from torn bytes into a whole record yields that record.
+bool ParseRetrievalLine(std::string_view line, RetrievalRecord* record);
+
 // The intact records whose lines end in [from, limit): reads from offset
 // from (no earlier byte is read) up to limit or the end of the file. *end is
 // the offset just past the last complete line, where the next read starts
