@@ -5,6 +5,8 @@
 //                                   context + phase + verdict, a small journal (spool_meta.h)
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.eml   the message, byte-exact
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.xml   its report (report.h)
+//   <storage>/archive/<user>/YYYY/MM/DD/<id>.retrievals   POP3 fetches after the
+//                                   first (retrieval_journal.h, store_retrievals.cc)
 //   <storage>/index/state           LevelDB: POP3 dedupe (dedupe_index.h)
 //
 // Call Recover() once at start-up, before any listener opens: it finishes or

@@ -99,8 +99,11 @@ Status AppendRetrievalRecords(Env* env, const std::string& journal_path, const s
   std::unique_ptr<WritableFile> file;
   Status s = env->NewWritableFile(journal_path, Env::CreateMode::kAppend, perms, &file);
   if (s.ok()) s = file->Append(bytes);  // one write(2): concurrent readers see whole lines or a partial last one
-  Status c = file ? file->Close() : Status::Ok();
-  return s.ok() ? c : s;
+  // Not close(2)'s error: the record is written, and an error here would make
+  // a retried Commit append it a second time. A write-back error surfaces at
+  // the writer's sync, which then keeps the spool meta for Recover().
+  if (file) file->Close();
+  return s;
 }
 
 Status ReadRetrievalRecords(Env* env, const std::string& journal_path, uint64_t from, uint64_t limit,
