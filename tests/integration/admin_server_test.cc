@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -184,9 +183,9 @@ TEST(AdminServerTest, ArchiveShowListsEveryRetrievalFromTheJournal) {
   for (int i = 0; i < 25; ++i)  // more than a report lists, two in one millisecond
     fetches.push_back({"2026-11-25T08:00:00." + std::to_string(100 + i / 2) + "+09:00", "192.0.2.9",
                        "20261124T230000Z-0000000000" + std::to_string(10 + i)});
-  std::ofstream journal(archive::RetrievalJournalPath(report_path), std::ios::binary);
-  for (const auto& f : fetches) journal << archive::SerializeRetrievalRecord(f);
-  journal.close();
+  ASSERT_TRUE(archive::AppendRetrievalRecords(archive::Env::Default(), archive::RetrievalJournalPath(report_path),
+                                              fetches, 0600)
+                  .ok());
 
   HttpResult r = h.Request("GET", std::string("/api/archive/") + kMessageId, {session});
   ASSERT_EQ(r.status, 200) << r.raw;
