@@ -9,6 +9,7 @@
 #include "archive/index_sink.h"
 #include "archive/local_time.h"
 #include "archive/report.h"
+#include "archive/retrieval_journal.h"
 #include "archive/spool_slots.h"
 #include "archive/store_capture.h"
 #include "archive/store_report.h"
@@ -17,8 +18,6 @@
 namespace mailtee::archive {
 namespace {
 constexpr int kDirPerms = 0700;
-constexpr int kFilePerms = 0600;
-constexpr size_t kMaxReportBytes = 64 << 20;  // reports list every attachment; still far below this
 // Commits whose files wait for the background writer. Past this, Commit
 // blocks (on its worker thread) until the writer catches up.
 constexpr size_t kMaxPendingCommits = 1024;
@@ -191,48 +190,6 @@ std::mutex& ArchiveStore::DedupeLock(const std::string& key) {
   return dedupe_locks_[std::hash<std::string>()(key) % dedupe_locks_.size()];
 }
 
-Status ArchiveStore::AddRetrievalToExisting(const SpoolMeta& meta, const std::string& user_folder,
-                                            const MessageSummary& summary, bool* done, PendingDurability* pending) {
-  *done = false;
-  std::string existing;
-  Status s = index_->Lookup(user_folder, summary.sha256_hex, &existing);
-  if (!s.ok() || existing.empty()) return s;
-  if (existing == meta.archive_dir + "/" + meta.id + ".xml") return Status::Ok();  // ourselves
-  const std::string path = Abs(existing);
-  if (!FileExists(env_, path)) return Status::Ok();  // stale index entry: store as new
-
-  std::string xml;
-  s = ReadWholeFile(env_, path, kMaxReportBytes, &xml);
-  Report report;
-  if (s.ok()) s = ParseReportXml(xml, &report);
-  if (!s.ok()) return s.WithContext("while adding a retrieval of message " + meta.id + " to " + existing);
-
-  Retrieval retrieval = RetrievalOf(meta.context);
-  bool already = false;  // recovery may repeat this step
-  for (const auto& r : report.retrievals) already |= r.at == retrieval.at && r.client_ip == retrieval.client_ip;
-  if (!already) {
-    // Durable at once (also when deferring): the earlier copy's own pending
-    // fsync of this file may already have run, and a rewrite is rare.
-    report.retrievals.push_back(retrieval);
-    s = WriteFileAtomically(env_, path, RenderReportXml(report), SpoolPath(meta.id, ".dedupe.tmp"), kFilePerms);
-    if (!s.ok()) return s.WithContext("while adding a retrieval of message " + meta.id + " to " + existing);
-  }
-  // Also when recovery finds the retrieval already written: the crash may have
-  // come before the index heard of it (a repeated notice is a no-op).
-  const std::string rel_eml = existing.substr(0, existing.size() - 4) + ".eml";  // ".xml" -> ".eml"
-  *done = true;
-  if (pending != nullptr) {
-    pending->notice = IndexingSink::Notice{report, rel_eml, existing};
-    return Status::Ok();  // the writer removes the spool after the notice
-  }
-  NotifyIndexingSink(report, rel_eml, existing);
-  // Meta first: once it is gone a leftover .part is a plain orphan, never a
-  // "verdict recorded but bytes lost" message.
-  s = RemoveSpool(meta.spool_name);
-  if (!s.ok()) *done = false;
-  return s;
-}
-
 Status ArchiveStore::RemoveSpool(const std::string& stem) {
   Status s = env_->RemoveFile(SpoolPath(stem, ".meta"));
   if (s.ok()) s = env_->SyncDir(storage_dir_ + "/spool");
@@ -363,12 +320,20 @@ Status ArchiveStore::FinishCommit(const SpoolMeta& meta, const MessageSummary* s
 }
 
 void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
-  std::vector<std::string> files, dirs;
+  std::vector<std::string> files, dirs, folds;
   bool dedupe = false;
   for (const auto& job : *batch) {
     for (const auto& f : job.files) AddUnique(&files, f);
     for (const auto& d : job.dirs) AddUnique(&dirs, d);
+    for (const auto& r : job.folds) AddUnique(&folds, r);
     dedupe |= job.dedupe;
+  }
+  // A report may count only journal records the sync below makes durable:
+  // those written before it starts (a later fetch's record waits for its own batch).
+  std::vector<uint64_t> fold_limits;
+  for (const auto& report : folds) {
+    FileInfo info;
+    fold_limits.push_back(env_->Stat(RetrievalJournalPath(report), &info).ok() ? info.size : 0);
   }
   Status s;
   if (group_sync_) {
@@ -379,6 +344,8 @@ void ArchiveStore::MakeDurable(std::vector<PendingDurability>* batch) {
       if (s.ok()) s = env_->SyncDir(dir);
   }
   if (s.ok() && dedupe) s = index_->Sync();
+  // Before the notices: the ledger hashes the report with the batch's retrievals in it.
+  if (s.ok() && !folds.empty()) s = FoldBatchRetrievals(folds, fold_limits);
   if (!s.ok()) {
     Log(LogKind::kSystem, std::to_string(batch->size()) + " archived message(s), first " + batch->front().id +
                               ", could not be made durable: " + s.message() +

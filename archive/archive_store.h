@@ -5,6 +5,8 @@
 //                                   context + phase + verdict, a small journal (spool_meta.h)
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.eml   the message, byte-exact
 //   <storage>/archive/<user>/YYYY/MM/DD/<id>.xml   its report (report.h)
+//   <storage>/archive/<user>/YYYY/MM/DD/<id>.retrievals   POP3 fetches after the
+//                                   first (retrieval_journal.h, store_retrievals.cc)
 //   <storage>/index/state           LevelDB: POP3 dedupe (dedupe_index.h)
 //
 // Call Recover() once at start-up, before any listener opens: it finishes or
@@ -84,6 +86,8 @@ class ArchiveStore : public MessageSink {
 
  private:
   friend class StoreCapture;
+  static constexpr int kFilePerms = 0600;
+  static constexpr size_t kMaxReportBytes = 64 << 20;  // reports list every attachment; still far below this
   ArchiveStore(std::string storage_dir, Env* env, LogBook* log, std::unique_ptr<DedupeIndex> index);
 
   std::string SpoolPath(const std::string& id, const char* suffix) const;
@@ -100,10 +104,22 @@ class ArchiveStore : public MessageSink {
   // Otherwise the files are put in place and what is still owed to the disk
   // is collected in *pending for the writer (MakeDurable).
   Status FinishCommit(const SpoolMeta& meta, const MessageSummary* summary, PendingDurability* pending);
-  // POP3: the user already has these bytes; add a retrieval to that report
-  // (rewritten durably at once). *done false when there is no usable earlier copy.
+  // POP3: the user already has these bytes; append the retrieval to that
+  // report's retrieval journal (store_retrievals.cc). Deferred: the writer
+  // syncs it and folds it into the report; recovery (pending null) does both
+  // at once. *done false when there is no usable earlier copy.
   Status AddRetrievalToExisting(const SpoolMeta& meta, const std::string& user_folder,
                                 const MessageSummary& summary, bool* done, PendingDurability* pending);
+  // Folds the journal's records before limit into the report at path (abs).
+  // durable: an atomic, fsynced rewrite; otherwise written in place (temp,
+  // rename) for the caller's sync. *folded: the report as it is now;
+  // *changed: it was rewritten.
+  Status FoldRetrievals(const std::string& report_path, uint64_t limit, bool durable, Report* folded, bool* changed);
+  // The writer's step after its first sync: folds what that sync made
+  // durable of each journal (limits: their sizes before it) and syncs the
+  // rewritten reports. A report that cannot be folded is logged and left:
+  // its records are durable in the journal and the next fold takes them.
+  Status FoldBatchRetrievals(const std::vector<std::string>& reports, const std::vector<uint64_t>& limits);
   // The writer's batch: fsync reports, folders, dedupe; tell the indexing
   // sink; then remove the spool metas. On failure the metas stay for Recover().
   void MakeDurable(std::vector<PendingDurability>* batch);

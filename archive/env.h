@@ -31,6 +31,10 @@ class SequentialFile {
   virtual ~SequentialFile() = default;
   // Reads up to n bytes into *out (replacing it); an empty *out means end of file.
   virtual Status Read(size_t n, std::string* out) = 0;
+  // Moves n bytes ahead (past the end is allowed: Read then returns nothing),
+  // so a reader of an append-only file starts where it stopped last time
+  // instead of reading everything before. This default reads and discards.
+  virtual Status Skip(uint64_t n);
 };
 
 struct FileInfo {
@@ -55,7 +59,8 @@ class FileSystemSync {
 
 class Env {
  public:
-  enum class CreateMode { kExclusive, kTruncate };  // O_EXCL | O_TRUNC
+  // O_EXCL | O_TRUNC | O_APPEND (created if missing, every write at the end)
+  enum class CreateMode { kExclusive, kTruncate, kAppend };
 
   virtual ~Env() = default;
   // The process-wide PosixEnv; never deleted.

@@ -1,5 +1,6 @@
 // Env helpers: mkdir -p, whole-file read, atomic replace. Built only on the
 // Env primitives so fault injection reaches every step.
+#include <algorithm>
 #include <cerrno>
 
 #include "archive/env.h"
@@ -48,6 +49,16 @@ Status ReadWholeFile(Env* env, const std::string& path, size_t max_bytes, std::s
       return Status::Error("read " + path + ": file larger than " + std::to_string(max_bytes) + " bytes");
     contents->append(chunk);
   }
+}
+
+Status SequentialFile::Skip(uint64_t n) {
+  std::string discarded;
+  while (n > 0) {
+    Status s = Read(static_cast<size_t>(std::min<uint64_t>(n, 64 * 1024)), &discarded);
+    if (!s.ok() || discarded.empty()) return s;
+    n -= discarded.size();
+  }
+  return Status::Ok();
 }
 
 Status Env::OpenFileSystemSync(const std::string& dir, std::unique_ptr<FileSystemSync>* out) {

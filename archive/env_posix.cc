@@ -168,6 +168,11 @@ class PosixSequentialFile : public SequentialFile {
     }
   }
 
+  Status Skip(uint64_t n) override {
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) < 0) return Status::PosixError("seek " + path_, errno);
+    return Status::Ok();
+  }
+
  private:
   std::string path_;
   int fd_;
@@ -235,7 +240,8 @@ class PosixEnv : public Env {
  public:
   Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
                          std::unique_ptr<WritableFile>* out) override {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == CreateMode::kExclusive ? O_EXCL : O_TRUNC);
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC |
+                (mode == CreateMode::kExclusive ? O_EXCL : mode == CreateMode::kAppend ? O_APPEND : O_TRUNC);
     int fd;
     do {
       fd = ::open(path.c_str(), flags, perms);

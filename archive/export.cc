@@ -1,5 +1,8 @@
 #include "archive/export.h"
 
+#include "archive/env.h"
+#include "archive/retrieval_journal.h"
+
 namespace mailtee::archive {
 namespace {
 
@@ -39,6 +42,10 @@ Status ExportSelection(const SearchFn& search, const std::string& storage_dir, Q
       } else {
         if (!r.eml_path.empty()) s = zip.AddFile(ZipName(r.eml_path), storage_dir + "/" + r.eml_path, r.time_ms);
         if (s.ok()) s = zip.AddFile(ZipName(r.report_path), storage_dir + "/" + r.report_path, r.time_ms);
+        // Every retrieval after the first of a message fetched again (retrieval_journal.h).
+        const std::string journal = RetrievalJournalPath(r.report_path);
+        if (s.ok() && FileExists(Env::Default(), storage_dir + "/" + journal))
+          s = zip.AddFile(ZipName(journal), storage_dir + "/" + journal, r.time_ms);
       }
       if (!s.ok()) return s.WithContext("while exporting message " + r.id);
       ++stats->messages;

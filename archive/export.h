@@ -1,5 +1,6 @@
 // `mailtee archive export`: the messages a Query selects (all pages, newest
-// first) as one mbox stream or one zip of <user>/YYYY/MM/DD/<id>.eml + .xml.
+// first) as one mbox stream or one zip of <user>/YYYY/MM/DD/<id>.eml + .xml
+// (+ .retrievals, the retrieval journal of a message fetched more than once).
 #pragma once
 
 #include <cstdint>

@@ -39,6 +39,7 @@ class FaultFile : public WritableFile {
     if (s.ok()) {
       std::lock_guard<std::mutex> lock(env_->mu_);
       state_->size += data.size();
+      env_->bytes_written_ += data.size();
     }
     return s;
   }
@@ -111,6 +112,11 @@ bool FaultInjectionEnv::crashed() const {
   return crashed_;
 }
 
+uint64_t FaultInjectionEnv::bytes_written() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_written_;
+}
+
 int FaultInjectionEnv::count(Op op) const {
   std::lock_guard<std::mutex> lock(mu_);
   return counts_[static_cast<int>(op)];
@@ -162,10 +168,19 @@ Status FaultInjectionEnv::NewWritableFile(const std::string& path, CreateMode mo
   std::unique_ptr<WritableFile> file;
   s = target()->NewWritableFile(path, mode, perms, &file);
   if (!s.ok()) return s;
-  auto state = std::make_shared<FileState>();
+  std::shared_ptr<FileState> state;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    files_[path] = state;
+    std::shared_ptr<FileState>& tracked = files_[path];
+    if (mode == CreateMode::kAppend && existed && !tracked) {
+      // Written before this env saw it (an earlier "boot"): durable as it is.
+      FileInfo info;
+      tracked = std::make_shared<FileState>();
+      if (target()->Stat(path, &info).ok()) tracked->size = tracked->synced = info.size;
+    } else if (mode != CreateMode::kAppend || !tracked) {
+      tracked = std::make_shared<FileState>();  // (re)created empty
+    }
+    state = tracked;
     if (!existed) {
       PendingEntry created;
       created.is_rename = false;

@@ -43,6 +43,8 @@ class FaultInjectionEnv : public EnvWrapper {
   bool crashed() const;
   // How many calls of op were attempted (including failed ones).
   int count(Op op) const;
+  // Bytes appended to files through this env (atomic rewrites included).
+  uint64_t bytes_written() const;
 
   Status NewWritableFile(const std::string& path, CreateMode mode, int perms,
                          std::unique_ptr<WritableFile>* out) override;
@@ -104,6 +106,7 @@ class FaultInjectionEnv : public EnvWrapper {
   std::vector<PendingEntry> pending_;
   bool file_system_sync_ = true;
   uint64_t entry_seq_ = 0;
+  uint64_t bytes_written_ = 0;
 };
 
 }  // namespace mailtee::archive

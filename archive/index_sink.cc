@@ -6,6 +6,7 @@
 #include "archive/env.h"
 #include "archive/ledger_hash.h"
 #include "archive/report.h"
+#include "archive/retrieval_journal.h"
 
 namespace mailtee::archive {
 namespace {
@@ -61,7 +62,9 @@ Status IndexingSink::Purge(const IndexRecord& record) {
   const std::string context = "while purging message " + record.id;
   std::lock_guard<std::mutex> lock(IdLock(record.id));
   Env* env = Env::Default();
-  for (const std::string* rel : {&record.eml_path, &record.report_path}) {
+  // The retrieval journal (a message fetched again) goes with its report.
+  const std::string journal = record.report_path.empty() ? "" : RetrievalJournalPath(record.report_path);
+  for (const std::string* rel : {&record.eml_path, &journal, &record.report_path}) {
     if (rel->empty()) continue;
     Status s = env->RemoveFile(storage_dir_ + "/" + *rel);
     if (s.ok()) s = env->SyncDir(ParentDir(storage_dir_ + "/" + *rel));

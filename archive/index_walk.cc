@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "archive/env.h"
+#include "archive/retrieval_journal.h"
 
 namespace mailtee::archive {
 namespace {
@@ -61,15 +62,16 @@ class Walker {
     std::map<std::string, ArchivedFiles> by_id;  // sorted: ids sort by time
     for (const std::string& name : names) {
       bool eml = EndsWith(name, ".eml"), xml = EndsWith(name, ".xml");
-      if (!eml && !xml) {
+      bool journal = EndsWith(name, std::string(kRetrievalJournalSuffix));
+      if (!eml && !xml && !journal) {
         if (cb_.unexpected) cb_.unexpected(rel + "/" + name);
         continue;
       }
-      std::string id = name.substr(0, name.size() - 4);
+      std::string id = name.substr(0, name.size() - (journal ? kRetrievalJournalSuffix.size() : 4));
       ArchivedFiles& f = by_id[id];
       f.id = id;
       f.dir = rel;
-      (eml ? f.has_eml : f.has_xml) = true;
+      (eml ? f.has_eml : xml ? f.has_xml : f.has_retrievals) = true;
     }
     for (const auto& [id, files] : by_id) {
       Status s = cb_.message(files);

@@ -1,5 +1,6 @@
 // Walks <storage>/archive/<user>/YYYY/MM/DD/ in sorted order and hands over
-// the files of each message (<id>.eml + <id>.xml) together. Shared by verify,
+// the files of each message (<id>.eml + <id>.xml, and <id>.retrievals of a
+// message fetched more than once: retrieval_journal.h) together. Shared by verify,
 // reindex and the benchmarks. Anything else found there is reported as an
 // unexpected file rather than silently skipped.
 #pragma once
@@ -16,8 +17,10 @@ struct ArchivedFiles {
   std::string dir;          // relative to the storage dir: "archive/tanaka/2026/11/24"
   bool has_eml = false;
   bool has_xml = false;
+  bool has_retrievals = false;
   std::string eml_path() const { return dir + "/" + id + ".eml"; }
   std::string xml_path() const { return dir + "/" + id + ".xml"; }
+  std::string retrievals_path() const { return dir + "/" + id + ".retrievals"; }
 };
 
 struct WalkCallbacks {

@@ -56,7 +56,8 @@ class Capture {
   // Worker thread. Records the provider's verdict durably, then moves the spool
   // into the archive (.eml + report). kRefused writes only the report. For
   // received mail (POP3) a message the user already has (same SHA-256) gains a
-  // retrieval in its report instead of a second copy.
+  // retrieval (its retrieval journal, folded into its report) instead of a
+  // second copy.
   virtual Status Commit(const Outcome& outcome) = 0;
   // Loop thread. The message is incomplete (client gone, upstream cut off):
   // the spool is removed and nothing is archived. reason goes to the log.

@@ -115,7 +115,14 @@ Status ParseChild(const tinyxml2::XMLElement* e, Report* r) {
   else if (name == "uidl") r->uidl = TextOf(e);
   else if (name == "retrievals") {
     for (const auto* x = e->FirstChildElement("retrieval"); x; x = x->NextSiblingElement("retrieval"))
-      r->retrievals.push_back(Retrieval{AttributeOf(x, "at"), AttributeOf(x, "client-ip")});
+      r->retrievals.push_back(Retrieval{AttributeOf(x, "at"), AttributeOf(x, "client-ip"), AttributeOf(x, "id")});
+    r->retrieval_journal_chain = AttributeOf(e, "journal-chain");
+    if (e->Attribute("count")) {
+      Status s = ParseUnsigned(AttributeOf(e, "count"), "retrievals count", &r->retrieval_count);
+      if (!s.ok()) return s;
+    }
+    if (e->Attribute("journal-bytes"))
+      return ParseUnsigned(AttributeOf(e, "journal-bytes"), "retrievals journal-bytes", &r->retrieval_journal_bytes);
   } else if (name == "attachments") {
     return ParseAttachments(e, &m.attachments);
   } else if (name == "approval") {
@@ -163,11 +170,19 @@ std::string RenderReportXml(const Report& r) {
   x.Element("sha256", m.sha256_hex);
   if (r.protocol == "pop3" || !r.uidl.empty()) x.Element("uidl", r.uidl);
   if (!r.retrievals.empty()) {
-    x.raw() += "  <retrievals>\n";
+    x.raw() += "  <retrievals";
+    // Only once a journal was folded in: reports without one stay as they were.
+    if (r.retrieval_count != 0 || r.retrieval_journal_bytes != 0) {
+      x.Attribute("count", std::to_string(r.retrieval_count));
+      x.Attribute("journal-bytes", std::to_string(r.retrieval_journal_bytes));
+      x.Attribute("journal-chain", r.retrieval_journal_chain);
+    }
+    x.raw() += ">\n";
     for (const auto& t : r.retrievals) {
       x.raw() += "    <retrieval";
       x.Attribute("at", t.at);
       x.Attribute("client-ip", t.client_ip);
+      if (!t.id.empty()) x.Attribute("id", t.id);
       x.raw() += "/>\n";
     }
     x.raw() += "  </retrievals>\n";

@@ -14,6 +14,10 @@ namespace mailtee::archive {
 struct Retrieval {
   std::string at;          // ISO 8601 with offset
   std::string client_ip;
+  // The archive id the fetch was captured under: unique per fetch, also for
+  // two in the same millisecond. "" in reports written before it was kept.
+  std::string id;
+  bool operator==(const Retrieval&) const = default;
 };
 
 // One step of an approval hold (docs/approval.md): who decided what, when,
@@ -47,7 +51,14 @@ struct Report {
   std::vector<std::string> bcc;          // envelope_to not in To/Cc (computed by ComputeBcc)
   MessageSummary summary;                // from/to/cc/subject/message-id/date/size/sha256/attachments
   std::string uidl;                      // POP3
-  std::vector<Retrieval> retrievals;     // POP3
+  // POP3: the first retrieval and the most recent ones. Every later fetch is
+  // a record in the retrieval journal beside the report, and is folded into
+  // the report in batches (retrieval_journal.h); a report lists at most
+  // kReportListedRetrievals, and retrieval_count counts all folded ones.
+  std::vector<Retrieval> retrievals;
+  uint64_t retrieval_count = 0;          // 0: as many as listed (no journal yet)
+  uint64_t retrieval_journal_bytes = 0;  // journal bytes folded into this report
+  std::string retrieval_journal_chain;   // hash chain over the folded records (verify)
   std::string outcome;                   // "relayed" | "refused" | "unknown" | "held" | "fetched"
                                          // | "rejected" | "expired" | "withdrawn" (held mail, see approval)
   int outcome_code = 0;

@@ -90,19 +90,6 @@ void PutOutcome(std::string* out, const Outcome& o) {
   PutLine(out, "relayed-at", std::to_string(ToNanos(o.relayed_at)));
 }
 
-// Detects torn or half-overwritten update blocks; not a security measure.
-std::string Fnv1a64Hex(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kHex[h & 0xf];
-  return out;
-}
-
 constexpr std::string_view kUpdateLine = "update\n";
 
 // One "key value" line of either block kind.
@@ -214,6 +201,18 @@ std::string SerializeSpoolUpdate(const SpoolMeta& meta) {
   if (meta.has_outcome) PutOutcome(&out, meta.outcome);
   if (!meta.spooled_sha256.empty()) PutLine(&out, "spooled-sha256", meta.spooled_sha256);
   out += "end " + Fnv1a64Hex(out) + "\n";
+  return out;
+}
+
+std::string Fnv1a64Hex(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kHex[h & 0xf];
   return out;
 }
 

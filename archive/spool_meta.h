@@ -63,4 +63,9 @@ std::string SerializeSpoolUpdate(const SpoolMeta& meta);
 // append is acknowledged only after its fsync, and a torn one never was.
 Status ParseSpoolMeta(std::string_view text, SpoolMeta* meta);
 
+// 16 hex digits of FNV-1a 64: the checksum of the journals' records (this
+// meta's update blocks, retrieval_journal.h). Detects torn or half-overwritten
+// records; not a security measure.
+std::string Fnv1a64Hex(std::string_view bytes);
+
 }  // namespace mailtee::archive

@@ -6,8 +6,8 @@ const std::string& ArchiveUser(const MessageContext& context) {
   return context.user.empty() ? context.envelope_from : context.user;
 }
 
-Retrieval RetrievalOf(const MessageContext& context) {
-  return Retrieval{FormatIsoTime(context.received_at), context.client_ip};
+Retrieval RetrievalOf(const SpoolMeta& meta) {
+  return Retrieval{FormatIsoTime(meta.context.received_at), meta.context.client_ip, meta.id};
 }
 
 Report BuildStoreReport(const SpoolMeta& meta, const MessageSummary& summary) {
@@ -28,7 +28,7 @@ Report BuildStoreReport(const SpoolMeta& meta, const MessageSummary& summary) {
   r.bcc = ComputeBcc(c.envelope_to, summary);
   r.summary = summary;
   r.uidl = c.uidl;
-  if (received) r.retrievals.push_back(RetrievalOf(c));
+  if (received) r.retrievals.push_back(RetrievalOf(meta));
   switch (PhaseForOutcome(meta.outcome.kind)) {
     case SpoolPhase::kRefused: r.outcome = "refused"; break;
     case SpoolPhase::kHeld: r.outcome = "held"; break;

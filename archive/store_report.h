@@ -11,10 +11,11 @@ namespace mailtee::archive {
 const std::string& ArchiveUser(const MessageContext& context);
 
 // outcome: "relayed" (sent) / "fetched" (received), "refused", "unknown", "held".
-// Received mail gets its first retrieval (received_at, client_ip).
+// Received mail gets its first retrieval (received_at, client_ip, the id).
 Report BuildStoreReport(const SpoolMeta& meta, const MessageSummary& summary);
 
-// The retrieval a received message's capture stands for.
-Retrieval RetrievalOf(const MessageContext& context);
+// The retrieval a received message's capture stands for; its id is the
+// capture's archive id, so every fetch has its own.
+Retrieval RetrievalOf(const SpoolMeta& meta);
 
 }  // namespace mailtee::archive

@@ -36,6 +36,7 @@ struct PendingDurability {
   std::vector<std::string> dirs;           // entries created, renamed or replaced without a folder fsync
   bool dedupe = false;                     // a DedupeIndex write without sync
   bool part_gone = false;                  // the .eml.part became the .eml: nothing to remove
+  std::vector<std::string> folds;          // reports whose retrieval journal got a record (to fold in)
   std::optional<IndexingSink::Notice> notice;  // for the ledger and search index, once durable
 };
 

@@ -10,6 +10,7 @@
 #include "archive/ledger.h"
 #include "archive/ledger_hash.h"
 #include "archive/report.h"
+#include "archive/retrieval_journal.h"
 
 namespace mailtee::archive {
 namespace {
@@ -196,6 +197,21 @@ class Verifier {
       else if (!led && report_ok && report.outcome != "refused")
         Problem(f.eml_path() + ": missing (the report says " + report.outcome + ")");
       if (report_changed) Problem(f.xml_path() + ": report differs from the " + entry + " (edited after archiving)");
+    }
+
+    // The retrieval journal: its folded part is chained in the report, which the ledger hashes.
+    if (f.has_retrievals && !f.has_xml) {
+      Problem(f.retrievals_path() + ": retrieval journal without its report");
+    } else if (f.has_retrievals && report_ok) {
+      FileInfo info;
+      Status s = Env::Default()->Stat(storage_ + "/" + f.retrievals_path(), &info);
+      if (s.ok()) s = CheckRetrievalJournal(Env::Default(), storage_ + "/" + f.retrievals_path(), f.retrievals_path(),
+                                            report, &result_->problems);
+      if (!s.ok()) return s;
+      Count(info.size);
+    } else if (!f.has_retrievals && report_ok && report.retrieval_journal_bytes > 0) {
+      Problem(f.retrievals_path() + ": missing (its report folded " + std::to_string(report.retrieval_journal_bytes) +
+              " bytes of it)");
     }
 
     if (options_.index && f.has_xml) {

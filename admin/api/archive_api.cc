@@ -3,7 +3,8 @@
 //                                   -> {"messages": [...], "next_cursor": "..."}
 //                                   a subject of symbols only ("①") -> 400 code subject-unsearchable
 // GET /api/archive/stats, /api/archive/verify -> archive_ops_api.h
-// GET /api/archive/{id}             -> the index record and the full report as JSON
+// GET /api/archive/{id}             -> the index record and the full report as JSON (every
+//                                      retrieval, with the retrieval journal's)
 // GET /api/archive/{id}/eml         -> the message bytes (message/rfc822 download)
 #include <sys/stat.h>
 
@@ -15,6 +16,7 @@
 #include "admin/api/json_util.h"
 #include "archive/archive_id.h"
 #include "archive/report.h"
+#include "archive/retrieval_journal.h"
 
 namespace mailtee::admin {
 namespace {
@@ -43,7 +45,7 @@ json ReportJson(const archive::Report& r) {
   json attachments = json::array();
   for (const auto& a : r.summary.attachments) attachments.push_back({{"name", a.name}, {"size", a.size}, {"type", a.type}});
   json retrievals = json::array();
-  for (const auto& x : r.retrievals) retrievals.push_back({{"at", x.at}, {"client_ip", x.client_ip}});
+  for (const auto& x : r.retrievals) retrievals.push_back({{"at", x.at}, {"client_ip", x.client_ip}, {"id", x.id}});
   return json{{"id", r.id}, {"direction", r.direction}, {"protocol", r.protocol}, {"listener", r.listener},
               {"user", r.user}, {"client_ip", r.client_ip}, {"received_at", r.received_at},
               {"relayed_at", r.relayed_at}, {"envelope_from", r.envelope_from}, {"envelope_to", r.envelope_to},
@@ -182,6 +184,8 @@ void Show(ApiContext* ctx, const Request& req, Reply reply) {
     Status s = !in && xml.empty() ? Status::Error("cannot read " + record.report_path)
                : xml.size() > kMaxReportBytes ? Status::Error("report larger than 8 MiB")
                                               : archive::ParseReportXml(xml, &report);
+    // Every retrieval, also those the report no longer lists (its journal).
+    if (s.ok()) s = archive::ReadAllRetrievals(archive::Env::Default(), path, report, &report.retrievals);
     if (s.ok()) out["report"] = ReportJson(report);
     else out["report_error"] = s.message();
   }

@@ -21,6 +21,7 @@
 #include "archive/reindex.h"
 #include "archive/retention.h"
 #include "archive/retention_task.h"
+#include "archive/retrieval_journal.h"
 #include "archive/verify.h"
 #include "config/loader.h"
 
@@ -36,7 +37,7 @@ const char* kUsage =
     "  search [--user U] [--from ADDR|DOMAIN] [--to ADDR|DOMAIN] [--subject WORDS] [--since ISO] [--until ISO]\n"
     "         [--direction sent|received] [--attachment yes|no] [--sha256 HEX] [--message-id ID]\n"
     "         [--limit N] [--cursor C]            newest first; prints the cursor of the next page\n"
-    "  show ID                                    one message's index record and file paths\n"
+    "  show ID                                    one message's index record, file paths and retrievals\n"
     "  verify                                     check every file against reports, ledger and index\n"
     "  reindex                                    rebuild index/search from the report files\n"
     "  stats                                      messages, bytes, first/last per user\n"
@@ -172,7 +173,21 @@ int Show(const std::string& storage, const Args& args, bool as_json) {
     std::fprintf(stderr, "mailtee archive: no message %s in the index\n", args[0].c_str());
     return 1;
   }
-  std::printf("%s\n", RecordJson(r).dump(2).c_str());  // one shape for humans and tools
+  json out = RecordJson(r);
+  // A fetched message: every retrieval, read from its files (report and retrieval journal).
+  if (r.direction == "received" && !r.report_path.empty()) {
+    std::string xml;
+    archive::Report report;
+    std::vector<archive::Retrieval> all;
+    const std::string path = storage + "/" + r.report_path;
+    s = archive::ReadWholeFile(archive::Env::Default(), path, 64 << 20, &xml);
+    if (s.ok()) s = archive::ParseReportXml(xml, &report);
+    if (s.ok()) s = archive::ReadAllRetrievals(archive::Env::Default(), path, report, &all);
+    if (!s.ok()) return Fail(s);
+    out["retrievals"] = json::array();
+    for (const auto& x : all) out["retrievals"].push_back({{"at", x.at}, {"client_ip", x.client_ip}, {"id", x.id}});
+  }
+  std::printf("%s\n", out.dump(2).c_str());  // one shape for humans and tools
   return 0;
 }
 

@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/local_client.h"
+#include "archive/report.h"
+#include "archive/retrieval_journal.h"
 #include "admin_test_harness.h"
 
 namespace mailtee::admin::testing {
@@ -249,6 +251,31 @@ TEST(AdminServerTest, LocalSocketServesTheApiWithoutLogin) {
   s = LocalApiRequest(h.dir() + "/missing.sock", "GET", "/api/status", &r);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("is mailtee running?"), std::string::npos);
+}
+
+// A message fetched again has most of its retrievals in the retrieval journal
+// beside the report (archive/retrieval_journal.h): the console's view lists
+// every one, also those the report itself does not list (any more, or yet).
+TEST(AdminServerTest, ArchiveShowListsEveryRetrievalFromTheJournal) {
+  AdminHarness h;
+  std::string session, csrf;
+  ASSERT_TRUE(h.Login(&session, &csrf));
+  const std::string report_path = h.dir() + "/archive/alice/" + kMessageId + ".xml";
+  std::vector<archive::Retrieval> fetches;
+  for (int i = 0; i < 25; ++i)  // more than a report lists, two in one millisecond
+    fetches.push_back({"2026-11-25T08:00:00." + std::to_string(100 + i / 2) + "+09:00", "192.0.2.9",
+                       "20261124T230000Z-0000000000" + std::to_string(10 + i)});
+  ASSERT_TRUE(archive::AppendRetrievalRecords(archive::Env::Default(), archive::RetrievalJournalPath(report_path),
+                                              fetches, 0600)
+                  .ok());
+
+  HttpResult r = h.Request("GET", std::string("/api/archive/") + kMessageId, {session});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  json shown = json::parse(r.body)["report"]["retrievals"];
+  ASSERT_EQ(shown.size(), fetches.size());
+  EXPECT_EQ(shown[0]["at"], fetches[0].at);
+  EXPECT_EQ(shown[1]["id"], fetches[1].id);
+  EXPECT_EQ(shown[24]["client_ip"], "192.0.2.9");
 }
 
 TEST(AdminServerTest, ArchiveSearchShowAndDownload) {

@@ -49,6 +49,16 @@ def assert_attachments(a, attachments):
         assert int(listed.get("count")) == len(attachments)
 
 
+def retrieval_count(report) -> int:
+    """Every fetch of a received message: <retrievals count> once it was fetched
+    again (the report then lists only the first and the most recent, the rest
+    are in <id>.retrievals: docs/report-format.md), else the listed ones."""
+    listed = report.find("retrievals")
+    if listed is not None and listed.get("count"):
+        return int(listed.get("count"))
+    return len(list(report.iter("retrieval")))
+
+
 def assert_received_report(a, user, retrievals: int, subject=None, attachments=None):
     assert a.text("direction") == "received"
     assert a.text("protocol") == "pop3"
@@ -56,7 +66,7 @@ def assert_received_report(a, user, retrievals: int, subject=None, attachments=N
     assert a.text("uidl"), "POP3 report without <uidl>"
     assert a.text("outcome") == "fetched"
     got = list(a.report.iter("retrieval"))
-    assert len(got) == retrievals, f"{len(got)} retrievals recorded, expected {retrievals}"
+    assert retrieval_count(a.report) == retrievals, f"{retrieval_count(a.report)} retrievals recorded, expected {retrievals}"
     for r in got:
         assert r.get("at") and r.get("client-ip") == "127.0.0.1"
     if subject is not None:

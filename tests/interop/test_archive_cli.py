@@ -168,6 +168,10 @@ def test_show_stats_and_verify_while_the_daemon_runs(archive):
     a = archive
     rec = a.record("pop")
     assert rec["user"] == "sato" and rec["direction"] == "received"
+    # Every retrieval (report + retrieval journal); fetched once here.
+    assert [r["client_ip"] for r in rec["retrievals"]] == ["127.0.0.1"]
+    assert rec["retrievals"][0]["id"] == a.ids["pop"]
+    assert "retrievals" not in a.record("jp")
     with open(os.path.join(a.m.storage, rec["eml_path"]), "rb") as f:
         assert f.read() == a.sent_bytes["pop"]
     _, out, _ = a.cli("stats", "--json", check=0)

@@ -62,7 +62,7 @@ def wait_archived(mailtee, tok, retrievals, timeout=15.0):
     deadline = time.monotonic() + timeout
     while True:
         found = mailtee.archived_with(tok.encode(), user=USER)
-        if len(found) == 1 and len(list(found[0].report.iter("retrieval"))) >= retrievals:
+        if len(found) == 1 and checks.retrieval_count(found[0].report) >= retrievals:
             return found[0]
         if len(found) > 1 or time.monotonic() > deadline:
             raise AssertionError(f"{tok}: {len(found)} archived copies; wanted 1 with "
