@@ -423,7 +423,7 @@ void ApprovalService::Release(const HeldMessage& held) {
     bool found = false;
     if (!queue_->Get(id, &h, &found).ok() || !found) return;
     if (r.status.ok()) {
-      std::string result = std::to_string(r.code) + " " + r.reply;
+      std::string result = r.reply;  // Reply::Text(): it starts with the code already
       if (!r.refused_recipients.empty()) result += " (refused: " + Join(r.refused_recipients, ",") + ")";
       if (!queue_->Transition(id, HoldState::kApproved, HoldState::kRelayed, nullptr, result, &h).ok()) return;
       Log("relayed", &h, "mailtee", "", "", "smtp", result);
