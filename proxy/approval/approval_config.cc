@@ -175,6 +175,7 @@ class Parser {
   void ParseRule(const XMLElement* e) {
     Rule r;
     r.line = e->GetLineNum();
+    if (const char* name = e->Attribute("name")) ParseRuleName(e, name, &r);
     const char* sender = e->Attribute("sender");
     if (sender == nullptr || *sender == '\0') {
       Error(e, "<rule> needs sender=\"...\"", "a pattern: \"*\", \"*@company.example\" or an address");
@@ -226,6 +227,29 @@ class Parser {
            "put <internal domain=\"...\"/> before the rules");
     }
     out_->rules.push_back(std::move(r));
+  }
+
+  // A name is what approvers read in every hold reason, so it must say
+  // something, fit on a line, and point at one rule.
+  void ParseRuleName(const XMLElement* e, const std::string& name, Rule* r) {
+    const size_t b = name.find_first_not_of(" \t\r\n"), end = name.find_last_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+      Error(e, "name=\"\" on <rule> is empty", "give the rule a short name approvers will understand, e.g. name=\"見積は部長承認\"");
+      return;
+    }
+    const std::string trimmed = name.substr(b, end - b + 1);
+    if (trimmed.size() > 100 || trimmed.find_first_of("\r\n") != std::string::npos) {
+      Error(e, "name on <rule> is longer than 100 bytes or has a line break", "use a short name on one line");
+      return;
+    }
+    for (const Rule& other : out_->rules) {
+      if (other.name == trimmed) {
+        Error(e, "two rules are named \"" + trimmed + "\" (the other at line " + std::to_string(other.line) + ")",
+              "give each rule its own name: approvers read it in the hold reason");
+        return;
+      }
+    }
+    r->name = trimmed;
   }
 
   void ParseKeywords(const XMLElement* e, Rule* r) {
@@ -338,7 +362,8 @@ const char* ToString(OnExpire on_expire) {
 }
 
 std::string Rule::Describe() const {
-  std::string s = "rule at line " + std::to_string(line) + ": sender " + sender + ", when " + ToString(when);
+  std::string s = "rule " + (name.empty() ? "" : "\"" + name + "\" ") + "at line " + std::to_string(line) +
+                  ": sender " + sender + ", when " + ToString(when);
   if (when == When::kRecipientDomain) {
     s += " (";
     for (size_t i = 0; i < domains.size(); ++i) s += (i ? "," : "") + domains[i];

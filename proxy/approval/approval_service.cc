@@ -522,12 +522,12 @@ std::string ApprovalService::HandleMailCommand(const smtp::HoldEnvelope& env, st
         ++n;
         const std::string approve = signer_->Issue({h.id, actor, TokenAction::kApprove, h.expires_at});
         const std::string reject = signer_->Issue({h.id, actor, TokenAction::kReject, h.expires_at});
-        const std::string item = "* " + h.id + "  " + h.sender + " -> " + Join(h.recipients, ", ") + "\n  " + h.subject +
-                                 "\n  " + h.rule + "\n  approve: " + notices_.MailtoFor("approve " + approve) +
+        const std::string head = "* " + h.id + "  " + h.sender + " -> " + Join(h.recipients, ", ") + "\n  " + h.subject + "\n  ";
+        const std::string tail = "\n  approve: " + notices_.MailtoFor("approve " + approve) +
                                  "\n  reject:  " + notices_.MailtoFor("reject " + reject) +
                                  (notices_.LinkFor(approve).empty() ? "" : "\n  web: " + notices_.LinkFor(approve)) + "\n";
-        ja += item;
-        en += item;
+        ja += head + h.ReasonIn(ReasonLanguage::kJapanese) + tail;
+        en += head + h.ReasonIn(ReasonLanguage::kEnglish) + tail;
       }
       Send(notices_.CommandReply(actor, "waitlist (" + std::to_string(n) + ")",
                                  "承認待ち: " + std::to_string(n) + " 件\n\n" + ja,
