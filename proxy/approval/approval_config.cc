@@ -146,8 +146,9 @@ class Parser {
       Warn(e, "on-expire=\"release\": held mail is sent unapproved when nobody decides in time",
            "use on-expire=\"reject\" or \"escalate\" if approval is mandatory");
     }
-    const char* secret = e->Attribute("secret-file");
-    out_->secret_file = Resolve(secret ? secret : "approval.key");
+    // Without secret-file the key lives in <storage> (the one folder the
+    // daemon may write): ResolveSecretFile fills it in once storage is known.
+    if (const char* secret = e->Attribute("secret-file")) out_->secret_file = Resolve(secret);
     if (const char* v = e->Attribute("public-url")) {
       std::string url = v;
       while (!url.empty() && url.back() == '/') url.pop_back();
