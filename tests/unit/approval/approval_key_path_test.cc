@@ -38,7 +38,8 @@ TEST(ApprovalKeyPathTest, WithoutSecretFileTheKeyDefaultsToTheStorageFolder) {
 
 TEST(ApprovalKeyPathTest, AnOldKeyInTheConfigFolderIsKeptWithAWarning) {
   Folders f;
-  const std::string old = f.etc.Write("approval.key", std::string(64, 'a') + "\n");
+  const std::string written = f.etc.Write("approval.key", std::string(64, 'a') + "\n");
+  const std::string old = std::filesystem::path(written).lexically_normal().string();  // named absolute and clean
   ApprovalConfig c = Enabled();
   c.line = 7;
   std::vector<config::Problem> problems;
