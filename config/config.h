@@ -139,6 +139,7 @@ struct DaemonSettings {
 struct Config {
   std::string source;             // file name (or "<embedded default>") for messages
   std::string storage_dir = "/var/lib/mailtee";
+  int storage_line = 0;           // line of <storage>; 0 = not in the file (the default above)
   std::optional<TlsFiles> tls;    // absent: self-signed cert generated into storage_dir
   LogSettings logs;
   std::vector<Listener> listeners;

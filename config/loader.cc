@@ -331,6 +331,7 @@ class Loader {
   }
 
   void ParseStorage(const XMLElement* e) {
+    result_.config.storage_line = e->GetLineNum();
     if (auto dir = Attr(e, "dir", true)) {
       if (dir->empty()) {
         Error(e, "<storage dir=\"\"> is empty", "name the folder for archive, spool, index and logs");

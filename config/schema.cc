@@ -33,7 +33,7 @@ const std::vector<ElementSchema>& Schema() {
         "public-url", "listener"},
        {"internal", "rule", "relay-account"}},
       {"internal", {"domain"}, {}},
-      {"rule", {"sender", "when", "approvers", "quorum", "keywords", "keywords-file", "match", "domains"}, {}},
+      {"rule", {"name", "sender", "when", "approvers", "quorum", "keywords", "keywords-file", "match", "domains"}, {}},
       {"relay-account", {"sender", "user", "password", "password-file"}, {}},
   };
   return schema;

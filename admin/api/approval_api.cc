@@ -52,6 +52,10 @@ json HoldJson(const HeldMessage& h) {
   json j = json::parse(approval::HeldMessageToJson(h), nullptr, false);
   if (!j.is_object()) j = json{{"id", h.id}};
   j["approvals"] = h.Approvals();
+  // The reason in both languages, rendered by the same code as the mails and
+  // link pages; the console shows the one it speaks.
+  j["reason_text"] = {{"ja", h.ReasonIn(approval::ReasonLanguage::kJapanese)},
+                      {"en", h.ReasonIn(approval::ReasonLanguage::kEnglish)}};
   return j;
 }
 

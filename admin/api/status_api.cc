@@ -1,4 +1,5 @@
-// GET /api/status    version, uptime, listeners with session counts, TLS certificate expiry
+// GET /api/status    version, uptime, listeners with session counts, TLS certificate expiry,
+//                    approvals {enabled, pending}
 // GET /api/sessions  live sessions: counts per listener, and each session (client, login, TLS, state, since)
 #include <nlohmann/json.hpp>
 
@@ -7,6 +8,7 @@
 #include "admin/api/json_util.h"
 #include "admin/api/status_json.h"
 #include "archive/index_record.h"
+#include "proxy/approval/approval_service.h"
 
 namespace mailtee::admin {
 
@@ -26,6 +28,20 @@ json ListenersJson(const ApiContext& ctx) {
   return listeners;
 }
 
+// {"enabled": false} without <approval enabled="true">; else how many holds
+// wait for a decision (the dashboard's "waiting for approval").
+json ApprovalsJson(const ApiContext& ctx) {
+  approval::ApprovalService* service = ctx.services.approvals;
+  if (!service) return json{{"enabled", false}};
+  std::vector<approval::HeldMessage> pending;
+  const approval::HoldState only = approval::HoldState::kPending;
+  json out{{"enabled", true}};
+  Status s = service->queue()->List(&pending, &only);
+  if (s.ok()) out["pending"] = pending.size();
+  else out["error"] = s.message();
+  return out;
+}
+
 json StatusJson(const ApiContext& ctx) {
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
                                                                        ctx.started_steady);
@@ -35,7 +51,8 @@ json StatusJson(const ApiContext& ctx) {
            {"started_at", archive::FormatUtcTime(started_ms)},
            {"uptime_seconds", uptime.count()},
            {"listeners", ListenersJson(ctx)},
-           {"admin_sessions", ctx.sessions ? ctx.sessions->size() : 0}};
+           {"admin_sessions", ctx.sessions ? ctx.sessions->size() : 0},
+           {"approvals", ApprovalsJson(ctx)}};
   json tls{{"cert_file", ctx.settings->cert_file}};
   if (!ctx.settings->cert_file.empty()) {
     CertificateExpiry expiry;

@@ -1,10 +1,12 @@
 // mailtee check-config FILE: every problem as "FILE:LINE: error: message — hint",
-// including those of the <approval> section (the same loader `run` uses).
+// including those of the <approval> section (the same loader `run` uses) and
+// every path the daemon writes that it could not write (write_paths.h).
 #include <cstdio>
 
 #include "admin/cli/commands.h"
 #include "config/loader.h"
 #include "proxy/daemon/full_config.h"
+#include "proxy/daemon/write_paths.h"
 
 namespace mailtee::cli {
 
@@ -15,7 +17,11 @@ int CheckConfig(const Args& args) {
     std::fputs("usage: mailtee check-config FILE\n", stderr);
     return 2;
   }
-  const daemon::FullConfig full = daemon::LoadFullConfig(path);
+  daemon::FullConfig full = daemon::LoadFullConfig(path);
+  // Checked as the user running check-config. Once `run` drops privileges to
+  // its own user, pass that user's RunAs here (run as root, check-config can
+  // then answer for the daemon's user).
+  if (full.ok()) daemon::CheckWritePaths(full, path, /*as=*/nullptr, &full.loaded.problems);
   const config::LoadResult& result = full.loaded;
   int errors = 0, warnings = 0;
   for (const config::Problem& p : result.problems) {

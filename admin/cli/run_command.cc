@@ -32,6 +32,7 @@
 #include "proxy/daemon/full_config.h"
 #include "proxy/daemon/privilege_drop.h"
 #include "proxy/daemon/process_setup.h"
+#include "proxy/daemon/write_paths.h"
 
 namespace mailtee::cli {
 namespace {
@@ -159,6 +160,9 @@ bool BecomeDaemonUser(const std::string& path, daemon::FullConfig* full) {
 static int RunDaemonOnce(const Args& args, bool* restart) {
   const std::string path = FlagValue(args, "--config");
   daemon::FullConfig full = daemon::LoadFullConfig(path);  // config + <approval>
+  // Before anything is opened: a folder it may not write is one clear error,
+  // not a failure at start that systemd restarts every few seconds.
+  if (full.ok() && !path.empty()) daemon::CheckWritePaths(full, path, /*as=*/nullptr, &full.loaded.problems);
   config::LoadResult& loaded = full.loaded;
   if (PrintProblems(loaded) > 0) {
     std::fprintf(stderr, "mailtee: not starting: fix the errors above (check with: mailtee check-config %s)\n",

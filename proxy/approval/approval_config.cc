@@ -146,8 +146,9 @@ class Parser {
       Warn(e, "on-expire=\"release\": held mail is sent unapproved when nobody decides in time",
            "use on-expire=\"reject\" or \"escalate\" if approval is mandatory");
     }
-    const char* secret = e->Attribute("secret-file");
-    out_->secret_file = Resolve(secret ? secret : "approval.key");
+    // Without secret-file the key lives in <storage> (the one folder the
+    // daemon may write): ResolveSecretFile fills it in once storage is known.
+    if (const char* secret = e->Attribute("secret-file")) out_->secret_file = Resolve(secret);
     if (const char* v = e->Attribute("public-url")) {
       std::string url = v;
       while (!url.empty() && url.back() == '/') url.pop_back();
@@ -175,6 +176,7 @@ class Parser {
   void ParseRule(const XMLElement* e) {
     Rule r;
     r.line = e->GetLineNum();
+    if (const char* name = e->Attribute("name")) ParseRuleName(e, name, &r);
     const char* sender = e->Attribute("sender");
     if (sender == nullptr || *sender == '\0') {
       Error(e, "<rule> needs sender=\"...\"", "a pattern: \"*\", \"*@company.example\" or an address");
@@ -226,6 +228,29 @@ class Parser {
            "put <internal domain=\"...\"/> before the rules");
     }
     out_->rules.push_back(std::move(r));
+  }
+
+  // A name is what approvers read in every hold reason, so it must say
+  // something, fit on a line, and point at one rule.
+  void ParseRuleName(const XMLElement* e, const std::string& name, Rule* r) {
+    const size_t b = name.find_first_not_of(" \t\r\n"), end = name.find_last_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+      Error(e, "name=\"\" on <rule> is empty", "give the rule a short name approvers will understand, e.g. name=\"見積は部長承認\"");
+      return;
+    }
+    const std::string trimmed = name.substr(b, end - b + 1);
+    if (trimmed.size() > 100 || trimmed.find_first_of("\r\n") != std::string::npos) {
+      Error(e, "name on <rule> is longer than 100 bytes or has a line break", "use a short name on one line");
+      return;
+    }
+    for (const Rule& other : out_->rules) {
+      if (other.name == trimmed) {
+        Error(e, "two rules are named \"" + trimmed + "\" (the other at line " + std::to_string(other.line) + ")",
+              "give each rule its own name: approvers read it in the hold reason");
+        return;
+      }
+    }
+    r->name = trimmed;
   }
 
   void ParseKeywords(const XMLElement* e, Rule* r) {
@@ -338,7 +363,8 @@ const char* ToString(OnExpire on_expire) {
 }
 
 std::string Rule::Describe() const {
-  std::string s = "rule at line " + std::to_string(line) + ": sender " + sender + ", when " + ToString(when);
+  std::string s = "rule " + (name.empty() ? "" : "\"" + name + "\" ") + "at line " + std::to_string(line) +
+                  ": sender " + sender + ", when " + ToString(when);
   if (when == When::kRecipientDomain) {
     s += " (";
     for (size_t i = 0; i < domains.size(); ++i) s += (i ? "," : "") + domains[i];

@@ -24,6 +24,7 @@ const char* ToString(When when);
 const char* ToString(OnExpire on_expire);
 
 struct Rule {
+  std::string name;                     // name="..." shown in hold reasons; "" = named by its sender pattern
   std::string sender;                   // address pattern (address_pattern.h)
   When when = When::kNever;
   std::vector<std::string> approvers;   // normalized plain addresses
@@ -32,7 +33,9 @@ struct Rule {
   KeywordScope match = KeywordScope::kSubject;
   std::vector<std::string> domains;     // kRecipientDomain: hold when any recipient is in one
   int line = 0;
-  // "rule at line 4: sender *@company.example, when attachment" for notices and logs.
+  // "rule at line 4: sender *@company.example, when attachment" (with its name:
+  // "rule \"quotes\" at line 4: ...") for the approval log and check-config.
+  // Readers see hold_reason.h instead: it has no line number that goes stale.
   std::string Describe() const;
 };
 
@@ -50,7 +53,8 @@ struct ApprovalConfig {
   bool skip_weekends = false;            // expire-hours count Monday to Friday only (local time)
   OnExpire on_expire = OnExpire::kReject;
   std::vector<std::string> escalate_to;  // on-expire="escalate": approvers added when the hold expires once
-  std::string secret_file;               // absolute; generated on first start (0600)
+  std::string secret_file;               // absolute; generated on first start (0600); "" until
+                                         // ResolveSecretFile (approval_key_path.h) fills the default
   std::string public_url;                // "https://mailtee.company.example:8443" for links; "" = no web links
   std::string listener;                  // SMTP listener whose <upstream> relays; "" = the first SMTP listener
   std::vector<std::string> internal_domains;

@@ -58,7 +58,8 @@ std::string RenderConfirmationPage(const ActionResult& peek, const std::string& 
   body += Row("宛先", "Recipients", Join(h.recipients));
   body += Row("件名", "Subject", h.subject);
   body += Row("添付", "Attachments", h.attachment_names.empty() ? "-" : Join(h.attachment_names));
-  body += Row("保留理由", "Rule", h.rule + (h.reason.empty() ? "" : " — " + h.reason));
+  body += "<tr><th>保留理由 / Reason</th><td><span lang=\"ja\">" + HtmlEscape(h.ReasonIn(ReasonLanguage::kJapanese)) +
+          "</span><br><span lang=\"en\">" + HtmlEscape(h.ReasonIn(ReasonLanguage::kEnglish)) + "</span></td></tr>\n";
   body += Row("期限", "Expires", FormatNoticeTime(h.expires_at));
   body += "</table>\n<form method=\"post\" action=\"" + HtmlEscape(action_path) + "\">\n";
   body += "<input type=\"hidden\" name=\"token\" value=\"" + HtmlEscape(token) + "\">\n";

@@ -423,7 +423,7 @@ void ApprovalService::Release(const HeldMessage& held) {
     bool found = false;
     if (!queue_->Get(id, &h, &found).ok() || !found) return;
     if (r.status.ok()) {
-      std::string result = std::to_string(r.code) + " " + r.reply;
+      std::string result = r.reply;  // Reply::Text(): it starts with the code already
       if (!r.refused_recipients.empty()) result += " (refused: " + Join(r.refused_recipients, ",") + ")";
       if (!queue_->Transition(id, HoldState::kApproved, HoldState::kRelayed, nullptr, result, &h).ok()) return;
       Log("relayed", &h, "mailtee", "", "", "smtp", result);
@@ -522,12 +522,12 @@ std::string ApprovalService::HandleMailCommand(const smtp::HoldEnvelope& env, st
         ++n;
         const std::string approve = signer_->Issue({h.id, actor, TokenAction::kApprove, h.expires_at});
         const std::string reject = signer_->Issue({h.id, actor, TokenAction::kReject, h.expires_at});
-        const std::string item = "* " + h.id + "  " + h.sender + " -> " + Join(h.recipients, ", ") + "\n  " + h.subject +
-                                 "\n  " + h.rule + "\n  approve: " + notices_.MailtoFor("approve " + approve) +
+        const std::string head = "* " + h.id + "  " + h.sender + " -> " + Join(h.recipients, ", ") + "\n  " + h.subject + "\n  ";
+        const std::string tail = "\n  approve: " + notices_.MailtoFor("approve " + approve) +
                                  "\n  reject:  " + notices_.MailtoFor("reject " + reject) +
                                  (notices_.LinkFor(approve).empty() ? "" : "\n  web: " + notices_.LinkFor(approve)) + "\n";
-        ja += item;
-        en += item;
+        ja += head + h.ReasonIn(ReasonLanguage::kJapanese) + tail;
+        en += head + h.ReasonIn(ReasonLanguage::kEnglish) + tail;
       }
       Send(notices_.CommandReply(actor, "waitlist (" + std::to_string(n) + ")",
                                  "承認待ち: " + std::to_string(n) + " 件\n\n" + ja,

@@ -34,6 +34,26 @@ leveldb::WriteOptions Sync() {
   return w;
 }
 
+json HoldReasonToJson(const HoldReason& w) {
+  return json{{"kind", w.kind},           {"rule_name", w.rule_name}, {"rule_sender", w.rule_sender},
+              {"keyword", w.keyword},     {"recipient", w.recipient}, {"domain", w.domain},
+              {"attachment_count", w.attachment_count}, {"header_from", w.header_from}};
+}
+
+HoldReason HoldReasonFromJson(const json& j) {
+  HoldReason w;
+  if (!j.is_object()) return w;
+  w.kind = j.value("kind", "");
+  w.rule_name = j.value("rule_name", "");
+  w.rule_sender = j.value("rule_sender", "");
+  w.keyword = j.value("keyword", "");
+  w.recipient = j.value("recipient", "");
+  w.domain = j.value("domain", "");
+  w.attachment_count = j.value("attachment_count", 0);
+  w.header_from = j.value("header_from", "");
+  return w;
+}
+
 json DecisionToJson(const Decision& d) {
   return json{{"approver", d.approver}, {"on_behalf_of", d.on_behalf_of}, {"action", d.action}, {"at", d.at},
               {"client_ip", d.client_ip}, {"via", d.via}, {"reason", d.reason}};
@@ -105,6 +125,7 @@ std::string HeldMessageToJson(const HeldMessage& h) {
          {"size", h.size},
          {"rule", h.rule},
          {"reason", h.reason},
+         {"why", HoldReasonToJson(h.why)},
          {"approvers", h.approvers},
          {"quorum", h.quorum},
          {"decisions", decisions},
@@ -135,6 +156,7 @@ bool HeldMessageFromJson(const std::string& text, HeldMessage* h) {
     h->size = j.value("size", uint64_t{0});
     h->rule = j.value("rule", "");
     h->reason = j.value("reason", "");
+    if (j.contains("why")) h->why = HoldReasonFromJson(j["why"]);  // older records have the text only
     h->approvers = j.value("approvers", std::vector<std::string>{});
     h->quorum = j.value("quorum", 1);
     if (j.contains("decisions") && j["decisions"].is_array()) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/status.h"
+#include "proxy/approval/hold_reason.h"
 
 namespace leveldb {
 class DB;
@@ -51,8 +52,9 @@ struct HeldMessage {
   std::string subject;        // decoded UTF-8
   std::vector<std::string> attachment_names;
   uint64_t size = 0;
-  std::string rule;           // Rule::Describe()
-  std::string reason;         // why the rule matched
+  std::string rule;           // Rule::Describe(), English, for the log
+  std::string reason;         // why the rule matched, English, for the log
+  HoldReason why;             // the same as data (empty in records from before it existed)
   std::vector<std::string> approvers;  // the rule's approvers (plus escalation)
   int quorum = 1;
   std::vector<Decision> decisions;
@@ -73,6 +75,8 @@ struct HeldMessage {
   // Where the sender's notices go: the login when it is a mail address, else
   // the envelope sender ("" for MAIL FROM:<> without such a login: none).
   std::string NoticeAddress() const;
+  // Why it is held, in words for a reader (hold_reason.h); old records show `rule — reason`.
+  std::string ReasonIn(ReasonLanguage language) const { return RenderHoldReason(why, language, rule, reason); }
 };
 
 struct Delegation {

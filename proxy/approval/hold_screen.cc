@@ -119,6 +119,7 @@ Status HoldScreenImpl::Persist(const std::string& archive_id) {
   h.size = size_;
   h.rule = decision_.rule;
   h.reason = decision_.reason;
+  h.why = decision_.why;
   h.approvers = decision_.approvers;
   h.quorum = decision_.quorum;
   h.held_at = service_->Now();

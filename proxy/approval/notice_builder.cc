@@ -26,7 +26,7 @@ std::string Facts(const HeldMessage& h, bool japanese) {
     s += "  宛先:     " + Join(h.recipients, ", ") + "\n";
     s += "  件名:     " + OneLine(h.subject) + "\n";
     s += "  添付:     " + (h.attachment_names.empty() ? std::string("なし") : Join(h.attachment_names, ", ")) + "\n";
-    s += "  保留理由: " + h.rule + (h.reason.empty() ? "" : " — " + h.reason) + "\n";
+    s += "  保留理由: " + h.ReasonIn(ReasonLanguage::kJapanese) + "\n";
     s += "  保留日時: " + FormatNoticeTime(h.held_at) + "\n";
     s += "  期限:     " + FormatNoticeTime(h.expires_at) + "\n";
   } else {
@@ -36,7 +36,7 @@ std::string Facts(const HeldMessage& h, bool japanese) {
     s += "  Recipients:  " + Join(h.recipients, ", ") + "\n";
     s += "  Subject:     " + OneLine(h.subject) + "\n";
     s += "  Attachments: " + (h.attachment_names.empty() ? std::string("none") : Join(h.attachment_names, ", ")) + "\n";
-    s += "  Held by:     " + h.rule + (h.reason.empty() ? "" : " — " + h.reason) + "\n";
+    s += "  Held by:     " + h.ReasonIn(ReasonLanguage::kEnglish) + "\n";
     s += "  Held at:     " + FormatNoticeTime(h.held_at) + "\n";
     s += "  Expires:     " + FormatNoticeTime(h.expires_at) + "\n";
   }

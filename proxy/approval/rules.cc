@@ -18,11 +18,12 @@ bool AllInternal(const ApprovalConfig& config, const std::vector<std::string>& r
 // The condition of `rule` that the envelope decides, or nullopt-like -1 when it needs content.
 // Returns 1 true, 0 false, -1 unknown without the message.
 int EnvelopeCondition(const ApprovalConfig& config, const Rule& rule, const std::vector<std::string>& recipients,
-                      std::string* reason) {
+                      std::string* reason, HoldReason* why) {
   switch (rule.when) {
     case When::kNever: return 1;
     case When::kAlways:
       *reason = "always";
+      why->kind = "always";
       return 1;
     case When::kRecipientDomain:
       for (const std::string& r : recipients) {
@@ -30,6 +31,7 @@ int EnvelopeCondition(const ApprovalConfig& config, const Rule& rule, const std:
         for (const std::string& base : rule.domains) {
           if (DomainWithin(d, base)) {
             *reason = "recipient " + NormalizeAddress(r) + " in " + base;
+            *why = HoldReason{"recipient-domain", "", "", "", NormalizeAddress(r), base, 0, ""};
             return 1;
           }
         }
@@ -39,6 +41,7 @@ int EnvelopeCondition(const ApprovalConfig& config, const Rule& rule, const std:
       for (const std::string& r : recipients) {
         if (!IsInternalRecipient(config, r)) {
           *reason = "external recipient " + NormalizeAddress(r);
+          *why = HoldReason{"external", "", "", "", NormalizeAddress(r), "", 0, ""};
           return 1;
         }
       }
@@ -49,10 +52,12 @@ int EnvelopeCondition(const ApprovalConfig& config, const Rule& rule, const std:
   return 0;
 }
 
-bool ContentCondition(const Rule& rule, const MessageFacts& facts, std::string* reason) {
+bool ContentCondition(const Rule& rule, const MessageFacts& facts, std::string* reason, HoldReason* why) {
   if (rule.when == When::kAttachment) {
     if (facts.attachment_count == 0 && facts.attachment_names.empty()) return false;
     *reason = "attachment";
+    why->kind = "attachment";
+    why->attachment_count = std::max(facts.attachment_count, static_cast<int>(facts.attachment_names.size()));
     for (size_t i = 0; i < facts.attachment_names.size(); ++i) {
       *reason += (i ? ", " : ": ") + facts.attachment_names[i];
     }
@@ -61,10 +66,14 @@ bool ContentCondition(const Rule& rule, const MessageFacts& facts, std::string* 
   for (const std::string& k : rule.keywords) {
     if (ContainsKeyword(facts.subject, k)) {
       *reason = "keyword in subject: " + k;
+      why->kind = "keyword-subject";
+      why->keyword = k;
       return true;
     }
     if (rule.match == KeywordScope::kSubjectAndBody && ContainsKeyword(facts.body_sample, k)) {
       *reason = "keyword in body: " + k;
+      why->kind = "keyword-body";
+      why->keyword = k;
       return true;
     }
   }
@@ -100,14 +109,18 @@ HoldDecision EvaluateFor(const ApprovalConfig& config, const MessageFacts& facts
     if (!MatchSenderPattern(rule.sender, identity, rule.when == When::kNever)) continue;
     if (internal_only && rule.when != When::kAlways && rule.when != When::kNever) continue;
     std::string reason;
-    int env = EnvelopeCondition(config, rule, facts.recipients, &reason);
-    const bool matched = env == 1 || (env == -1 && ContentCondition(rule, facts, &reason));
+    HoldReason why;
+    int env = EnvelopeCondition(config, rule, facts.recipients, &reason, &why);
+    const bool matched = env == 1 || (env == -1 && ContentCondition(rule, facts, &reason, &why));
     if (!matched) continue;
     d.rule_index = static_cast<int>(i);
     d.rule = rule.Describe();
     if (rule.when == When::kNever) return d;  // an exception: passes
     d.hold = true;
     d.reason = reason;
+    d.why = why;
+    d.why.rule_name = rule.name;
+    d.why.rule_sender = rule.sender;
     d.approvers = rule.approvers;
     d.quorum = rule.quorum;
     return d;
@@ -128,6 +141,7 @@ HoldDecision Evaluate(const ApprovalConfig& config, const MessageFacts& facts) {
     HoldDecision h = EvaluateFor(config, facts, from, internal_only);
     if (!h.hold || (d.hold && d.rule_index <= h.rule_index)) continue;
     h.reason += (h.reason.empty() ? "" : " ") + std::string("(header From ") + from + ")";
+    h.why.header_from = from;
     d = std::move(h);
   }
   return d;
@@ -141,7 +155,8 @@ EnvelopeOutlook PreviewEnvelope(const ApprovalConfig& config, const std::string&
     if (!MatchSenderPattern(rule.sender, sender, rule.when == When::kNever)) continue;
     if (internal_only && rule.when != When::kAlways && rule.when != When::kNever) continue;
     std::string reason;
-    const int env = EnvelopeCondition(config, rule, recipients, &reason);
+    HoldReason why;
+    const int env = EnvelopeCondition(config, rule, recipients, &reason, &why);
     if (env == -1) return EnvelopeOutlook::kDependsOnContent;
     if (env == 1) {
       if (rule.when != When::kNever) return EnvelopeOutlook::kHold;
@@ -154,7 +169,8 @@ EnvelopeOutlook PreviewEnvelope(const ApprovalConfig& config, const std::string&
     if (rule.when == When::kNever) continue;
     if (internal_only && rule.when != When::kAlways) continue;
     std::string reason;
-    if (EnvelopeCondition(config, rule, recipients, &reason) != 0) return EnvelopeOutlook::kDependsOnContent;
+    HoldReason why;
+    if (EnvelopeCondition(config, rule, recipients, &reason, &why) != 0) return EnvelopeOutlook::kDependsOnContent;
   }
   return EnvelopeOutlook::kPass;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "proxy/approval/approval_config.h"
+#include "proxy/approval/hold_reason.h"
 
 namespace mailtee::approval {
 
@@ -36,7 +37,8 @@ struct HoldDecision {
   bool hold = false;
   int rule_index = -1;                    // into ApprovalConfig::rules; -1 when no rule matched
   std::string rule;                       // Rule::Describe(), or "" when none matched
-  std::string reason;                     // "attachment: a.pdf", "keyword: 見積", "recipient outside company.example"
+  std::string reason;                     // for the log: "attachment: a.pdf", "keyword in subject: 見積", ...
+  HoldReason why;                         // the same as data, rendered in the reader's language
   std::vector<std::string> approvers;
   int quorum = 1;
 };

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "proxy/approval/approval_key_path.h"
+
 namespace mailtee::daemon {
 namespace {
 
@@ -49,6 +51,7 @@ FullConfig LoadFullConfig(const std::string& path) {
     problems->push_back({path, 0, s.message(), "fix the file; see docs/approval.md", false});
     return full;
   }
+  approval::ResolveSecretFile(path, full.loaded.config.storage_dir, &full.approval, problems);
   if (!full.approval.enabled) return full;
   const size_t first = problems->size();
   approval::ValidateApprovalListener(full.approval, full.loaded.config.listeners, problems);

@@ -146,7 +146,8 @@ bool SmtpSession::HoldAtEndOfData() {
         outcome.kind = archive::Outcome::Kind::kHeld;
         outcome.code = 250;
         outcome.reply = result->reply;
-        outcome.relayed_at = std::chrono::system_clock::now();
+        // No relayed_at: nothing reached the provider yet. The report gets its
+        // relay time when the approved message is released (held_outcome.h).
         result->commit = capture->Commit(outcome);
         return Status::Ok();
       },

@@ -136,7 +136,7 @@ def approval_xml(work: str, admin_port: int) -> str:
     return f"""  <approval enabled="true" address="approval@mailtee.local" secret-file="{work}/approval.key"
             public-url="https://127.0.0.1:{admin_port}" listener="submission">
     <rule sender="{HELD_SENDER}" when="always" approvers="bucho@company.example"/>
-    <rule sender="{QUORUM_SENDER}" when="always" approvers="bucho@company.example,kacho@company.example" quorum="2"/>
+    <rule name="二人承認ルール" sender="{QUORUM_SENDER}" when="always" approvers="bucho@company.example,kacho@company.example" quorum="2"/>
     <rule sender="*" when="never"/>
     <relay-account sender="*" user="{RELAY_USER}" password-file="{work}/relay.pw"/>
   </approval>

@@ -21,9 +21,13 @@ const BAIT_PORT = Number(process.env.BAIT_PORT || 9);
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = [];
-const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
+// BROWSER_ONLY=<part of a test name> (tests/browser/run.sh passes the
+// environment on) runs only the matching tests, plus the two that open the
+// console and log in.
+const ONLY = process.env.BROWSER_ONLY || '';
+const SETUP = ['console page is served', 'login shows'];
 async function test(name, fn) {
-  if (ONLY && !ONLY.test(name)) return;
+  if (ONLY && !name.includes(ONLY) && !SETUP.some((s) => name.startsWith(s))) { console.log(`skip ${name}`); return; }
   const started = Date.now();
   try {
     await fn();
@@ -353,6 +357,36 @@ await test('approvals: one admin cannot approve for two approvers; the refusal s
   await page.selectOption('#lang-switch', 'en');
   await waitForText('a[data-page="archive"]', 'Archive');
   assert(!sinkRecords().some((m) => m.rcpt_tos.includes('customer3@partner.example')), 'one person\'s two approvals did not release it');
+});
+
+await test('holds waiting: the dashboard counts them; the approvals page gives the reason in Japanese', async () => {
+  const probe = await page.request.get(URL_BASE + '/api/approvals');
+  assert(probe.status() === 200, 'approvals are wired into the daemon: ' + probe.status());
+  const pending = ((await probe.json()).items || []).length;
+  assert(pending >= 1, 'the quorum-of-two hold is still waiting');
+  await page.goto(URL_BASE + '/#/dashboard');
+  await page.waitForSelector('#holds-waiting .stat-value');
+  assert((await page.textContent('#holds-waiting .stat-value')) === String(pending), 'holds waiting on the dashboard');
+  assert((await page.textContent('#holds-waiting .stat-label')).includes('Waiting for approval'), 'English label');
+  const card = '.approval[data-id]:has-text("Quorum of two")';
+  await page.goto(URL_BASE + '/#/approvals');
+  await page.waitForSelector(card + ' .approval-reason');
+  const en = await page.textContent(card + ' .approval-reason');
+  assert(en === 'rule "二人承認ルール": every message from this sender needs approval', 'reason in English: ' + en);
+  await page.selectOption('#lang-switch', 'ja');
+  await waitForText('a[data-page="archive"]', 'アーカイブ');
+  await page.reload();
+  await page.waitForSelector(card + ' .approval-reason');
+  const ja = await page.textContent(card + ' .approval-reason');
+  assert(ja === 'ルール「二人承認ルール」: この差出人のメールは常に承認が必要', 'reason in Japanese: ' + ja);
+  assert(!/line \d|行/.test(ja), 'no config line number in the reason');
+  await shot('08e-approval-reason-ja');
+  await page.goto(URL_BASE + '/#/dashboard');
+  await page.waitForSelector('#holds-waiting .stat-label');
+  assert((await page.textContent('#holds-waiting .stat-label')) === '承認待ち', 'Japanese label on the dashboard');
+  await shot('02b-dashboard-holds-ja');
+  await page.selectOption('#lang-switch', 'en');
+  await waitForText('a[data-page="archive"]', 'Archive');
 });
 
 await test('approvals on a phone: cards and tables fit the screen', async () => {

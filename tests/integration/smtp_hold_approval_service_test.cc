@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "proxy/approval/approval_service.h"
+#include "proxy/daemon/held_outcome.h"
 #include "proxy/smtp/sasl.h"
 #include "tests/integration/fake_smtp_upstream.h"
 #include "tests/integration/smtp_proxy_fixture.h"
@@ -62,6 +63,7 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
     o.relay.timeout_seconds = 5;
     o.log = log_.get();
     o.sweep_interval_ms = 3600 * 1000;
+    o.on_final = [this](const approval::HeldMessage& h) { finals_.push_back(h); };  // on the loop thread
     std::filesystem::create_directories(o.storage_dir);
     // The loop thread is not running yet: creating and starting here is safe.
     ASSERT_TRUE(approval::ApprovalService::Create(o, &service_).ok());
@@ -121,6 +123,7 @@ class SmtpHoldApprovalServiceTest : public ::testing::Test {
   approval::ApprovalConfig config_;
   std::unique_ptr<approval::ApprovalLog> log_;
   std::unique_ptr<approval::ApprovalService> service_;
+  std::vector<approval::HeldMessage> finals_;
 };
 
 TEST_F(SmtpHoldApprovalServiceTest, ExternalMailIsHeldDurablyAndNeverRelayed) {
@@ -150,6 +153,39 @@ TEST_F(SmtpHoldApprovalServiceTest, ExternalMailIsHeldDurablyAndNeverRelayed) {
   // The session's upstream never saw DATA for it; the session goes on.
   c.Send("NOOP\r\n");
   EXPECT_THAT(c.ReadReply(), StartsWith("250 "));
+}
+
+// The archived report of a held message has no relay time while it waits;
+// the release after approval gives it one, with the provider's reply once
+// ("250 2.0.0 ...", not "250 250 2.0.0 ...").
+TEST_F(SmtpHoldApprovalServiceTest, AHeldReportGetsItsRelayTimeAndReplyOnlyWhenReleased) {
+  ASSERT_THAT(SendAsTaro("taro@company.example"), StartsWith("250 2.0.0 held for approval "));
+  auto recs = harness_.sink().records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].outcome.kind, archive::Outcome::Kind::kHeld);
+  EXPECT_EQ(recs[0].outcome.relayed_at.time_since_epoch().count(), 0) << "held, not relayed";
+  const std::string id = recs[0].id;
+  harness_.RunOnLoop([&] {
+    approval::ActionResult r =
+        service_->DecideAsAdmin(id, "bucho@company.example", "alice", true, "", "127.0.0.1", "web");
+    EXPECT_TRUE(r.status.ok()) << r.status.message();
+  });
+  bool done = false;
+  for (int i = 0; i < 500 && !done; ++i) {
+    harness_.RunOnLoop([&] { done = !finals_.empty(); });
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(done);
+  approval::HeldMessage final_state;
+  harness_.RunOnLoop([&] { final_state = finals_[0]; });
+  EXPECT_EQ(final_state.state, approval::HoldState::kRelayed);
+  EXPECT_TRUE(Delivered("tanaka@customer.example"));
+  EXPECT_THAT(final_state.relay_result, StartsWith("250 "));
+  EXPECT_THAT(final_state.relay_result, ::testing::Not(StartsWith("250 250")));
+  const archive::HeldOutcome report = daemon::HeldOutcomeOf(final_state, std::chrono::system_clock::now());
+  EXPECT_EQ(report.code, 250);
+  EXPECT_FALSE(report.relayed_at.empty());
+  EXPECT_EQ(report.reply.find("250 250"), std::string::npos) << report.reply;
 }
 
 TEST_F(SmtpHoldApprovalServiceTest, InternalMailRelaysAsBefore) {

@@ -38,7 +38,7 @@ TEST(ApprovalConfigTest, ParsesTheIssueExample) {
   EXPECT_TRUE(c.skip_weekends);
   EXPECT_EQ(c.on_expire, OnExpire::kEscalate);
   EXPECT_EQ(c.escalate_to, std::vector<std::string>{"shacho@company.example"});
-  EXPECT_EQ(c.secret_file, dir.path() + "/approval.key");
+  EXPECT_EQ(c.secret_file, dir.path() + "/approval.key");  // given: relative to the config folder
   EXPECT_EQ(c.public_url, "https://mailtee.company.example:8443");
   ASSERT_EQ(c.rules.size(), 5u);
   EXPECT_EQ(c.rules[0].approvers, (std::vector<std::string>{"bucho@company.example", "kacho@company.example"}));
@@ -152,6 +152,39 @@ TEST(ApprovalConfigTest, LoadApprovalSectionReadsTheConfigFileWithLines) {
   EXPECT_EQ(problems[0].file, path);
   EXPECT_EQ(problems[0].line, 4);
   EXPECT_TRUE(c.enabled);
+}
+
+}  // namespace
+}  // namespace mailtee::approval
+
+namespace mailtee::approval {
+namespace {
+
+// name="..." is what approvers read in every hold reason: kept as written
+// (trimmed), in Describe() for the log, and it must be non-empty and unique.
+TEST(ApprovalConfigTest, RulesMayHaveANameThatIsUniqueAndNotEmpty) {
+  std::vector<config::Problem> problems;
+  ApprovalConfig c = testing::ParseXml(R"(<approval enabled="true">
+<rule name=" 見積は部長承認 " sender="*@company.example" when="always" approvers="bucho@company.example"/>
+<rule sender="*@company.example" when="attachment" approvers="bucho@company.example"/>
+<rule name="見積は部長承認" sender="*" when="always" approvers="bucho@company.example"/>
+<rule name="  " sender="*" when="always" approvers="bucho@company.example"/>
+<relay-account sender="*" user="relay@company.example" password="x"/>
+</approval>)",
+                                       "", &problems);
+  ASSERT_EQ(c.rules.size(), 4u);
+  EXPECT_EQ(c.rules[0].name, "見積は部長承認");
+  EXPECT_EQ(c.rules[1].name, "");
+  EXPECT_EQ(c.rules[0].Describe(), "rule \"見積は部長承認\" at line 2: sender *@company.example, when always");
+  bool duplicate = false, empty = false;
+  for (const config::Problem& p : problems) {
+    if (p.message.find("two rules are named \"見積は部長承認\" (the other at line 2)") != std::string::npos) {
+      duplicate = !p.warning && p.line == 4;
+    }
+    if (p.message.find("name=\"\" on <rule> is empty") != std::string::npos) empty = !p.warning && p.line == 5;
+  }
+  EXPECT_TRUE(duplicate) << testing::AllProblems(problems);
+  EXPECT_TRUE(empty) << testing::AllProblems(problems);
 }
 
 }  // namespace

@@ -145,3 +145,27 @@ TEST(MimeWriterTest, EncodeHeaderTextKeepsAsciiAndSplitsOnCharacters) {
 
 }  // namespace
 }  // namespace mailtee::approval
+
+namespace mailtee::approval {
+namespace {
+
+// The request reads the reason in Japanese in the Japanese half and in
+// English in the English half, by the rule's name, without a line number.
+TEST(NoticeBuilderTest, TheRequestGivesTheReasonInBothLanguagesByTheRulesName) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("orig.eml", "Subject: x\r\n\r\nbody\r\n");
+  HeldMessage h = Held();
+  h.why = HoldReason{"attachment", "添付は部長承認", "*@company.example", "", "", "", 1, ""};
+  ApprovalConfig config = Config();
+  const std::string text =
+      TextPart(Assemble(NoticeBuilder(config).ApprovalRequest(h, "bucho@company.example", "", "A.T", "R.T", path)));
+  const size_t ja = text.find("保留理由: ルール「添付は部長承認」: 添付ファイル 1 件");
+  const size_t en = text.find("Held by:     rule \"添付は部長承認\": 1 attachment");
+  EXPECT_NE(ja, std::string::npos) << text;
+  EXPECT_NE(en, std::string::npos) << text;
+  EXPECT_LT(ja, en) << "Japanese first";
+  EXPECT_EQ(text.find("line 4"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace mailtee::approval

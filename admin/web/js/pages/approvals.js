@@ -5,12 +5,12 @@
 // 404 from the API means the daemon runs without <approval enabled="true">.
 // An auditor (read-only role) sees everything but no approve/reject/proxy controls.
 // Items are the hold queue's records: id, state, sender, recipients, subject,
-// attachment_names, size, rule, reason, approvers, quorum, approvals,
+// attachment_names, size, rule, reason, reason_text {ja, en}, approvers, quorum, approvals,
 // decisions [{approver, on_behalf_of, action, at, client_ip, via, reason}],
 // held_at / expires_at (Unix seconds), relay_result.
 import { api } from '../api.js';
 import { h, clear, append } from '../dom.js';
-import { t, formatDateTime, formatBytes } from '../i18n.js';
+import { t, language, formatDateTime, formatBytes } from '../i18n.js';
 import { pageHeader, card, errorBox, loading, badge, infoBox, fieldList } from '../widgets.js';
 import { isAdmin } from '../session.js';
 
@@ -86,6 +86,12 @@ function decisionButtons(item, done) {
   ];
 }
 
+// Why it is held, in the console's language (the API renders both).
+function reasonText(item) {
+  const text = item.reason_text || {};
+  return text[language()] || text.en || [item.rule, item.reason].filter(Boolean).join(' — ');
+}
+
 function pendingCard(item, done) {
   return h('article', { class: 'card approval', 'data-id': item.id },
     h('div', { class: 'approval-head' },
@@ -95,7 +101,7 @@ function pendingCard(item, done) {
       h('dt', { text: t('appr.sender') }), h('dd', { text: item.sender || item.user || '' }),
       h('dt', { text: t('appr.recipients') }), h('dd', { text: (item.recipients || []).join(', ') }),
       item.attachment_names && item.attachment_names.length ? [h('dt', { text: t('msg.attachments') }), h('dd', { text: item.attachment_names.join(', ') })] : null,
-      h('dt', { text: t('appr.why') }), h('dd', { text: [item.rule, item.reason].filter(Boolean).join(' — ') }),
+      h('dt', { text: t('appr.why') }), h('dd', { class: 'approval-reason', text: reasonText(item) }),
       h('dt', { text: t('appr.heldAt') }), h('dd', { text: when(item.held_at) }),
       item.expires_at ? [h('dt', { text: t('appr.expiresAt') }), h('dd', { text: when(item.expires_at) })] : null,
       h('dt', { text: t('appr.progress') }), h('dd', { text: t('appr.approvalsOf', { n: item.approvals || 0, q: item.quorum || 1 }) }),
@@ -238,7 +244,7 @@ function renderDetail(main, id) {
           [t('appr.recipients'), item.recipients],
           [t('msg.attachments'), item.attachment_names],
           [t('msg.size'), item.size ? formatBytes(item.size) : ''],
-          [t('appr.why'), [item.rule, item.reason].filter(Boolean).join(' — ')],
+          [t('appr.why'), reasonText(item)],
           [t('appr.approvers'), item.approvers],
           [t('appr.progress'), t('appr.approvalsOf', { n: item.approvals || 0, q: item.quorum || 1 })],
           [t('appr.heldAt'), when(item.held_at)],

@@ -1,4 +1,4 @@
-// Dashboard: GET /api/status (version, uptime, listeners, certificate),
+// Dashboard: GET /api/status (version, uptime, listeners, certificate, holds waiting),
 // GET /api/sessions (each live client session) and GET /api/stats/volume
 // (messages per hour and per user). Refreshes every 30 s.
 import { api } from '../api.js';
@@ -28,7 +28,19 @@ function statusCards(s) {
     stat(t('dash.version'), s.version || '?', t('dash.startedAt', { at: formatDateTime(s.started_at) })),
     stat(t('dash.uptime'), formatDuration(s.uptime_seconds || 0)),
     stat(t('dash.sessions'), formatNumber(sessions), t('dash.adminSessions', { n: s.admin_sessions || 0 })),
-    stat(t('dash.certificate'), certValue, certNote, certCls));
+    stat(t('dash.certificate'), certValue, certNote, certCls),
+    holdsStat(s.approvals));
+}
+
+// How many held messages wait for a decision; links to the approval queue.
+// Absent when the daemon runs without <approval enabled="true">.
+function holdsStat(approvals) {
+  if (!approvals || !approvals.enabled) return null;
+  const known = typeof approvals.pending === 'number';
+  const box = stat(t('dash.holdsWaiting'), known ? formatNumber(approvals.pending) : t('dash.holdsUnknown'),
+    known ? t('dash.holdsNote') : approvals.error, known && approvals.pending > 0 ? 'stat-warn' : '');
+  box.id = 'holds-waiting';
+  return h('a', { href: '#/approvals', class: 'stat-link' }, box);
 }
 
 function listenersTable(listeners) {
