@@ -1,11 +1,15 @@
 // mailtee check-config FILE: every problem as "FILE:LINE: error: message — hint",
 // including those of the <approval> section (the same loader `run` uses) and
 // every path the daemon writes that it could not write (write_paths.h).
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
 
 #include "admin/cli/commands.h"
 #include "config/loader.h"
 #include "proxy/daemon/full_config.h"
+#include "proxy/daemon/privilege_drop.h"
 #include "proxy/daemon/write_paths.h"
 
 namespace mailtee::cli {
@@ -18,10 +22,20 @@ int CheckConfig(const Args& args) {
     return 2;
   }
   daemon::FullConfig full = daemon::LoadFullConfig(path);
-  // Checked as the user running check-config. Once `run` drops privileges to
-  // its own user, pass that user's RunAs here (run as root, check-config can
-  // then answer for the daemon's user).
-  if (full.ok()) daemon::CheckWritePaths(full, path, /*as=*/nullptr, &full.loaded.problems);
+  // Run as root, answer for the user the daemon drops to (<daemon user=>),
+  // not for root, who may write almost anywhere. (The storage folder itself
+  // is given to that user at start, so only paths outside it can fail here.)
+  // Otherwise check as the user running check-config: under systemd, the
+  // daemon's own user.
+  std::optional<config::RunAs> as;
+  if (full.ok() && ::geteuid() == 0) {
+    daemon::DaemonAccount account;
+    const config::Config& c = full.loaded.config;
+    if (daemon::LookUpDaemonAccount(c.daemon.user, c.daemon.group, &account).ok()) {
+      as = config::RunAs{account.uid, account.gid, {account.gid}};  // DropPrivileges keeps only gid
+    }
+  }
+  if (full.ok()) daemon::CheckWritePaths(full, path, as ? &*as : nullptr, &full.loaded.problems);
   const config::LoadResult& result = full.loaded;
   int errors = 0, warnings = 0;
   for (const config::Problem& p : result.problems) {

@@ -140,6 +140,9 @@ bool BecomeDaemonUser(const std::string& path, daemon::FullConfig* full) {
     return false;
   }
   *full = daemon::LoadFullConfig(path);
+  // The first check ran as root, who may write almost anywhere: ask again as
+  // the user that will write (a secret-file in a folder only root may write).
+  if (full->ok()) daemon::CheckWritePaths(*full, path, /*as=*/nullptr, &full->loaded.problems);
   int errors = 0;  // the warnings were printed by the first load
   for (const config::Problem& p : full->loaded.problems) {
     if (p.warning) continue;
