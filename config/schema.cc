@@ -17,7 +17,7 @@ const std::vector<ElementSchema>& Schema() {
       {"retention", {"days", "user"}, {}},
       {"legal-hold", {"user"}, {}},
       {"listener",
-       {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size",
+       {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size", "max-recipients",
         "max-connections-per-ip"},
        {"upstream", "auth", "allow", "timeouts"}},
       {"upstream", {"host", "port", "tls", "verify", "ca-file"}, {}},
