@@ -1,5 +1,7 @@
 #include "proxy/daemon/no_provider_responder.h"
 
+#include "archive/session_event.h"
+
 namespace mailtee::daemon {
 
 NoProviderResponder::NoProviderResponder(const config::Listener* listener, SSL_CTX* server_tls,
@@ -17,15 +19,16 @@ std::string NoProviderResponder::RefusalLine() const {
 }
 
 void NoProviderResponder::Accept(std::unique_ptr<net::Stream> client) {
-  log_->Write(archive::LogKind::kConnections,
-              "listener=" + listener_->name + " client=" + client->peer().text +
-                  " refused: no provider configured");
+  log_->Record(archive::ListenerRefusal("", listener_->name, "listener=" + listener_->name,
+                                       "client=" + client->peer().text + " refused: no provider configured",
+                                       archive::SessionEvent::Cause::kNoProvider));
   Respond(std::move(client), RefusalLine());
 }
 
 void NoProviderResponder::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
-  log_->Write(archive::LogKind::kConnections,
-              "listener=" + listener_->name + " client=" + client->peer().text + " rejected: " + reason);
+  log_->Record(archive::ListenerRefusal("", listener_->name, "listener=" + listener_->name,
+                                       "client=" + client->peer().text + " rejected: " + reason,
+                                       archive::SessionEvent::Cause::kBusy));
   if (listener_->protocol == config::Protocol::kPop3) {
     Respond(std::move(client), "-ERR [SYS/TEMP] " + reason + "\r\n");
   } else {

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "archive/session_event.h"
 #include "proxy/pop3/pop3_session.h"
 
 namespace mailtee::pop3 {
@@ -30,8 +31,9 @@ void Pop3Proxy::Accept(std::unique_ptr<net::Stream> client) {
 void Pop3Proxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
   net::Stream* raw = client.get();
   if (env_.log) {
-    env_.log->Write(archive::LogKind::kConnections, "pop3 listener=" + env_.listener->name +
-                                                        " client=" + raw->peer().text + " rejected: " + reason);
+    env_.log->Record(archive::ListenerRefusal("pop3", env_.listener->name,
+                                              "pop3 listener=" + env_.listener->name + " client=" + raw->peer().text,
+                                              "rejected: " + reason, archive::SessionEvent::Cause::kBusy));
   }
   net::Stream::Callbacks cb;
   cb.on_closed = [this, raw] {

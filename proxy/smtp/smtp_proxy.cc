@@ -1,5 +1,6 @@
 #include "proxy/smtp/smtp_proxy.h"
 
+#include "archive/session_event.h"
 #include "proxy/net/discard.h"
 #include "proxy/smtp/smtp_session.h"
 
@@ -26,8 +27,9 @@ void SmtpProxy::Accept(std::unique_ptr<net::Stream> client) {
 
 void SmtpProxy::RejectBusy(std::unique_ptr<net::Stream> client, const std::string& reason) {
   if (env_.log) {
-    env_.log->Write(archive::LogKind::kConnections,
-                    "smtp/" + env_.listener->name + " reject client=" + client->peer().text + " reason=" + reason);
+    env_.log->Record(archive::ListenerRefusal("smtp", env_.listener->name, "smtp/" + env_.listener->name,
+                                              "reject client=" + client->peer().text + " reason=" + reason,
+                                              archive::SessionEvent::Cause::kBusy));
   }
   client->Write("421 4.7.0 " + reason + "\r\n");
   net::CloseAndDiscard(std::move(client));  // flushes the 421, deletes itself after on_closed
