@@ -73,7 +73,9 @@ void ProxyLogMetrics::OnEvent(const archive::SessionEvent& e) {
   using Type = archive::SessionEvent::Type;
   using Cause = archive::SessionEvent::Cause;
   const MetricLabels labels = ListenerLabels(e);
-  auto message = [&](const char* outcome) { Inc("mailtee_messages_total", kMessagesHelp, With(labels, "outcome", outcome)); };
+  auto message = [&](const char* outcome) {
+    Inc("mailtee_messages_total", kMessagesHelp, With(labels, "outcome", outcome));
+  };
   auto error = [&] { Inc("mailtee_errors_total", kErrorsHelp, labels); };
   switch (e.type) {
     case Type::kNote:

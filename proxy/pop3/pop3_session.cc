@@ -287,7 +287,8 @@ void Pop3Session::HandleLine(const std::string& line) {
       // a command past the parser. Cancel the exchange instead: the provider
       // answers the "*" with -ERR, which is the client's answer. The line
       // itself is SASL data and is never logged.
-      Log(archive::LogKind::kPop3, "SASL response refused: " + std::string(kInvalidCharacterError), EventType::kCommandRefused);
+      Log(archive::LogKind::kPop3, "SASL response refused: " + std::string(kInvalidCharacterError),
+          EventType::kCommandRefused);
       sasl_.OnClientLine("*");
       WriteUpstream("*\r\n");
       return;
@@ -299,7 +300,8 @@ void Pop3Session::HandleLine(const std::string& line) {
   Command command;
   Status parsed = ParseCommand(line, &command);
   if (!parsed.ok()) {
-    Log(archive::LogKind::kPop3, "refused \"" + std::string(VerbName(command.verb)) + "\": " + parsed.message(), EventType::kCommandRefused);
+    Log(archive::LogKind::kPop3, "refused \"" + std::string(VerbName(command.verb)) + "\": " + parsed.message(),
+        EventType::kCommandRefused);
     AnswerLocally("-ERR " + parsed.message());
     return;
   }
@@ -696,7 +698,8 @@ void Pop3Session::OnCommitDone(CommitJob* job) {
   if (job->result.ok()) {
     ++retrieved_;
     Log(archive::LogKind::kPop3, job->what + " archived as " + job->capture->id() + " (" +
-                                     std::to_string(job->size) + " bytes)", EventType::kArchived, EventCause::kNone, job->size);
+                                     std::to_string(job->size) + " bytes)",
+                                     EventType::kArchived, EventCause::kNone, job->size);
   } else {
     commit_failed_ = true;
     Log(archive::LogKind::kFailed, job->what + " not archived: " + job->result.message(), EventType::kFailed);

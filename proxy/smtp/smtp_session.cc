@@ -124,7 +124,8 @@ void SmtpSession::Start() {
   client_->SetCallbacks(std::move(cb));
   const net::PeerAddress& peer = client_->peer();
   Log(archive::LogKind::kConnections, "accept client=" + peer.text + ":" + std::to_string(peer.port) +
-                                          " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls), EventType::kAccepted);
+                                          " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls),
+                                          EventType::kAccepted);
 
   // Never an open relay: account and none modes need an allow-list (an empty
   // one admits nobody), and an allow-list is always enforced.
@@ -136,7 +137,8 @@ void SmtpSession::Start() {
   if (!allowed) {
     phase_ = Phase::kClosing;
     WriteClient(MakeReply("554 5.7.1 relay not permitted from " + peer.text));
-    Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list", EventType::kEndedAbort, EventCause::kNotAllowed);
+    Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list",
+        EventType::kEndedAbort, EventCause::kNotAllowed);
     CloseAll("client not in allow list");
     return;
   }
@@ -157,7 +159,8 @@ void SmtpSession::Start() {
     client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
       if (phase_ == Phase::kClosing) return;
       if (!s.ok()) {
-        Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(), EventType::kEndedAbort, EventCause::kTlsHandshake);
+        Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(),
+            EventType::kEndedAbort, EventCause::kTlsHandshake);
         phase_ = Phase::kClosing;
         CloseAll("client TLS handshake failed");
         return;
@@ -228,7 +231,8 @@ void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
 
 void SmtpSession::SetupFailed(const std::string& reply_line, EventCause cause) {
   if (phase_ == Phase::kClosing) return;
-  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reply_line, EventType::kEndedAbort, cause);
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reply_line,
+      EventType::kEndedAbort, cause);
   WriteClient(MakeReply(reply_line));
   CloseAll(reply_line);
 }
@@ -246,7 +250,8 @@ void SmtpSession::ArmUpstreamTimer(int seconds) {
     bool before_greeting = phase_ == Phase::kUpstreamSetup;
     std::string line = before_greeting ? "421 4.4.2 provider " + UpstreamName() + " did not answer"
                                        : "451 4.4.2 provider did not answer";
-    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout", EventType::kEndedAbort, EventCause::kProvider);
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout",
+        EventType::kEndedAbort, EventCause::kProvider);
     if (phase_ == Phase::kAwaitDataReply && capture_) {
       CommitUnknownVerdict("provider did not answer the end of data", line);
       return;
@@ -272,7 +277,8 @@ void SmtpSession::ArmClientTimer() {
     // Implicit TLS or STARTTLS: the client owes us the handshake. After our
     // STARTTLS 220 no plaintext reply may follow, so the close is silent.
     if (phase_ == Phase::kClientHandshake || phase_ == Phase::kClientStartTls) {
-      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout", EventType::kEndedAbort, EventCause::kTlsHandshake);
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout",
+          EventType::kEndedAbort, EventCause::kTlsHandshake);
       CloseAll("client TLS handshake timeout");
       return;
     }
@@ -284,7 +290,8 @@ void SmtpSession::ArmClientTimer() {
       ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
       return;
     }
-    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout", EventType::kEndedAbort);
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout",
+        EventType::kEndedAbort);
     if (capture_) {
       capture_->Abort("client timed out");
       capture_.reset();
@@ -300,11 +307,13 @@ void SmtpSession::ArmClientTimer() {
 // the upstream drops the message without delivering it.
 void SmtpSession::ProviderStalled() {
   Log(archive::LogKind::kConnections,
-      "abort client=" + client_->peer().text + " reason=provider timeout (provider stopped accepting data)", EventType::kEndedAbort, EventCause::kProvider);
+      "abort client=" + client_->peer().text + " reason=provider timeout (provider stopped accepting data)",
+      EventType::kEndedAbort, EventCause::kProvider);
   std::string line = "451 4.4.2 provider " + UpstreamName() + " stopped accepting data";
   if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
     Log(archive::LogKind::kFailed, "id=" + capture_->id() + " client=" + client_->peer().text + " from=<" +
-                                       mail_from_ + "> reply=" + line + " (not relayed: provider timeout)", EventType::kFailed);
+                                       mail_from_ + "> reply=" + line + " (not relayed: provider timeout)",
+                                       EventType::kFailed);
     capture_->Abort("provider stopped accepting data");
     capture_.reset();
   }
@@ -351,7 +360,8 @@ void SmtpSession::OnClientGone(const std::string& reason) {
     if (!client_->closing()) client_->Close();
     return;
   }
-  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason, EventType::kEndedAbort);
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason,
+      EventType::kEndedAbort);
   if (capture_) {
     capture_->Abort(reason);  // the final dot was never sent: the provider discards the message
     capture_.reset();
@@ -745,7 +755,8 @@ void SmtpSession::DoClientStartTls() {
   client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
     if (phase_ == Phase::kClosing) return;
     if (!s.ok()) {
-      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(), EventType::kEndedAbort, EventCause::kTlsHandshake);
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(),
+          EventType::kEndedAbort, EventCause::kTlsHandshake);
       CloseAll("client STARTTLS handshake failed");
       return;
     }

@@ -122,7 +122,8 @@ class SmtpSession {
   bool OnSetupReply(const Reply& reply);
   void AfterUpstreamEhlo(const Reply& reply);
   void UpstreamReady();
-  void SetupFailed(const std::string& reply_line, archive::SessionEvent::Cause cause = archive::SessionEvent::Cause::kNone);
+  void SetupFailed(const std::string& reply_line,
+                   archive::SessionEvent::Cause cause = archive::SessionEvent::Cause::kNone);
   // What SendUpstream's bytes are, for the transcript.
   enum class Wire { kCommand, kSecret, kBody };
   void SendUpstream(std::string_view bytes, int timeout_seconds, Wire kind = Wire::kCommand);

@@ -174,7 +174,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
       return;
     }
     Log(archive::LogKind::kFailed, "id=" + id + " client=" + client_->peer().text + " from=<" + mail_from_ +
-                                       "> reply=" + reply + " (not relayed: hold could not be recorded)", EventType::kFailed);
+                                       "> reply=" + reply + " (not relayed: hold could not be recorded)",
+                                       EventType::kFailed);
     WriteClient(MakeReply(reply));
     if (reconnect_required_) WriteClient(MakeReply(kReconnect));
     CloseAll("hold could not be recorded");
@@ -184,7 +185,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
     // The hold is durable and will be relayed once approved; the archive copy
     // is left sealed for Recover() (like a failed commit after a 250).
     Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " for a held message: " +
-                                       result.commit.message() + "; the spool is kept for recovery at the next start", EventType::kError);
+                                       result.commit.message() + "; the spool is kept for recovery at the next start",
+                                       EventType::kError);
   }
   capture_.reset();  // committed, or left sealed for Recover()
   // D6: requests, notices, expiry: asynchronous, even if the client has left.
@@ -192,7 +194,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
   screen_.reset();
   ++messages_held_;
   Log(archive::LogKind::kRelayed, "id=" + id + " held for approval user=" + LogUser() + " from=<" + mail_from_ +
-                                      "> to=" + JoinRecipients(recipients_) + " reply=" + result.reply, EventType::kHeld);
+                                      "> to=" + JoinRecipients(recipients_) + " reply=" + result.reply,
+                                      EventType::kHeld);
   if (data_held_locally_ && !reconnect_required_) ResetBothSides();  // the provider still holds MAIL/RCPT
   else ResetTransaction();
   if (client_gone_ || phase_ == Phase::kClosing) {

@@ -109,7 +109,8 @@ void SmtpSession::OnDataEnd() {
   phase_ = Phase::kSealing;
   Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + LogUser() +
                                        " from=<" + mail_from_ + "> to=" + JoinRecipients(recipients_) +
-                                       " size=" + std::to_string(message_bytes_), EventType::kReceived, EventCause::kNone, message_bytes_);
+                                       " size=" + std::to_string(message_bytes_),
+                                       EventType::kReceived, EventCause::kNone, message_bytes_);
   archive::Capture* capture = capture_.get();
   RunOnWorker([capture] { return capture->SealForRelay(); }, [this](const Status& s) { OnSealed(s); });
 }
@@ -196,10 +197,12 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   if (relayed) {
     ++messages_relayed_;
     Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply), EventType::kRelayed);
+                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply),
+                                        EventType::kRelayed);
   } else {
     Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply), EventType::kRefused);
+                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply),
+                                       EventType::kRefused);
   }
   ResetTransaction();
   if (client_gone_) {
@@ -245,13 +248,15 @@ void SmtpSession::CommitUnknownVerdict(const std::string& why, const std::string
   outcome.relayed_at = std::chrono::system_clock::now();
   std::string id = capture_->id();
   Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                     mail_from_ + "> to=" + JoinRecipients(recipients_) + " verdict unknown: " + why, EventType::kUnknown);
+                                     mail_from_ + "> to=" + JoinRecipients(recipients_) + " verdict unknown: " + why,
+                                     EventType::kUnknown);
   archive::Capture* capture = capture_.get();
   RunOnWorker([capture, outcome] { return capture->Commit(outcome); },
               [this, id, why, client_line](const Status& s) {
                 if (!s.ok())
                   Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " (verdict unknown): " +
-                                                     s.message() + "; the spool is kept for recovery at the next start", EventType::kError);
+                                                     s.message() + "; the spool is kept for recovery at the next start",
+                                                     EventType::kError);
                 capture_.reset();  // committed, or left sealed for Recover(): never Abort after the dot
                 end_of_data_sent_ = false;
                 WriteClient(MakeReply(client_line));

@@ -106,7 +106,8 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionEventsBecomeCounters) {
                            "ok client=192.0.2.7 tls=TLSv1.3 TLS_AES_128_GCM_SHA256 user=tanaka messages=1");
   quit.tls = true;
   log_->Record(quit);
-  log_->Record(Smtp(2, LogKind::kConnections, Type::kAccepted, "accept client=192.0.2.8:4000 listener=submission tls=starttls"));
+  log_->Record(Smtp(2, LogKind::kConnections,
+      Type::kAccepted, "accept client=192.0.2.8:4000 listener=submission tls=starttls"));
   log_->Record(Smtp(2, LogKind::kConnections, Type::kEndedAbort,
                     "abort client=192.0.2.8 reason=TLS handshake with 192.0.2.8 failed: WRONG_VERSION_NUMBER", 0,
                     Cause::kTlsHandshake));
