@@ -4,19 +4,26 @@
 
 #include "admin/auth/cookies.h"
 #include "admin/http/http_connection.h"
+#include "admin/http/origin_check.h"
 #include "admin/http/unix_socket.h"
+#include "admin/metrics.h"
 #include "proxy/net/discard.h"
 #include "proxy/net/listener.h"
 
 namespace mailtee::admin {
 namespace {
 
-// "https://host:8443/some/path" -> "https://host:8443"
-std::string OriginOf(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  size_t path = url.find('/', scheme + 3);
-  return path == std::string::npos ? url : url.substr(0, path);
+// A flood of refused connections writes at most one log line per interval.
+constexpr std::chrono::seconds kTurnedAwayLogInterval{10};
+
+const char* RefusalLabel(ConnectionAdmission::Refusal refusal) {
+  switch (refusal) {
+    case ConnectionAdmission::Refusal::kPerClient: return "per_client";
+    case ConnectionAdmission::Refusal::kFull: return "full";
+    case ConnectionAdmission::Refusal::kLocalFull: return "local_full";
+    case ConnectionAdmission::Refusal::kNone: break;
+  }
+  return "";
 }
 
 }  // namespace
@@ -27,7 +34,9 @@ AdminServer::AdminServer(uv_loop_t* loop, AdminSettings settings, SSL_CTX* serve
       server_tls_(server_tls),
       sessions_(settings_.sessions),
       throttle_(settings_.throttle),
-      users_(settings_.users_file) {
+      users_(settings_.users_file),
+      admission_({settings_.max_connections, settings_.max_connections_per_ip, settings_.max_local_connections}),
+      turned_away_log_(kTurnedAwayLogInterval) {
   ctx_.loop = loop_;
   ctx_.settings = &settings_;
   ctx_.services = services;
@@ -53,15 +62,16 @@ AdminServer::~AdminServer() {
   // callbacks rather than freed under libuv's feet.
   for (auto& [raw, connection] : connections_) {
     raw->Close();
-    connection.release();
+    connection.http.release();
   }
 }
 
 Status AdminServer::Start() {
   if (settings_.https_enabled) {
     if (!server_tls_) return Status::Error("admin console: no server TLS context");
+    // No per-IP cap in the listener: admission_ counts per client, an IPv6 /64 as one.
     Status s = net::TcpListener::Listen(
-        loop_, settings_.address, settings_.port, settings_.max_connections_per_ip,
+        loop_, settings_.address, settings_.port, 0,
         [this](std::unique_ptr<net::Stream> stream) { Accept(std::move(stream), false); }, &https_);
     if (!s.ok()) return s.WithContext("(admin console)");
   }
@@ -88,12 +98,24 @@ Status AdminServer::Start() {
 uint16_t AdminServer::https_port() const { return https_ ? https_->port() : 0; }
 
 void AdminServer::Accept(std::unique_ptr<net::Stream> stream, bool local) {
-  if (stopping_ || static_cast<int>(connections_.size()) >= settings_.max_connections) {
+  if (stopping_) {
     net::CloseAndDiscard(std::move(stream));
     return;
   }
+  const ConnectionAdmission::Decision decision = local ? admission_.AdmitLocal() : admission_.AdmitTcp(stream->peer());
+  const std::string from = local ? "local" : stream->peer().text;
+  if (!decision.admitted()) {
+    NoteTurnedAway(from, decision);
+    net::CloseAndDiscard(std::move(stream));
+    return;
+  }
+  if (decision.evicted != 0) {
+    EvictConnection(decision.evicted);
+    NoteTurnedAway(from, decision);
+  }
   ConnectionOptions options;
   options.limits = settings_.limits;
+  options.handshake_timeout_ms = static_cast<uint64_t>(settings_.handshake_timeout_ms);
   options.idle_timeout_ms = static_cast<uint64_t>(settings_.idle_timeout_seconds) * 1000;
   options.request_timeout_ms = static_cast<uint64_t>(settings_.request_timeout_seconds) * 1000;
   options.local_socket = local;
@@ -102,21 +124,49 @@ void AdminServer::Accept(std::unique_ptr<net::Stream> stream, bool local) {
       [this](Request request, Reply reply) { Dispatch(std::move(request), std::move(reply)); },
       [this](HttpConnection* c) { ConnectionFinished(c); });
   HttpConnection* raw = connection.get();
-  connections_.emplace(raw, std::move(connection));
+  connections_.emplace(raw, Connection{std::move(connection), decision.id});
   raw->Start();
 }
 
-void AdminServer::ConnectionFinished(HttpConnection* connection) {
-  connections_.erase(connection);
-  MaybeStopped();
+void AdminServer::EvictConnection(ConnectionAdmission::Id slot) {
+  for (auto& [raw, connection] : connections_) {
+    if (connection.slot == slot) {
+      raw->Close();  // its table entry goes in ConnectionFinished
+      return;
+    }
+  }
 }
 
-bool AdminServer::OriginAllowed(const Request& request) const {
-  const std::string& origin = request.Header("origin");
-  if (origin.empty()) return true;  // non-browser clients; the CSRF token still applies
-  if (!settings_.public_url.empty() && origin == OriginOf(settings_.public_url)) return true;
-  const std::string& host = request.Header("host");
-  return !host.empty() && origin == "https://" + host;
+// Refused (or admitted by evicting another): a log line at most every
+// kTurnedAwayLogInterval, saying how many were held back, and a counter.
+void AdminServer::NoteTurnedAway(const std::string& from, const ConnectionAdmission::Decision& decision) {
+  if (Metrics* metrics = ctx_.services.metrics) {
+    if (decision.admitted()) {
+      metrics->GetCounter("mailtee_admin_connections_evicted_total",
+                          "Admin connections closed to make room for another client (console full)")
+          ->Increment();
+    } else {
+      metrics->GetCounter("mailtee_admin_connections_refused_total", "Admin connections refused by a limit",
+                          {{"reason", RefusalLabel(decision.refusal)}})
+          ->Increment();
+    }
+  }
+  uint64_t held_back = 0;
+  if (!turned_away_log_.Allow(LogRateLimiter::Clock::now(), &held_back)) return;
+  std::string line = (decision.admitted() ? "connection admitted: " : "connection refused: ") + decision.reason;
+  if (held_back > 0) {
+    line += " (and " + std::to_string(held_back) + " more since the previous such line)";
+  }
+  ctx_.Audit("-", from, line);
+}
+
+void AdminServer::ConnectionFinished(HttpConnection* connection) {
+  auto it = connections_.find(connection);
+  if (it != connections_.end()) {
+    admission_.Release(it->second.slot);
+    connections_.erase(it);
+  }
+  MaybeStopped();
 }
 
 void AdminServer::Dispatch(Request request, Reply reply) {
@@ -135,15 +185,24 @@ void AdminServer::Dispatch(Request request, Reply reply) {
   const Route& route = *match.route;
   if (request.local_socket) {
     request.user = "local";  // the socket's file permission authenticated the caller
-  } else if (route.access == Access::kSession) {
-    const AdminSession* session = sessions_.Find(CookieValue(request.Header("cookie"), kSessionCookieName));
+  } else if (route.access != Access::kPublic) {
+    const AdminSession* session = ctx_.FindSession(request);
     if (!session) {
       reply(ErrorResponse(401, "log in first (POST /api/login)"));
       return;
     }
     request.user = session->user;
+    if (route.access == Access::kAdmin && session->role != Role::kAdmin) {
+      ctx_.Audit(session->user, request.peer_ip,
+                 "refused " + request.method + " " + request.path + ": needs the admin role, has " +
+                     RoleName(session->role));
+      reply(ErrorResponse(403, std::string("your role (") + RoleName(session->role) +
+                                   ") may not do this; it needs an administrator",
+                          "role_forbidden", {{"role", RoleName(session->role)}, {"needs", "admin"}}));
+      return;
+    }
     if (IsStateChanging(request.method)) {
-      if (!OriginAllowed(request)) {
+      if (!OriginIsThisServer(request, settings_.public_url)) {  // no Origin: the CSRF token still applies
         ctx_.Audit(session->user, request.peer_ip, "refused " + request.method + " " + request.path + ": foreign Origin");
         reply(ErrorResponse(403, "cross-origin request refused"));
         return;

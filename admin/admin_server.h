@@ -1,12 +1,15 @@
 // AdminServer: the admin web console, JSON API and /metrics over HTTPS on the
 // daemon's libuv loop, plus the same API without login on the local Unix
-// socket (<storage>/admin.sock, 0600) for `mailtee status` and other CLI
+// socket (<storage>/admin.sock, 0660) for `mailtee status` and other CLI
 // commands that need the running daemon (it holds LevelDB's lock).
 //
 // Every request passes one guard before its handler (Dispatch):
-//   404/405 from the route table → 401 without a live session (HTTPS only)
+//   404/405 from the route table → 401 without a live session (HTTPS only;
+//   a session ends when its account is changed or removed in the users file)
+//   → 403 when the route needs the admin role and the session's is auditor
 //   → for state-changing methods: 403 unless X-CSRF-Token matches the session
-//     and any Origin header is the public URL's → handler.
+//     and any Origin header is the public URL's (https://<Host> only
+//     without one) → handler.
 // Handler exceptions become 500s; nothing throws across the loop.
 //
 // Usage (daemon side):
@@ -23,7 +26,9 @@
 #include "admin/admin_services.h"
 #include "admin/admin_settings.h"
 #include "admin/api/api_context.h"
+#include "admin/connection_admission.h"
 #include "admin/http/router.h"
+#include "admin/log_rate_limiter.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct uv_loop_s uv_loop_t;
@@ -68,8 +73,9 @@ class AdminServer {
 
  private:
   void Accept(std::unique_ptr<net::Stream> stream, bool local);
+  void EvictConnection(ConnectionAdmission::Id slot);
+  void NoteTurnedAway(const std::string& from, const ConnectionAdmission::Decision& decision);
   void ConnectionFinished(HttpConnection* connection);
-  bool OriginAllowed(const Request& request) const;
   void MaybeStopped();
 
   uv_loop_t* loop_;
@@ -82,7 +88,13 @@ class AdminServer {
   Router router_;
   std::unique_ptr<net::TcpListener> https_;
   std::unique_ptr<UnixListener> local_;
-  std::map<HttpConnection*, std::unique_ptr<HttpConnection>> connections_;
+  struct Connection {
+    std::unique_ptr<HttpConnection> http;
+    ConnectionAdmission::Id slot = 0;
+  };
+  std::map<HttpConnection*, Connection> connections_;
+  ConnectionAdmission admission_;
+  LogRateLimiter turned_away_log_;
   bool stopping_ = false;
   int listeners_closing_ = 0;
   std::function<void()> stopped_;

@@ -46,7 +46,7 @@ Status LocalApiRequest(const std::string& socket_path, const std::string& method
     int err = errno;
     ::close(fd);
     std::string hint = err == ENOENT || err == ECONNREFUSED ? " (is mailtee running?)"
-                       : err == EACCES                     ? " (the admin socket is for root only)"
+                       : err == EACCES                     ? " (the admin socket is for root, the daemon user and its group: try sudo)"
                                                            : "";
     return Status::PosixError("connect to " + socket_path + hint, err);
   }

@@ -31,7 +31,7 @@ Status LoadMetricsToken(const std::string& path, std::string* token) {
   if (::stat(path.c_str(), &st) != 0) return Status::PosixError("metrics-token-file " + path, errno);
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     return Status::Error("metrics-token-file " + path + " is owned by uid " + std::to_string(st.st_uid) +
-                         ": it must belong to root (chown root " + path + ")");
+                         ": it must belong to root or the daemon user (chown mailtee " + path + ")");
   }
   std::string text;
   unsigned mode = 0;

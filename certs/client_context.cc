@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "certs/cipher_policy.h"
 #include "certs/ssl_error.h"
 #include "certs/tls_context.h"
 
@@ -15,7 +16,7 @@ Status MakeClientContext(bool verify, const std::string& ca_file, bssl::UniquePt
   ClearSslErrors();
   bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
   if (!ctx) return Status::Error("cannot create TLS client context: " + TakeSslErrors());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  if (Status s = ApplyTlsPolicy(ctx.get(), TlsSide::kClient); !s.ok()) return s;
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE);
 
   if (verify) {

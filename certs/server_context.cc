@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "certs/cipher_policy.h"
 #include "certs/ssl_error.h"
 #include "certs/tls_context.h"
 
@@ -33,7 +34,7 @@ Status MakeServerContext(const std::string& cert_file, const std::string& key_fi
   ClearSslErrors();
   bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
   if (!ctx) return Status::Error("cannot create TLS context: " + TakeSslErrors());
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  if (Status s = ApplyTlsPolicy(ctx.get(), TlsSide::kServer); !s.ok()) return s;
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE);
 
   if (!SSL_CTX_use_certificate_chain_file(ctx.get(), cert_file.c_str())) {

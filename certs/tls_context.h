@@ -1,7 +1,8 @@
 // TLS material: server contexts from PEM files, a self-signed certificate made on
 // first start, and client contexts that trust the system CA bundle (BoringSSL's
 // built-in default path does not exist on Debian, so it is loaded explicitly).
-// All contexts are TLS 1.2+ only.
+// All contexts follow the one policy in cipher_policy.h (TLS 1.2 ECDHE-AEAD
+// and TLS 1.3, server order).
 #pragma once
 
 #include <openssl/ssl.h>

@@ -37,7 +37,8 @@ struct Network {
 struct Upstream {
   std::string host;
   uint16_t port = 0;
-  TlsMode tls = TlsMode::kNone;
+  // The loader makes it kImplicit on 465/995; tls="none" must be written out.
+  TlsMode tls = TlsMode::kStartTls;
   bool verify = true;             // certificate chain + host name
   std::string ca_file;            // empty: system store (/etc/ssl/certs/ca-certificates.crt)
   int line = 0;
@@ -69,6 +70,9 @@ struct Listener {
   uint64_t max_message_bytes = 0;  // 0 = whatever the provider's SIZE says
   size_t max_recipients = 1000;    // SMTP: RCPTs per transaction; more get 452 4.5.3
   int max_connections_per_ip = 20;
+  // require-tls="true": no mail transaction (SMTP MAIL) or login (POP3
+  // USER/PASS/APOP/AUTH) before the client's STARTTLS/STLS. Needs tls="starttls".
+  bool require_tls = false;
   std::optional<Upstream> upstream;  // absent only in the embedded default config
   Auth auth;
   std::vector<Network> allow;     // empty: every client may connect (passthrough auth only)
@@ -119,6 +123,15 @@ struct AdminConsole {
   int line = 0;
 };
 
+// <daemon user="mailtee" group="...">: the account `mailtee run` becomes when
+// started as root (proxy/daemon/privilege_drop.h). Under systemd the unit's
+// User= decides and this is not used. Group empty: the user's primary group.
+struct DaemonSettings {
+  std::string user = "mailtee";
+  std::string group;
+  int line = 0;
+};
+
 struct Config {
   std::string source;             // file name (or "<embedded default>") for messages
   std::string storage_dir = "/var/lib/mailtee";
@@ -127,6 +140,7 @@ struct Config {
   std::vector<Listener> listeners;
   std::optional<AdminConsole> admin;
   RetentionSettings retention;
+  DaemonSettings daemon;
 };
 
 }  // namespace mailtee::config

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "config/schema.h"
 #include "config/small_file.h"
@@ -124,8 +125,8 @@ std::string XmlErrorText(const tinyxml2::XMLDocument& doc) {
 
 class Loader {
  public:
-  Loader(std::string source, std::string base_dir, bool embedded)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)), embedded_(embedded) {
+  Loader(std::string source, std::string base_dir, bool embedded, FileAccess files = FileAccess::kAny)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)), embedded_(embedded), files_(files) {
     result_.config.source = source_;
   }
 
@@ -147,6 +148,7 @@ class Loader {
     if (const XMLElement* e = Single(root, "storage")) ParseStorage(e);
     if (const XMLElement* e = Single(root, "tls")) ParseTls(e);
     if (const XMLElement* e = Single(root, "logs")) ParseLogs(e);
+    if (const XMLElement* e = Single(root, "daemon")) ParseDaemon(e);
     ParseRetention(root);
     for (const XMLElement* e = root->FirstChildElement("listener"); e; e = e->NextSiblingElement("listener")) {
       ParseListener(e);
@@ -270,6 +272,26 @@ class Loader {
     return base_dir_.back() == '/' ? base_dir_ + path : base_dir_ + "/" + path;
   }
 
+  // False (with a warning) when `path` must not be touched: FileAccess::kBaseDirOnly
+  // and it lies outside base_dir_ (compared lexically, so "../" cannot climb
+  // out; an empty base_dir_ allows nothing).
+  bool MayOpen(const XMLElement* e, const std::string& what, const std::string& path) {
+    if (files_ == FileAccess::kAny) return true;
+    namespace fs = std::filesystem;
+    std::error_code ec1, ec2;  // absolute() only reads the working directory
+    const std::string file = fs::absolute(fs::path(path), ec1).lexically_normal().string();
+    std::string folder = fs::absolute(fs::path(base_dir_), ec2).lexically_normal().string();
+    if (!folder.empty() && folder.back() != '/') folder += '/';
+    if (!base_dir_.empty() && !ec1 && !ec2 && file.size() > folder.size() &&
+        file.compare(0, folder.size(), folder) == 0) {
+      return true;
+    }
+    Warn(e, what + " " + path + " is outside the config's folder" + (base_dir_.empty() ? "" : " " + base_dir_) +
+                ": not checked here",
+         "the console checks only files in that folder; `mailtee check-config` on the server checks every file");
+    return false;
+  }
+
   // "" when `path` is a regular file mailtee can read, else why not. A folder
   // passes access(R_OK) but is no certificate.
   static std::string UnreadableReason(const std::string& path) {
@@ -331,6 +353,7 @@ class Loader {
     tls.cert = Resolve(*cert);
     tls.key = Resolve(*key);
     for (const std::string* f : {&tls.cert, &tls.key}) {
+      if (!MayOpen(e, "<tls> file", *f)) continue;
       const std::string why = UnreadableReason(*f);
       if (!why.empty()) {
         Error(e, "cannot read " + *f + ": " + why,
@@ -396,6 +419,25 @@ class Loader {
         continue;
       }
       r.legal_hold_users.push_back(*user);
+    }
+  }
+
+  // Only checks the names; whether the account exists is checked by `mailtee
+  // run` on the machine it runs on, as root (the config may be written elsewhere).
+  void ParseDaemon(const XMLElement* e) {
+    DaemonSettings& d = result_.config.daemon;
+    d.line = e->GetLineNum();
+    if (auto user = Attr(e, "user", false)) d.user = *user;
+    if (auto group = Attr(e, "group", false)) d.group = *group;
+    if (d.user.empty()) {
+      Error(e, "<daemon user=\"\"> is empty", "name the account mailtee runs as, e.g. user=\"mailtee\"");
+    } else if (d.user == "root" || d.user == "0") {
+      Error(e, "<daemon user=\"" + d.user + "\">: mailtee does not run as root",
+            "use a system account: useradd --system --home /var/lib/mailtee mailtee, then user=\"mailtee\"");
+    }
+    if (d.group == "root" || d.group == "0") {
+      Error(e, "<daemon group=\"" + d.group + "\">: mailtee does not run in root's group",
+            "remove group= (the user's own group is used) or name the mailtee group");
     }
   }
 
@@ -508,7 +550,8 @@ class Loader {
       Error(e, "listener '" + l.name + "' has no <upstream>",
             "add <upstream host=\"your provider\" port=\"...\" tls=\"...\"/> inside it");
     }
-    if (const XMLElement* a = Single(e, "auth")) ParseAuth(a, &l.auth);
+    const XMLElement* auth = Single(e, "auth");
+    if (auth) ParseAuth(auth, &l.auth);
     for (const XMLElement* a = e->FirstChildElement("allow"); a; a = a->NextSiblingElement("allow")) {
       auto text = Attr(a, "network", true);
       if (!text) continue;
@@ -522,6 +565,14 @@ class Loader {
                     " prefix; they are ignored",
              "write the network address, e.g. 192.168.1.0/24 rather than 192.168.1.7/24");
       }
+      if (net->prefix_length == 0 && l.auth.mode != AuthMode::kPassthrough) {
+        Error(a, "<allow network=\"" + *text + "\"> admits every " + (net->family == AF_INET ? "IPv4" : "IPv6") +
+                     " address to listener '" + l.name + "' (auth mode=\"" +
+                     (l.auth.mode == AuthMode::kAccount ? "account" : "none") +
+                     "\"): mailtee would be an open relay",
+              "allow only the LAN devices that need it, e.g. <allow network=\"192.168.10.0/24\"/> or the "
+              "scanner's own address");
+      }
       l.allow.push_back(*net);
     }
     // Passthrough clients send their provider password through this leg; an
@@ -533,14 +584,16 @@ class Loader {
                                                          : ": mail crosses the network in clear"),
            "use tls=\"starttls\" or \"implicit\", or listen on 127.0.0.1 only");
     }
-    if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
-      const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
+    ParseRequireTls(e, &l);
+    const char* mode = l.auth.mode == AuthMode::kAccount ? "account" : "none";
+    if (l.auth.mode != AuthMode::kPassthrough && l.protocol == Protocol::kPop3) {
+      // The POP3 session never reads <auth>: accepting it would promise a login it never makes.
+      Error(auth, std::string("auth mode=\"") + mode + "\" applies to SMTP listeners only, not to POP3 listener '" +
+                      l.name + "'",
+            "POP3 relays the client's own login (USER/PASS, APOP, AUTH); remove <auth> from this listener");
+    } else if (l.auth.mode != AuthMode::kPassthrough && e->FirstChildElement("allow") == nullptr) {
       Error(e, "listener '" + l.name + "' uses auth mode=\"" + mode + "\" without <allow>: mailtee would be an open relay",
             "add <allow network=\"...\"/> for the LAN devices that need it");
-    }
-    if (l.auth.mode == AuthMode::kNone && l.protocol == Protocol::kPop3) {
-      Error(e, "auth mode=\"none\" applies to SMTP listeners only: a POP3 mailbox needs a login",
-            "use mode=\"passthrough\" on this POP3 listener");
     }
     if (const XMLElement* t = Single(e, "timeouts")) {
       Seconds(t, "greeting", &l.timeouts.greeting);
@@ -571,6 +624,19 @@ class Loader {
     result_.config.listeners.push_back(std::move(l));
   }
 
+  // require-tls="true": refuse MAIL / USER (and the other logins) before
+  // STARTTLS / STLS. Only meaningful where the client can start TLS.
+  void ParseRequireTls(const XMLElement* e, Listener* l) {
+    if (!Enum(e, "require-tls", kBooleans, &l->require_tls) || !l->require_tls) return;
+    if (l->tls == TlsMode::kNone) {
+      Error(e, "listener '" + l->name + "' has require-tls=\"true\" but tls=\"none\": clients cannot start TLS",
+            "use tls=\"starttls\" with require-tls, or remove require-tls");
+    } else if (l->tls == TlsMode::kImplicit) {
+      Warn(e, "require-tls has no effect on listener '" + l->name + "': with tls=\"implicit\" every session is TLS",
+           "remove require-tls=\"true\"");
+    }
+  }
+
   void ParseUpstream(const XMLElement* e, Protocol protocol, Listener* l) {
     Upstream u;
     u.line = e->GetLineNum();
@@ -580,7 +646,12 @@ class Loader {
     }
     int64_t port;
     if (Attr(e, "port", true) && Integer(e, "port", 1, 65535, &port)) u.port = static_cast<uint16_t>(port);
-    if (Enum(e, "tls", kTlsModes, &u.tls)) CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    // Default: TLS the way the port expects it (implicit on 465/995, STARTTLS
+    // otherwise); a plaintext provider leg must be asked for with tls="none".
+    u.tls = u.port == ConventionFor(protocol).implicit_port ? TlsMode::kImplicit : TlsMode::kStartTls;
+    if (e->Attribute("tls") && Enum(e, "tls", kTlsModes, &u.tls)) {
+      CheckPortConvention(e, "upstream", protocol, u.port, u.tls);
+    }
     Enum(e, "verify", kBooleans, &u.verify);
     if (!u.verify) {
       Warn(e, "verify=\"false\": the provider's identity is not checked",
@@ -588,7 +659,7 @@ class Loader {
     }
     if (auto ca = Attr(e, "ca-file", false); ca && !ca->empty()) {
       u.ca_file = Resolve(*ca);
-      const std::string why = UnreadableReason(u.ca_file);
+      const std::string why = MayOpen(e, "ca-file", u.ca_file) ? UnreadableReason(u.ca_file) : "";
       if (!why.empty()) {
         Error(e, "cannot read ca-file " + u.ca_file + ": " + why,
               "check the path (relative paths start at the config file's folder)");
@@ -633,6 +704,7 @@ class Loader {
       if (password->empty()) Error(e, "auth password=\"\" is empty", "give the provider password, or use password-file");
     } else if (password_file) {
       const std::string path = Resolve(*password_file);
+      if (!MayOpen(e, "password-file", path)) return;
       std::string content;
       unsigned mode = 0;
       Status read = ReadSmallFile(path, kMaxPasswordFileBytes, &content, &mode);
@@ -658,6 +730,7 @@ class Loader {
   std::string source_;
   std::string base_dir_;
   bool embedded_;
+  FileAccess files_;
   LoadResult result_;
 };
 
@@ -683,8 +756,9 @@ bool LoadResult::ok() const {
   return true;
 }
 
-LoadResult LoadString(const std::string& xml, const std::string& source_name, const std::string& base_dir) {
-  return Loader(source_name, base_dir, source_name == kEmbeddedSource).Run(xml);
+LoadResult LoadString(const std::string& xml, const std::string& source_name, const std::string& base_dir,
+                      FileAccess files) {
+  return Loader(source_name, base_dir, source_name == kEmbeddedSource, files).Run(xml);
 }
 
 LoadResult LoadFile(const std::string& path) {

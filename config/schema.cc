@@ -9,7 +9,8 @@ namespace {
 const std::vector<ElementSchema>& Schema() {
   static const std::vector<ElementSchema> schema = {
       {"mailtee", {}, {"storage", "tls", "logs", "listener", "admin", "retention", "legal-hold",
-                    "approval"}},
+                    "approval", "daemon"}},
+      {"daemon", {"user", "group"}, {}},
       {"admin", {"enabled", "address", "port", "users-file", "public-url", "metrics-allow", "metrics-token-file"}, {}},
       {"storage", {"dir"}, {}},
       {"tls", {"cert", "key"}, {}},
@@ -18,7 +19,7 @@ const std::vector<ElementSchema>& Schema() {
       {"legal-hold", {"user"}, {}},
       {"listener",
        {"name", "protocol", "address", "port", "tls", "bare-newline", "max-message-size", "max-recipients",
-        "max-connections-per-ip"},
+        "max-connections-per-ip", "require-tls"},
        {"upstream", "auth", "allow", "timeouts"}},
       {"upstream", {"host", "port", "tls", "verify", "ca-file"}, {}},
       {"auth", {"mode", "user", "password", "password-file"}, {}},

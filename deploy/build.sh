@@ -14,6 +14,9 @@ case "$variant" in
   *) echo "build.sh: unknown variant '$variant' (release|asan|fuzz)" >&2; exit 2 ;;
 esac
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/mailtee-ccache}"
+# Paths relative to the clone and no working directory in the hash: a fresh
+# clone in another folder (CI) or a git worktree still hits the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}" CCACHE_NOHASHDIR=1
 if [[ ! -f "$dir/build.ninja" ]]; then
   cmake -S . -B "$dir" -G Ninja "${flags[@]}"
 fi

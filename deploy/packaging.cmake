@@ -1,4 +1,6 @@
 # Debian package (cpack -G DEB in the build dir): binary, systemd unit, example config, docs.
+# The unit runs as User=mailtee: the package's postinst must create that system account
+# (adduser --system --group --home /var/lib/mailtee --no-create-home mailtee) — issue 14.
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/mailtee.service DESTINATION lib/systemd/system)
 install(FILES ${CMAKE_SOURCE_DIR}/config/example.xml DESTINATION share/doc/mailtee/examples OPTIONAL)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION share/doc/mailtee)

@@ -30,6 +30,13 @@ struct ApiContext {
   // Reset when the server goes away, so late worker-thread results are dropped.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   int pending_logins = 0;
+  uint64_t users_generation_seen = 0;  // UserDirectory::generation() at the last session sweep
+
+  // The live session named by the request's cookie, or null. First ends every
+  // session whose account was removed or changed (password or role) in the
+  // users file since login — checked on each request, so `mailtee admin
+  // add-user/remove-user` take effect at once, also while the daemon runs.
+  const AdminSession* FindSession(const Request& request);
 
   // One line in the system log: "admin: user=alice from=192.0.2.1 <what>".
   // (A dedicated LogKind for admin actions is planned; see docs/admin.md.)

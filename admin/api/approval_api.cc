@@ -9,6 +9,8 @@
 //        read back from the approval log, newest first.
 //   GET  /api/approvals/{id}             -> hold + "undecided" approvers
 //   POST /api/approvals/{id}/approve|reject   {"reason": "...", "as": "approver"}
+//        refused by separation of duties: 403 {"error", "code": own-message |
+//        senders-slot | already-decided} (docs/approval.md)
 //   POST /api/approvals/delegate         {"approver", "proxy" ("" clears), "until": "YYYY-MM-DD"}
 //
 // Decisions. Over HTTPS an admin decides *on behalf of* one of the hold's
@@ -145,6 +147,7 @@ int HttpStatusFor(approval::Refusal refusal, bool local_socket) {
     // The console's "as" picks from the hold's approvers (a request error);
     // the CLI's --as names who decides (forbidden when not entitled).
     case approval::Refusal::kNotAuthorized: return local_socket ? 403 : 400;
+    case approval::Refusal::kSeparationOfDuties: return 403;  // this person may not decide it, whoever they act for
     default: return 500;
   }
 }
@@ -185,7 +188,12 @@ void Decide(ApiContext* ctx, const Request& req, Reply reply, const std::string&
   ctx->Audit(req.user, req.peer_ip,
              (r.status.ok() ? "" : "refused ") + action + " " + id + " for " + as +
                  (r.status.ok() ? "" : ": " + r.status.message()));
-  if (!r.status.ok()) return reply(ErrorResponse(HttpStatusFor(r.refusal, req.local_socket), r.status.message()));
+  if (!r.status.ok()) {
+    json error{{"error", r.status.message()}};
+    // "code" lets the console show the reason in its language (strings.js appr.refused.<code>).
+    if (!r.reason_code.empty()) error["code"] = r.reason_code;
+    return reply(Json(error, HttpStatusFor(r.refusal, req.local_socket)));
+  }
   reply(Json({{"ok", true}, {"message", r.message}, {"item", HoldJson(r.held)}}));
 }
 
@@ -258,13 +266,13 @@ void AddApprovalRoutes(Router* router, ApiContext* ctx) {
               [ctx](const Request& r, Reply reply) { ListHolds(ctx, r, std::move(reply)); });
   router->Add("GET", "/api/approvals/history", Access::kSession,
               [ctx](const Request& r, Reply reply) { History(ctx, r, std::move(reply)); });
-  router->Add("POST", "/api/approvals/delegate", Access::kSession,
+  router->Add("POST", "/api/approvals/delegate", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Delegate(ctx, r, std::move(reply)); });
   router->Add("GET", "/api/approvals/{id}", Access::kSession,
               [ctx](const Request& r, Reply reply) { GetHold(ctx, r, std::move(reply)); });
-  router->Add("POST", "/api/approvals/{id}/approve", Access::kSession,
+  router->Add("POST", "/api/approvals/{id}/approve", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Decide(ctx, r, std::move(reply), "approve"); });
-  router->Add("POST", "/api/approvals/{id}/reject", Access::kSession,
+  router->Add("POST", "/api/approvals/{id}/reject", Access::kAdmin,
               [ctx](const Request& r, Reply reply) { Decide(ctx, r, std::move(reply), "reject"); });
 }
 

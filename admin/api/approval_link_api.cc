@@ -19,6 +19,7 @@
 // Pages are pure HTML without scripts, under a CSP that allows no script at
 // all, never cached, never framed, never leaking the token in a Referer.
 #include "admin/api/api_context.h"
+#include "admin/http/origin_check.h"
 #include "proxy/approval/approval_page.h"
 #include "proxy/approval/approval_service.h"
 
@@ -45,21 +46,16 @@ Response Refusal(int status, const std::string& why) {
   return HtmlPage(status, approval::RenderResultPage(refused));
 }
 
-// "https://host:8443/x" -> "https://host:8443"
-std::string OriginOf(const std::string& url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t path = url.find('/', scheme + 3);
-  return path == std::string::npos ? url : url.substr(0, path);
-}
-
-bool FormFromThisSite(const Request& request, const std::string& public_url) {
+bool FormFromThisSite(const Request& request, const AdminSettings& settings) {
   if (request.Header("sec-fetch-site") == "cross-site") return false;
   const std::string& origin = request.Header("origin");
-  if (origin.empty() || origin == "null") return true;
-  if (!public_url.empty() && origin == OriginOf(public_url)) return true;
-  const std::string& host = request.Header("host");
-  return !host.empty() && origin == "https://" + host;
+  if (origin == "null") return true;
+  // The links in the mails carry <approval public-url>; it may name the server differently.
+  if (!origin.empty() && !settings.approval_public_url.empty() &&
+      OriginOf(origin) == OriginOf(settings.approval_public_url)) {
+    return true;
+  }
+  return OriginIsThisServer(request, settings.public_url);
 }
 
 void GetLink(ApiContext* ctx, const Request& req, Reply reply) {
@@ -88,7 +84,7 @@ void PostLink(ApiContext* ctx, const Request& req, Reply reply) {
     reply(std::move(r));
     return;
   }
-  if (!FormFromThisSite(req, ctx->settings->public_url)) {
+  if (!FormFromThisSite(req, *ctx->settings)) {
     ctx->throttle->RecordFailure(throttle_key);
     ctx->Audit("-", req.peer_ip, "refused POST /approval/...: cross-site form");
     reply(Refusal(403, "this form was not sent from this server's page; open the link from your mail again"));

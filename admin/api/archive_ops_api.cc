@@ -1,12 +1,11 @@
 #include "admin/api/archive_ops_api.h"
 
-#include <uv.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
 
 #include "admin/api/json_util.h"
+#include "admin/api/worker_job.h"
 #include "archive/index_record.h"
 #include "archive/index_stats.h"
 #include "archive/verify.h"
@@ -16,37 +15,6 @@ namespace {
 
 using nlohmann::json;
 constexpr size_t kMaxProblemsListed = 10000;  // the count is always exact
-
-// A blocking job on the libuv pool; its answer is built on the loop thread.
-struct Job {
-  uv_work_t req;
-  std::function<void()> run;       // worker thread
-  std::function<Response()> done;  // loop thread
-  std::weak_ptr<bool> alive;
-  Reply reply;
-};
-
-void RunJob(uv_work_t* req) { static_cast<Job*>(req->data)->run(); }
-
-void AfterJob(uv_work_t* req, int) {
-  std::unique_ptr<Job> job(static_cast<Job*>(req->data));
-  if (job->alive.expired()) return;  // the server is gone
-  job->reply(job->done());
-}
-
-void Queue(ApiContext* ctx, Reply reply, std::function<void()> run, std::function<Response()> done) {
-  auto job = std::make_unique<Job>();
-  job->run = std::move(run);
-  job->done = std::move(done);
-  job->alive = ctx->alive;
-  job->reply = std::move(reply);
-  job->req.data = job.get();
-  if (uv_queue_work(ctx->loop, &job->req, RunJob, AfterJob) != 0) {
-    job->reply(ErrorResponse(503, "cannot start the job now"));
-    return;
-  }
-  job.release();  // AfterJob owns it
-}
 
 archive::ArchiveIndex* IndexOrReply(ApiContext* ctx, Reply& reply) {
   archive::ArchiveIndex* index = ctx->services.archive ? ctx->services.archive->index() : nullptr;
@@ -60,7 +28,7 @@ void Stats(ApiContext* ctx, const Request& req, Reply reply) {
   auto stats = std::make_shared<std::vector<archive::UserStats>>();
   auto status = std::make_shared<Status>();
   ctx->Audit(req.user, req.peer_ip, "archive stats");
-  Queue(ctx, std::move(reply), [=] { *status = archive::CollectUserStats(index, stats.get()); },
+  RunOnWorker(ctx, std::move(reply), [=] { *status = archive::CollectUserStats(index, stats.get()); },
         [=]() -> Response {
           if (!status->ok()) return ErrorResponse(500, "stats failed: " + status->message());
           json users = json::array();
@@ -87,7 +55,7 @@ void Verify(ApiContext* ctx, const Request& req, Reply reply) {
   ctx->Audit(req.user, req.peer_ip, "archive verify started");
   ApiContext* c = ctx;
   const std::string user = req.user, peer = req.peer_ip;
-  Queue(ctx, std::move(reply),
+  RunOnWorker(ctx, std::move(reply),
         [=] {
           archive::VerifyOptions options;
           options.index = index;

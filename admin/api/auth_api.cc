@@ -1,11 +1,13 @@
-// POST /api/login   {"user": "...", "password": "..."} -> session cookie + {"user", "csrf_token"}
+// POST /api/login   {"user": "...", "password": "..."} -> session cookie + {"user", "role", "csrf_token"}
 // POST /api/logout  (session + CSRF)                    -> cookie cleared
-// GET  /api/session (session)                           -> {"user", "csrf_token"} for a reloaded page
+// GET  /api/session (session)                           -> {"user", "role", "csrf_token"} for a reloaded page
 //
 // Password checks run on a libuv worker thread (Argon2id takes ~0.1 s and
-// 64 MiB; the loop also carries mail). Throttling is checked before any
-// hashing, per client IP and per user name; an unknown user costs the same
-// hash as a known one, so timing does not reveal which names exist.
+// 64 MiB; the loop also carries mail). Each attempt is counted against the
+// throttle (per client network, and per user *from* that network) before it
+// is hashed, so parallel tries get no more checks than sequential ones; an
+// unknown user costs the same hash as a known one, so timing does not reveal
+// which names exist.
 #include <uv.h>
 
 #include <nlohmann/json.hpp>
@@ -32,16 +34,18 @@ const std::string& DummyHash() {
 struct LoginWork {
   uv_work_t req;
   std::string user, password, hash, client_ip;
+  std::vector<std::string> throttle_keys;
   bool user_known = false;
   bool ok = false;
   ApiContext* ctx;
+  std::function<bool(const std::string&, const std::string&)> verify;
   std::weak_ptr<bool> alive;
   Reply reply;
 };
 
 void VerifyOnWorker(uv_work_t* req) {
   auto* w = static_cast<LoginWork*>(req->data);
-  w->ok = VerifyPassword(w->password, w->user_known ? w->hash : DummyHash()) && w->user_known;
+  w->ok = w->verify(w->password, w->user_known ? w->hash : DummyHash()) && w->user_known;
   WipeString(&w->password);
 }
 
@@ -56,20 +60,26 @@ void AfterVerify(uv_work_t* req, int status) {
   if (w->alive.expired()) return;  // the server is gone; nobody to answer
   ApiContext* ctx = w->ctx;
   --ctx->pending_logins;
-  const std::string ip_key = "ip:" + w->client_ip, user_key = "user:" + w->user;
-  if (status != 0 || !w->ok) {
-    ctx->throttle->RecordFailure(ip_key);
-    ctx->throttle->RecordFailure(user_key);
+  // The account may have changed while the hash ran: only the hash that was
+  // checked, still current, opens a session (with the role it has now).
+  AdminUser account;
+  bool still_there = false;
+  if (status == 0 && w->ok) {
+    Status s = ctx->users->Find(w->user, &account, &still_there);
+    if (!s.ok()) ctx->LogError(s.message());
+  }
+  if (status != 0 || !w->ok || !still_there || account.hash != w->hash) {
+    // The failure was counted before the check (BeginAttempt).
     ctx->Audit(w->user, w->client_ip, "login failed");
     w->reply(ErrorResponse(401, "wrong user name or password"));
     return;
   }
-  ctx->throttle->RecordSuccess(ip_key);
-  ctx->throttle->RecordSuccess(user_key);
+  for (const std::string& key : w->throttle_keys) ctx->throttle->RecordSuccess(key);
   AdminSession session;
-  std::string token = ctx->sessions->Create(w->user, w->client_ip, &session);
-  ctx->Audit(w->user, w->client_ip, "login ok");
-  Response r = JsonResponse(200, json{{"user", w->user}, {"csrf_token", session.csrf_token}}.dump());
+  std::string token = ctx->sessions->Create(w->user, account.role, AccountStamp(account), w->client_ip, &session);
+  ctx->Audit(w->user, w->client_ip, std::string("login ok (") + RoleName(account.role) + ")");
+  Response r = JsonResponse(
+      200, json{{"user", w->user}, {"role", RoleName(account.role)}, {"csrf_token", session.csrf_token}}.dump());
   r.AddHeader("Set-Cookie", SessionSetCookie(token));
   w->reply(std::move(r));
 }
@@ -101,22 +111,22 @@ void Login(ApiContext* ctx, const Request& req, Reply reply) {
     reply(ErrorResponse(401, "wrong user name or password"));
     return;
   }
-  int64_t wait = std::max(ctx->throttle->RetryAfterSeconds("ip:" + w->client_ip),
-                          ctx->throttle->RetryAfterSeconds("user:" + w->user));
-  if (wait > 0) {
-    ctx->Audit(w->user, w->client_ip, "login refused: throttled for " + std::to_string(wait) + " s");
-    reply(TooManyAttempts(wait));
-    return;
-  }
   if (ctx->pending_logins >= ctx->settings->max_pending_logins) {
     Response r = ErrorResponse(429, "too many logins in progress; try again shortly");
     r.AddHeader("Retry-After", "1");
     reply(std::move(r));
     return;
   }
+  w->throttle_keys = LoginThrottleKeys(w->user, w->client_ip);
+  if (int64_t wait = ctx->throttle->BeginAttempt(w->throttle_keys); wait > 0) {
+    ctx->Audit(w->user, w->client_ip, "login refused: throttled for " + std::to_string(wait) + " s");
+    reply(TooManyAttempts(wait));
+    return;
+  }
   Status s = ctx->users->FindHash(w->user, &w->hash, &w->user_known);
   if (!s.ok()) ctx->LogError(s.message());  // the last good copy is still used
   w->ctx = ctx;
+  w->verify = ctx->settings->verify_password ? ctx->settings->verify_password : VerifyPassword;
   w->alive = ctx->alive;
   w->reply = std::move(reply);
   w->req.data = w.get();
@@ -139,15 +149,15 @@ void Logout(ApiContext* ctx, const Request& req, Reply reply) {
 
 void SessionInfo(ApiContext* ctx, const Request& req, Reply reply) {
   if (req.local_socket) {
-    reply(JsonResponse(200, json{{"user", "local"}, {"csrf_token", ""}}.dump()));
+    reply(JsonResponse(200, json{{"user", "local"}, {"role", RoleName(Role::kAdmin)}, {"csrf_token", ""}}.dump()));
     return;
   }
-  const AdminSession* s = ctx->sessions->Find(CookieValue(req.Header("cookie"), kSessionCookieName));
+  const AdminSession* s = ctx->FindSession(req);
   if (!s) {
     reply(ErrorResponse(401, "not logged in"));
     return;
   }
-  reply(JsonResponse(200, json{{"user", s->user}, {"csrf_token", s->csrf_token}}.dump()));
+  reply(JsonResponse(200, json{{"user", s->user}, {"role", RoleName(s->role)}, {"csrf_token", s->csrf_token}}.dump()));
 }
 
 }  // namespace

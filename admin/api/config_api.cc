@@ -62,7 +62,7 @@ nlohmann::json ConfigToJson(const config::Config& c) {
 }
 
 void AddConfigRoutes(Router* router, ApiContext* ctx) {
-  router->Add("GET", "/api/config", Access::kSession, [ctx](const Request& req, Reply reply) {
+  router->Add("GET", "/api/config", Access::kAdmin, [ctx](const Request& req, Reply reply) {
     if (!ctx->services.config) {
       reply(ErrorResponse(503, "the configuration is not available"));
       return;

@@ -21,8 +21,10 @@ config::LoadResult LoadConfigOnDisk(const std::string& running_source) {
 }
 
 config::LoadResult ValidateConfigText(const std::string& xml, const std::string& running_source) {
-  std::string base = running_source == kEmbeddedSource ? "." : FolderOf(running_source);
-  return config::LoadString(xml, "<submitted>", base);
+  // The embedded default has no folder: then no file is checked (the
+  // daemon's working directory, often "/", is no config folder).
+  std::string base = running_source == kEmbeddedSource ? "" : FolderOf(running_source);
+  return config::LoadString(xml, "<submitted>", base, config::FileAccess::kBaseDirOnly);
 }
 
 nlohmann::json ValidationToJson(const config::LoadResult& result) {

@@ -17,7 +17,10 @@ namespace mailtee::admin {
 config::LoadResult LoadConfigOnDisk(const std::string& running_source);
 
 // Submitted config text. Relative paths resolve against the running file's
-// folder, as they would once the text is saved over it. Problems name the
+// folder, as they would once the text is saved over it. Only files inside
+// that folder are opened or checked (config::FileAccess::kBaseDirOnly): the
+// daemon runs as root, and a password-file="/etc/shadow" must not turn the
+// console into a probe of the file system (existence, size, permissions). Problems name the
 // file "<submitted>" and carry the text's line numbers. The <approval>
 // section's contents are checked only in the file on disk (LoadFullConfig
 // reads from a path), i.e. by validate-without-body and by reload.

@@ -1,13 +1,14 @@
 // POST /api/config/validate and POST /api/config/reload (issue #6).
 //
 // validate: body = config XML to check (relative paths resolve against the
-// running config file's folder), or empty = the file on disk. Answers
+// running config file's folder; files outside that folder are not touched,
+// see ValidateConfigText), or empty = the file on disk. Answers
 //   {"ok": bool, "source": "...", "errors": N, "warnings": N,
 //    "problems": [{"line": 12, "severity": "error", "message": "...", "hint": "..."}]}
 // reload: validates the file on disk; with errors it refuses (409, same
 // problems); otherwise it answers 202 and asks the daemon to restart in place
 // (drain like SIGTERM, then exec itself with the same arguments).
-// Both read files, so they run on a libuv worker thread.
+// Both read files, so they run on a libuv worker thread (RunOnWorker).
 #include <uv.h>
 
 #include <functional>
@@ -16,6 +17,7 @@
 #include "admin/api/api_context.h"
 #include "admin/api/config_check.h"
 #include "admin/api/json_util.h"
+#include "admin/api/worker_job.h"
 
 namespace mailtee::admin {
 namespace {
@@ -23,39 +25,16 @@ namespace {
 // Let the 202 reach the client before the drain closes admin connections.
 constexpr uint64_t kReloadDelayMs = 200;
 
-struct CheckJob {
-  uv_work_t req;
-  std::string source;      // the running config's file (or "<embedded default>")
-  std::string body;        // XML to check; empty: the file on disk
-  config::LoadResult result;
-  std::function<void(const config::LoadResult&)> done;  // loop thread
-  std::weak_ptr<bool> alive;
-};
-
-void QueueCheck(ApiContext* ctx, std::string body, std::function<void(const config::LoadResult&)> done,
-                Reply* reply_on_error) {
-  auto job = std::make_unique<CheckJob>();
-  job->source = ctx->services.config->source;
-  job->body = std::move(body);
-  job->done = std::move(done);
-  job->alive = ctx->alive;
-  job->req.data = job.get();
-  int rc = uv_queue_work(
-      ctx->loop, &job->req,
-      [](uv_work_t* req) {
-        auto* j = static_cast<CheckJob*>(req->data);
-        j->result = j->body.empty() ? LoadConfigOnDisk(j->source) : ValidateConfigText(j->body, j->source);
+// Loads on a worker thread; answer builds the response on the loop.
+void QueueCheck(ApiContext* ctx, std::string body, Reply reply,
+                std::function<Response(const config::LoadResult&)> answer) {
+  auto result = std::make_shared<config::LoadResult>();
+  RunOnWorker(
+      ctx, std::move(reply),
+      [result, source = ctx->services.config->source, body = std::move(body)] {
+        *result = body.empty() ? LoadConfigOnDisk(source) : ValidateConfigText(body, source);
       },
-      [](uv_work_t* req, int) {
-        std::unique_ptr<CheckJob> j(static_cast<CheckJob*>(req->data));
-        if (j->alive.expired()) return;  // the server is gone
-        j->done(j->result);
-      });
-  if (rc != 0) {
-    (*reply_on_error)(ErrorResponse(503, "cannot check the configuration now"));
-    return;
-  }
-  job.release();  // the after-work callback owns it
+      [result, answer = std::move(answer)] { return answer(*result); });
 }
 
 // Calls fn once, delay_ms from now, on the loop.
@@ -80,17 +59,17 @@ void RunLater(uv_loop_t* loop, uint64_t delay_ms, std::function<void()> fn) {
 }  // namespace
 
 void AddConfigCheckRoutes(Router* router, ApiContext* ctx) {
-  router->Add("POST", "/api/config/validate", Access::kSession, [ctx](const Request& req, Reply reply) {
+  router->Add("POST", "/api/config/validate", Access::kAdmin, [ctx](const Request& req, Reply reply) {
     if (!ctx->services.config) {
       reply(ErrorResponse(503, "the configuration is not available"));
       return;
     }
     ctx->Audit(req.user, req.peer_ip, req.body.empty() ? "config validate (file on disk)" : "config validate (text)");
-    QueueCheck(
-        ctx, req.body, [reply](const config::LoadResult& result) { reply(Json(ValidationToJson(result))); }, &reply);
+    QueueCheck(ctx, req.body, std::move(reply),
+               [](const config::LoadResult& result) { return Json(ValidationToJson(result)); });
   });
 
-  router->Add("POST", "/api/config/reload", Access::kSession, [ctx](const Request& req, Reply reply) {
+  router->Add("POST", "/api/config/reload", Access::kAdmin, [ctx](const Request& req, Reply reply) {
     if (!ctx->services.config) {
       reply(ErrorResponse(503, "the configuration is not available"));
       return;
@@ -100,25 +79,21 @@ void AddConfigCheckRoutes(Router* router, ApiContext* ctx) {
       return;
     }
     std::string user = req.user, from = req.peer_ip;
-    QueueCheck(
-        ctx, "",
-        [ctx, reply, user, from](const config::LoadResult& result) {
-          nlohmann::json body = ValidationToJson(result);
-          if (!result.ok()) {
-            ctx->Audit(user, from, "config reload refused: " + std::to_string(body["errors"].get<int>()) +
-                                       " error(s) in " + ctx->services.config->source);
-            body["reloading"] = false;
-            body["error"] = "the config file has " + std::to_string(body["errors"].get<int>()) +
-                            " error(s); not reloaded (POST /api/config/validate lists them)";
-            reply(Json(body, 409));
-            return;
-          }
-          ctx->Audit(user, from, "config reload: draining sessions, then restarting with " + ctx->services.config->source);
-          body["reloading"] = true;
-          reply(Json(body, 202));
-          RunLater(ctx->loop, kReloadDelayMs, ctx->services.request_reload);
-        },
-        &reply);
+    QueueCheck(ctx, "", std::move(reply), [ctx, user, from](const config::LoadResult& result) {
+      nlohmann::json body = ValidationToJson(result);
+      if (!result.ok()) {
+        ctx->Audit(user, from, "config reload refused: " + std::to_string(body["errors"].get<int>()) +
+                                   " error(s) in " + ctx->services.config->source);
+        body["reloading"] = false;
+        body["error"] = "the config file has " + std::to_string(body["errors"].get<int>()) +
+                        " error(s); not reloaded (POST /api/config/validate lists them)";
+        return Json(body, 409);
+      }
+      ctx->Audit(user, from, "config reload: draining sessions, then restarting with " + ctx->services.config->source);
+      body["reloading"] = true;
+      RunLater(ctx->loop, kReloadDelayMs, ctx->services.request_reload);  // after this 202 is queued
+      return Json(body, 202);
+    });
   });
 }
 

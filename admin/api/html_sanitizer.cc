@@ -1,7 +1,7 @@
 #include "admin/api/html_sanitizer.h"
 
 #include <algorithm>
-#include <array>
+#include <iterator>
 
 #include "archive/analysis_header.h"
 
@@ -10,21 +10,44 @@ namespace {
 
 using archive::ToLowerAscii;
 
-// Removed with everything up to their end tag.
-constexpr std::array<std::string_view, 13> kDropWithContent = {
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "template", "noembed", "noframes", "xmp", "plaintext"};
-// Removed, their content kept.
-constexpr std::array<std::string_view, 11> kDropTag = {"base", "link", "meta", "form", "input", "button",
-                                                       "select", "textarea", "portal", "audio", "video"};
-// Attributes that load or navigate.
-constexpr std::array<std::string_view, 14> kUrlAttributes = {
-    "src", "href", "srcset", "background", "action", "formaction", "poster", "data", "codebase",
-    "cite", "longdesc", "lowsrc", "dynsrc", "xlink:href"};
+// An allow-list: an element or attribute not named here does not reach the
+// browser. (A deny-list missed <svg><animate attributeName=href ...>, ping=
+// and CSS url() loads: mail HTML keeps inventing ways to load or navigate.)
+
+// Removed with everything up to their end tag: active content, foreign
+// content (SVG and MathML give attributes their own meanings, e.g. <animate
+// attributeName="href" values="javascript:...">, which an HTML list cannot
+// judge) and text that is not body text (title, form controls).
+constexpr std::string_view kDropWithContent[] = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "template", "noembed",
+    "noframes", "xmp", "plaintext", "svg", "math", "title", "textarea", "select", "portal"};
+// Kept (with allowed attributes only). Any other element (html, head, body,
+// form, button, audio, video, base, link, meta, ...) loses its tag and keeps its text.
+constexpr std::string_view kAllowedElements[] = {
+    "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "br",
+    "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+    "em", "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i",
+    "img", "ins", "kbd", "li", "main", "mark", "nav", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp",
+    "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "time", "tr", "tt", "u", "ul"};
+// Presentational and structural attributes, allowed on every kept element.
+// URLs are not here: only <a href="#..."> and <img src="data:image/..."> (SafeUrl);
+// style only when its CSS loads nothing (SafeCss).
+constexpr std::string_view kAllowedAttributes[] = {
+    "abbr", "align", "alt", "axis", "bgcolor", "border", "cellpadding", "cellspacing", "char", "charoff",
+    "class", "clear", "color", "colspan", "compact", "datetime", "dir", "face", "frame", "headers", "height",
+    "hspace", "id", "lang", "name", "noshade", "nowrap", "open", "reversed", "rowspan", "rules", "scope",
+    "size", "span", "start", "summary", "title", "type", "valign", "value", "vspace", "width"};
+// CSS that would load something (or run it, in old engines). Checked on
+// lowercased CSS with comments and white space removed; a backslash (a CSS
+// escape, "\75rl(" = "url(") refuses the whole rule set.
+constexpr std::string_view kCssLoaders[] = {
+    "url(", "image(", "image-set(", "cross-fade(", "element(", "src(", "@import", "expression(",
+    "behavior:", "-moz-binding", "javascript:", "\\"};
 
 template <size_t N>
-bool In(const std::array<std::string_view, N>& set, std::string_view name) {
-  return std::find(set.begin(), set.end(), name) != set.end();
+bool In(const std::string_view (&set)[N], std::string_view name) {
+  return std::find(std::begin(set), std::end(set), name) != std::end(set);
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
@@ -113,23 +136,47 @@ std::string EscapeAttribute(std::string_view v) {
   return out;
 }
 
-bool SafeUrl(const Attribute& a) {
+// The only URLs kept: in-page links and inline raster images.
+bool SafeUrl(const std::string& element, const Attribute& a) {
   std::string v;
   for (char c : a.value)
     if (!IsSpace(c)) v.push_back(c);
   v = ToLowerAscii(v);
-  if (a.name == "href") return !v.empty() && v[0] == '#';
-  if (a.name == "src") return v.rfind("data:image/", 0) == 0 && v.find("svg") == std::string::npos;
+  if (element == "a" && a.name == "href") return !v.empty() && v[0] == '#';
+  if (element == "img" && a.name == "src") return v.rfind("data:image/", 0) == 0 && v.find("svg") == std::string::npos;
   return false;
+}
+
+// True when the CSS (a style attribute or a <style> block) loads nothing.
+bool SafeCss(std::string_view css) {
+  std::string flat;
+  for (size_t i = 0; i < css.size(); ++i) {
+    if (css.substr(i, 2) == "/*") {  // a comment could split a keyword for a naive check
+      const size_t end = css.find("*/", i + 2);
+      if (end == std::string_view::npos) break;
+      i = end + 1;
+      continue;
+    }
+    if (!IsSpace(css[i])) flat.push_back(css[i]);
+  }
+  flat = ToLowerAscii(flat);
+  for (std::string_view loader : kCssLoaders) {
+    if (flat.find(loader) != std::string::npos) return false;
+  }
+  return true;
+}
+
+bool AllowedAttribute(const std::string& element, const Attribute& a) {
+  if (a.name == "href" || a.name == "src") return SafeUrl(element, a);
+  if (a.name == "style") return SafeCss(a.value);
+  return In(kAllowedAttributes, a.name);
 }
 
 std::string RenderTag(const Tag& tag) {
   std::string out = "<" + std::string(tag.closing ? "/" : "") + tag.name;
   if (!tag.closing) {
     for (const Attribute& a : tag.attributes) {
-      if (a.name.rfind("on", 0) == 0) continue;  // event handlers
-      if (In(kUrlAttributes, a.name) && !SafeUrl(a)) continue;
-      if (a.name == "http-equiv" || a.name == "formaction" || a.name == "srcdoc") continue;
+      if (!AllowedAttribute(tag.name, a)) continue;
       out += " " + a.name;
       if (a.has_value) out += "=\"" + EscapeAttribute(a.value) + "\"";
     }
@@ -138,17 +185,22 @@ std::string RenderTag(const Tag& tag) {
   return out + ">";
 }
 
-// Index after the end tag </name ...> matching case-insensitively, or the end.
-size_t SkipPastEndTag(std::string_view html, size_t from, const std::string& name) {
+// Index of the end tag "</name" (case-insensitive) at or after from, or npos.
+size_t FindEndTag(std::string_view html, size_t from, const std::string& name) {
   size_t i = from;
   while ((i = html.find("</", i)) != std::string_view::npos) {
-    if (ToLowerAscii(html.substr(i + 2, name.size())) == name) {
-      size_t gt = html.find('>', i);
-      return gt == std::string_view::npos ? html.size() : gt + 1;
-    }
+    if (ToLowerAscii(html.substr(i + 2, name.size())) == name) return i;
     i += 2;
   }
-  return html.size();
+  return std::string_view::npos;
+}
+
+// Index after the end tag </name ...>, or the end.
+size_t SkipPastEndTag(std::string_view html, size_t from, const std::string& name) {
+  const size_t end = FindEndTag(html, from, name);
+  if (end == std::string_view::npos) return html.size();
+  const size_t gt = html.find('>', end);
+  return gt == std::string_view::npos ? html.size() : gt + 1;
 }
 
 }  // namespace
@@ -186,7 +238,15 @@ std::string SanitizeMailHtml(std::string_view html) {
       if (!tag.closing && !tag.self_closing) i = SkipPastEndTag(html, i, tag.name);
       continue;
     }
-    if (In(kDropTag, tag.name)) continue;
+    if (tag.name == "style") {  // raw text up to </style: kept whole when it loads nothing
+      if (tag.closing || tag.self_closing) continue;
+      const size_t end = FindEndTag(html, i, "style");
+      const std::string_view css = html.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+      if (SafeCss(css)) out += "<style>" + std::string(css) + "</style>";
+      i = SkipPastEndTag(html, i, "style");
+      continue;
+    }
+    if (!In(kAllowedElements, tag.name)) continue;
     out += RenderTag(tag);
   }
   return out;

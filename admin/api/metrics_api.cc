@@ -4,7 +4,6 @@
 // the log, archive size). Access: admin/metrics_access.h.
 #include "admin/api/api_context.h"
 #include "admin/api/cert_expiry.h"
-#include "admin/auth/cookies.h"
 #include "admin/metrics.h"
 #include "admin/metrics_access.h"
 
@@ -46,8 +45,7 @@ std::string RenderMetrics(const ApiContext& ctx) {
 void AddMetricsRoutes(Router* router, ApiContext* ctx) {
   // Public route: the handler decides (session, socket, allowed address or bearer token).
   router->Add("GET", "/metrics", Access::kPublic, [ctx](const Request& req, Reply reply) {
-    bool has_session =
-        ctx->sessions && ctx->sessions->Find(CookieValue(req.Header("cookie"), kSessionCookieName)) != nullptr;
+    bool has_session = ctx->sessions && ctx->FindSession(req) != nullptr;
     switch (CheckMetricsAccess(req, has_session, ctx->settings->metrics_allow, ctx->settings->metrics_token)) {
       case MetricsAccess::kAllowed:
         break;

@@ -1,6 +1,9 @@
 #include "admin/auth/login_throttle.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace mailtee::admin {
 
@@ -52,5 +55,33 @@ void LoginThrottle::RecordFailure(const std::string& key) {
 }
 
 void LoginThrottle::RecordSuccess(const std::string& key) { entries_.erase(key); }
+
+int64_t LoginThrottle::BeginAttempt(const std::vector<std::string>& keys) {
+  int64_t wait = 0;
+  for (const std::string& key : keys) wait = std::max(wait, RetryAfterSeconds(key));
+  if (wait > 0) return wait;
+  for (const std::string& key : keys) RecordFailure(key);
+  return 0;
+}
+
+std::string ClientNetwork(const std::string& ip) {
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET, ip.c_str(), bytes) == 1) return ip;
+  if (inet_pton(AF_INET6, ip.c_str(), bytes) != 1) return ip;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char text[INET6_ADDRSTRLEN];
+  if (std::memcmp(bytes, kMapped, sizeof kMapped) == 0) {
+    inet_ntop(AF_INET, bytes + 12, text, sizeof text);
+    return text;
+  }
+  std::memset(bytes + 8, 0, 8);
+  inet_ntop(AF_INET6, bytes, text, sizeof text);
+  return std::string(text) + "/64";
+}
+
+std::vector<std::string> LoginThrottleKeys(const std::string& user, const std::string& client_ip) {
+  const std::string net = ClientNetwork(client_ip);
+  return {"login net=" + net, "login user=" + user + " net=" + net};
+}
 
 }  // namespace mailtee::admin

@@ -21,7 +21,8 @@ void SessionStore::DropExpired() {
   }
 }
 
-std::string SessionStore::Create(const std::string& user, const std::string& client_ip, AdminSession* session) {
+std::string SessionStore::Create(const std::string& user, Role role, const std::string& account_stamp,
+                                 const std::string& client_ip, AdminSession* session) {
   DropExpired();
   while (!sessions_.empty() && sessions_.size() >= options_.max_sessions) {
     auto oldest = sessions_.begin();
@@ -33,6 +34,8 @@ std::string SessionStore::Create(const std::string& user, const std::string& cli
   const std::string token = NewRandomToken();
   AdminSession s;
   s.user = user;
+  s.role = role;
+  s.account_stamp = account_stamp;
   s.client_ip = client_ip;
   s.csrf_token = NewRandomToken();
   s.created = s.last_seen = Now();
@@ -55,6 +58,19 @@ const AdminSession* SessionStore::Find(const std::string& token) {
 }
 
 void SessionStore::Remove(const std::string& token) { sessions_.erase(TokenDigest(token)); }
+
+std::vector<AdminSession> SessionStore::RemoveIf(const std::function<bool(const AdminSession&)>& stale) {
+  std::vector<AdminSession> removed;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (stale(it->second)) {
+      removed.push_back(std::move(it->second));
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
 
 bool CsrfTokenValid(const AdminSession& session, const std::string& header_value) {
   return TokensEqual(session.csrf_token, header_value);

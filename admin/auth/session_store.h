@@ -5,18 +5,25 @@
 // every state-changing request (the cookie alone never authorises a change).
 //
 // Sessions end after idle_timeout without a request, after max_lifetime in any
-// case, on logout, or when the store is full (oldest evicted first).
+// case, on logout, when the store is full (oldest evicted first), or when the
+// account was changed or removed (RemoveIf; ApiContext::FindSession compares
+// account_stamp with the users file).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "admin/auth/roles.h"
 
 namespace mailtee::admin {
 
 struct AdminSession {
   std::string user;
+  Role role = Role::kAuditor;  // what the account was at login (a change ends the session)
+  std::string account_stamp;   // AccountStamp() of the account at login
   std::string csrf_token;
   std::string client_ip;
   std::chrono::steady_clock::time_point created, last_seen;
@@ -34,10 +41,13 @@ class SessionStore {
   explicit SessionStore(Options options, Clock clock = nullptr);
 
   // Returns the cookie token; *session (optional) gets the new session.
-  std::string Create(const std::string& user, const std::string& client_ip, AdminSession* session = nullptr);
+  std::string Create(const std::string& user, Role role, const std::string& account_stamp,
+                     const std::string& client_ip, AdminSession* session = nullptr);
   // The live session for a cookie token (refreshing its idle time), or null.
   const AdminSession* Find(const std::string& token);
   void Remove(const std::string& token);
+  // Ends every session for which stale() is true; returns them (for the audit log).
+  std::vector<AdminSession> RemoveIf(const std::function<bool(const AdminSession&)>& stale);
   size_t size() const { return sessions_.size(); }
 
  private:

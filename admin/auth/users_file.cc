@@ -8,6 +8,7 @@
 #include <tinyxml2.h>
 
 #include "admin/auth/password_hash.h"
+#include "admin/auth/random_token.h"
 #include "archive/report.h"
 
 namespace mailtee::admin {
@@ -92,6 +93,10 @@ Status LoadUsersFile(const std::string& path, std::vector<AdminUser>* users) {
     u.created = e->Attribute("created") ? e->Attribute("created") : "";
     const std::string where = path + ":" + std::to_string(e->GetLineNum());
     if (!IsValidUserName(u.name)) return Status::Error(where + ": invalid or missing user name");
+    if (const char* role = e->Attribute("role"); role && !ParseRole(role, &u.role)) {
+      return Status::Error(where + ": user " + u.name + " has an unknown role '" + role + "' (use " + kRoleChoices +
+                           ", e.g. mailtee admin add-user " + u.name + " --role auditor)");
+    }
     if (!LooksLikePasswordHash(u.hash)) {
       return Status::Error(where + ": user " + u.name + " has no Argon2id hash (create it with: mailtee admin add-user " +
                            u.name + ")");
@@ -111,6 +116,7 @@ Status SaveUsersFile(const std::string& path, const std::vector<AdminUser>& user
     e->SetAttribute("name", u.name.c_str());
     e->SetAttribute("hash", u.hash.c_str());
     if (!u.created.empty()) e->SetAttribute("created", u.created.c_str());
+    e->SetAttribute("role", RoleName(u.role));
     root->InsertEndChild(e);
   }
   tinyxml2::XMLPrinter printer;
@@ -137,7 +143,12 @@ Status SaveUsersFile(const std::string& path, const std::vector<AdminUser>& user
   return Status::Ok();
 }
 
-Status UpsertUser(const std::string& path, const std::string& name, const std::string& hash, bool* replaced) {
+std::string AccountStamp(const AdminUser& user) {
+  return TokenDigest(user.hash + "\n" + RoleName(user.role));
+}
+
+Status UpsertUser(const std::string& path, const std::string& name, const std::string& hash,
+                  std::optional<Role> role, bool* replaced) {
   if (!IsValidUserName(name)) return Status::Error("invalid user name '" + name + "' (1-64 of A-Z a-z 0-9 . _ @ -)");
   std::vector<AdminUser> users;
   Status s = LoadUsersFile(path, &users);
@@ -146,17 +157,35 @@ Status UpsertUser(const std::string& path, const std::string& name, const std::s
   for (AdminUser& u : users) {
     if (u.name == name) {
       u.hash = hash;
+      if (role) u.role = *role;
       *replaced = true;
     }
   }
-  if (!*replaced) users.push_back({name, hash, archive::FormatIsoTime(std::chrono::system_clock::now())});
+  if (!*replaced) {
+    users.push_back({name, hash, archive::FormatIsoTime(std::chrono::system_clock::now()), role.value_or(Role::kAdmin)});
+  }
   return SaveUsersFile(path, users);
+}
+
+Status UpsertUser(const std::string& path, const std::string& name, const std::string& hash, bool* replaced) {
+  return UpsertUser(path, name, hash, std::nullopt, replaced);
+}
+
+Status RemoveUser(const std::string& path, const std::string& name, bool* removed) {
+  std::vector<AdminUser> users;
+  Status s = LoadUsersFile(path, &users);
+  if (!s.ok()) return s;
+  const size_t before = users.size();
+  std::erase_if(users, [&](const AdminUser& u) { return u.name == name; });
+  *removed = users.size() != before;
+  return *removed ? SaveUsersFile(path, users) : Status::Ok();
 }
 
 Status UserDirectory::Refresh() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     if (errno != ENOENT) return Status::PosixError("stat " + path_, errno);
+    if (!loaded_ || size_ != -1) ++generation_;  // the file went away: every account is gone
     users_.clear();
     loaded_ = true;
     size_ = -1;
@@ -170,6 +199,7 @@ Status UserDirectory::Refresh() {
   Status s = LoadUsersFile(path_, &fresh);
   if (!s.ok()) return s;
   users_ = std::move(fresh);
+  ++generation_;
   loaded_ = true;
   mtime_ = st.st_mtim;
   size_ = st.st_size;
@@ -178,15 +208,25 @@ Status UserDirectory::Refresh() {
 }
 
 Status UserDirectory::FindHash(const std::string& name, std::string* hash, bool* found) {
-  *found = false;
-  Status s = Refresh();
-  for (const AdminUser& u : users_) {
-    if (u.name == name) {
-      *hash = u.hash;
-      *found = true;
-    }
-  }
+  AdminUser user;
+  Status s = Find(name, &user, found);
+  if (*found) *hash = user.hash;
   return s;
+}
+
+Status UserDirectory::Find(const std::string& name, AdminUser* user, bool* found) {
+  Status s = Refresh();
+  const AdminUser* u = Lookup(name);
+  *found = u != nullptr;
+  if (u) *user = *u;
+  return s;
+}
+
+const AdminUser* UserDirectory::Lookup(const std::string& name) const {
+  for (const AdminUser& u : users_) {
+    if (u.name == name) return &u;
+  }
+  return nullptr;
 }
 
 size_t UserDirectory::user_count() {

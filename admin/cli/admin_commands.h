@@ -13,7 +13,8 @@ int StatusCommand(const Args& args);
 // mailtee sessions [--config F|--storage D|--socket S] [--json]: live client sessions.
 int SessionsCommand(const Args& args);
 
-// mailtee admin add-user NAME [--config FILE | --storage DIR | --users-file FILE] [--password-stdin]
+// mailtee admin add-user NAME [--role admin|auditor] [--config FILE | --storage DIR | --users-file FILE]
+//   [--password-stdin]; mailtee admin remove-user NAME [...]; mailtee admin list-users [...]
 int AdminCommand(const Args& args);
 
 // The storage dir the flags name (see above); false after printing the problem.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "admin/cli/act_as_storage_owner.h"
 #include "admin/local_client.h"
 #include "config/loader.h"
 #include "proxy/approval/hold_admin.h"
@@ -169,6 +170,7 @@ int ApprovalCommand(const Args& args) {
     for (const auto& p : loaded.problems) std::fprintf(stderr, "%s\n", p.ToString().c_str());
     return 1;
   }
+  if (Status owner = ActAsOwnerOf(loaded.config.storage_dir); !owner.ok()) return Fail(owner.message());
   std::unique_ptr<approval::HoldQueue> queue;
   Status s = approval::HoldQueue::Open(loaded.config.storage_dir, &queue);
   // LevelDB's lock is held: the daemon runs and owns the queue; ask it.

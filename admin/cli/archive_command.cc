@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "admin/cli/act_as_storage_owner.h"
 #include "admin/cli/archive_command_access.h"
 #include "admin/local_client.h"
 #include "archive/export.h"
@@ -250,11 +251,20 @@ int Export(const std::string& storage, const Args& args) {
   }
   archive::Query q;
   if (!ParseQuery(args, &q)) return 2;
-  std::unique_ptr<ArchiveAccess> archive;
-  Status s = OpenArchiveAccess(storage, &archive);
-  if (!s.ok()) return Fail(s);
+  // The output is the operator's file (created as the caller, root or not);
+  // the storage is then read as its owner (see ArchiveCommand).
   FILE* f = output == "-" ? stdout : std::fopen(output.c_str(), "wb");
   if (!f) return Fail(Status::PosixError("create " + output, errno));
+  std::unique_ptr<ArchiveAccess> archive;
+  Status s = ActAsOwnerOf(storage);
+  if (s.ok()) s = OpenArchiveAccess(storage, &archive);
+  if (!s.ok()) {
+    if (f != stdout) {
+      std::fclose(f);
+      std::remove(output.c_str());
+    }
+    return Fail(s);
+  }
   archive::ExportStats stats;
   s = archive::ExportSelection([&](const archive::Query& query, archive::ResultPage* page) {
                                  return archive->Search(query, page);
@@ -338,6 +348,16 @@ int ArchiveCommand(const Args& all) {
   config::RetentionSettings retention;
   if (!StorageDir(args, &storage, &retention)) return 2;
   const bool as_json = HasFlag(args, "--json");
+  // Even reading opens LevelDB, which creates LOCK and LOG files: run as root,
+  // every subcommand acts as the storage's owner (the daemon user), or the
+  // daemon could no longer open what root left behind. Export first opens its
+  // output file as the caller.
+  if (sub != "export") {
+    if (Status s = ActAsOwnerOf(storage); !s.ok()) {
+      std::fprintf(stderr, "mailtee archive: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
   if (sub == "search") return Search(storage, args, as_json);
   if (sub == "show") return Show(storage, args, as_json);
   if (sub == "verify") return Verify(storage, as_json);

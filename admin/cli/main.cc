@@ -25,8 +25,10 @@ void PrintUsage(FILE* out) {
       "                           ask the running daemon for listeners, sessions, certificate expiry\n"
       "  sessions [--config F|--storage D] [--json]\n"
       "                           list the live client sessions (listener, client, login, TLS, state, since)\n"
-      "  admin add-user NAME [--password-stdin] [--config F]\n"
-      "                           create or reset an admin console account\n"
+      "  admin add-user NAME [--role admin|auditor] [--password-stdin] [--config F]\n"
+      "                           create or reset a console account (auditor: read-only)\n"
+      "  admin remove-user NAME [--config F]   remove a console account (its sessions end)\n"
+      "  admin list-users [--config F]         list the console accounts and their roles\n"
       "  version                  print the version and the TLS library\n"
       "\n"
       "See docs/operator-guide.md and config/example.xml.\n",

@@ -8,6 +8,7 @@
 // re-execute the binary with the same arguments (restart_in_place.h).
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
@@ -29,6 +30,7 @@
 #include "proxy/daemon/approval_runtime.h"
 #include "proxy/daemon/daemon.h"
 #include "proxy/daemon/full_config.h"
+#include "proxy/daemon/privilege_drop.h"
 #include "proxy/daemon/process_setup.h"
 
 namespace mailtee::cli {
@@ -116,6 +118,42 @@ int PrintProblems(const config::LoadResult& result) {
   return errors;
 }
 
+// Root by hand: give the storage to the daemon user and become it (keeping
+// only CAP_NET_BIND_SERVICE), then read the config again as that user — as
+// every reload will — so a file it cannot read fails now, not at the next
+// reload. Under systemd (User=mailtee) the process is not root and this is skipped.
+bool BecomeDaemonUser(const std::string& path, daemon::FullConfig* full) {
+  const config::Config& config = full->loaded.config;
+  daemon::DaemonAccount account;
+  Status s = daemon::LookUpDaemonAccount(config.daemon.user, config.daemon.group, &account);
+  if (s.ok()) s = daemon::GiveStorageTo(config.storage_dir, account);
+  if (s.ok()) s = daemon::DropPrivileges(account);
+  if (!s.ok()) {
+    std::fprintf(stderr, "mailtee: not starting as root: %s\n", s.ToString().c_str());
+    return false;
+  }
+  if (access(config.storage_dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    std::fprintf(stderr, "mailtee: not starting: storage dir %s is not reachable by user %s (%s) — a parent "
+                         "folder is closed to it; use a storage dir it can reach, e.g. <storage dir=\"/var/lib/mailtee\"/>\n",
+                 config.storage_dir.c_str(), account.user.c_str(), std::strerror(errno));
+    return false;
+  }
+  *full = daemon::LoadFullConfig(path);
+  int errors = 0;  // the warnings were printed by the first load
+  for (const config::Problem& p : full->loaded.problems) {
+    if (p.warning) continue;
+    std::fprintf(stderr, "%s\n", p.ToString().c_str());
+    ++errors;
+  }
+  if (errors > 0) {
+    std::fprintf(stderr, "mailtee: not starting: the config as read by user %s has errors — files it names "
+                         "(and the config itself) must be readable by that user, e.g. chown %s FILE; chmod 600 FILE\n",
+                 account.user.c_str(), account.user.c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 static int RunDaemonOnce(const Args& args, bool* restart) {
@@ -127,13 +165,15 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
                  path.empty() ? "FILE" : path.c_str());
     return 1;
   }
-  config::Config config = std::move(loaded.config);
+  daemon::PrepareDaemonProcess();
+  const bool dropped_root = ::geteuid() == 0;
+  if (dropped_root && !BecomeDaemonUser(path, &full)) return 1;
+  config::Config config = std::move(full.loaded.config);
   if (path.empty()) {
     std::fprintf(stderr, "mailtee: no --config given: running the embedded default config "
                          "(loopback listeners, storage in %s)\n", config.storage_dir.c_str());
   }
 
-  daemon::PrepareDaemonProcess();
   if (mkdir(config.storage_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     std::fprintf(stderr, "mailtee: cannot create storage dir %s: %s — create it or set <storage dir=...>\n",
                  config.storage_dir.c_str(), std::strerror(errno));
@@ -147,6 +187,8 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
     return 1;
   }
   log.Prune();
+  log.Write(archive::LogKind::kSystem, "running as " + daemon::DescribeIdentity() +
+                                           (dropped_root ? " (started as root; keeps only CAP_NET_BIND_SERVICE)" : ""));
 
   // Declared first so it outlives the store, which holds a pointer to it.
   std::unique_ptr<archive::IndexingSink> index;
@@ -244,6 +286,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
     admin_settings.users_file = config.admin->users_file;
     admin_settings.public_url = config.admin->public_url;
   }
+  admin_settings.approval_public_url = full.approval.public_url;
   RunState state;
   state.config_path = path;
   std::unique_ptr<admin::DaemonAdmin> console;

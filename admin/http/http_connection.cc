@@ -43,9 +43,9 @@ void HttpConnection::Start() {
   stream_->SetCallbacks(std::move(cb));
   ArmDeadline();
   if (server_tls_) {
-    // The TLS handshake counts against the request deadline.
+    // The whole handshake has its own short deadline: no request can start before it.
     deadline_is_request_ = true;
-    deadline_.Start(options_.request_timeout_ms, [this] { Close(); });
+    deadline_.Start(options_.handshake_timeout_ms, [this] { Close(); });
     stream_->StartTlsServer(server_tls_, [this](const Status& s) {
       if (closing_) return;
       if (!s.ok()) {

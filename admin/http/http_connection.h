@@ -10,9 +10,11 @@
 // its responses (pending writes above net::kHighWatermark); file bodies are
 // streamed in 64 KiB chunks as the socket drains.
 //
-// Deadlines: idle_timeout between requests (the connection just closes),
-// request_timeout from a request's first byte to its last (408 + close,
-// against slow-loris clients).
+// Deadlines: handshake_timeout from accept to the end of the TLS handshake
+// (short: a connection that never starts TLS, or trickles its handshake,
+// holds a slot for nothing), idle_timeout between requests (the connection
+// just closes), request_timeout from a request's first byte to its last
+// (408 + close, against slow-loris clients).
 //
 // Lifetime: the owner (AdminServer) keeps the connection in a table and frees
 // it from on_finished, which runs once after the stream's on_closed.
@@ -33,6 +35,7 @@ namespace mailtee::admin {
 
 struct ConnectionOptions {
   ParserLimits limits;
+  uint64_t handshake_timeout_ms = 5000;
   uint64_t idle_timeout_ms = 60000;
   uint64_t request_timeout_ms = 30000;
   bool local_socket = false;  // Request::local_socket, peer_ip "local"

@@ -32,6 +32,17 @@ Response ErrorResponse(int status, const std::string& message) {
   return r;
 }
 
+Response ErrorResponse(int status, const std::string& message, const std::string& code,
+                       const std::map<std::string, std::string>& fields) {
+  nlohmann::json body = fields;
+  body["error"] = message;
+  body["code"] = code;
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
 Response JsonResponse(int status, std::string json_text) {
   Response r;
   r.status = status;

@@ -46,6 +46,11 @@ struct Response {
 
 // {"error": message} with the status.
 Response ErrorResponse(int status, const std::string& message);
+// {"error": message, "code": code, ...extra string fields}: code names the
+// reason for the console, which shows its own ja/en text for it
+// (admin/web/js/strings.js "err.<code>", filled with the extra fields).
+Response ErrorResponse(int status, const std::string& message, const std::string& code,
+                       const std::map<std::string, std::string>& fields = {});
 // A JSON body (already serialized).
 Response JsonResponse(int status, std::string json_text);
 

@@ -36,7 +36,7 @@ std::string SerializeResponse(const Response& response, const WriteOptions& opti
   if (!HasHeader(response, "X-Frame-Options")) out += "X-Frame-Options: DENY\r\n";
   out += "Referrer-Policy: no-referrer\r\n";
   if (!HasHeader(response, "Content-Security-Policy")) {
-    out += "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; form-action 'self'\r\n";
+    out += "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'\r\n";
   }
   if (options.tls) out += "Strict-Transport-Security: max-age=31536000\r\n";
   for (const auto& [name, value] : response.headers) out += HeaderSafe(name) + ": " + HeaderSafe(value) + "\r\n";

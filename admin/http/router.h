@@ -1,6 +1,7 @@
 // Router: the route table of the admin API. A route is a method, a path
 // pattern whose "{name}" segments capture one path segment, a handler, and
-// whether it needs a logged-in session. Lookup tells apart "no such path"
+// who may call it (Access: public, any logged-in role, or admins only — the
+// one place roles are declared; AdminServer::Dispatch enforces them). Lookup tells apart "no such path"
 // (404) from "path exists, method not allowed" (405 with Allow). HEAD is
 // served by GET routes (the connection drops the body).
 #pragma once
@@ -20,7 +21,8 @@ using Reply = std::function<void(Response)>;
 using Handler = std::function<void(const Request&, Reply)>;
 
 enum class Access {
-  kSession,  // logged-in session; state-changing methods also need X-CSRF-Token
+  kSession,  // logged-in session of any role (auditor: reading); state-changing methods also need X-CSRF-Token
+  kAdmin,    // like kSession, and the account's role must be admin (changes, config); else 403
   kPublic,   // no session (login)
 };
 

@@ -238,11 +238,14 @@ Status UnixListener::Listen(uv_loop_t* loop, const std::string& path, AcceptFn o
   handle->pipe.data = handle;
   listener->handle_ = handle;
   listener->path_ = path;
-  // umask keeps the socket private from the first instant; chmod makes it explicit.
-  mode_t old_mask = umask(0177);
+  // Owner (the daemon user) and its group: `mailtee status` & co. run as root,
+  // as the daemon user, or as a member of its group where the storage folder
+  // lets the group in (docs/operator-guide.md). umask keeps others out from the
+  // first instant; chmod makes the mode explicit.
+  mode_t old_mask = umask(0117);
   int rc = uv_pipe_bind(&handle->pipe, path.c_str());
   umask(old_mask);
-  if (rc == 0 && chmod(path.c_str(), 0600) != 0) rc = uv_translate_sys_error(errno);
+  if (rc == 0 && chmod(path.c_str(), 0660) != 0) rc = uv_translate_sys_error(errno);
   if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&handle->pipe), 64, OnConnection);
   if (rc != 0) {
     handle->owner = nullptr;

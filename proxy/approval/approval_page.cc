@@ -20,6 +20,13 @@ std::string Row(const std::string& ja, const std::string& en, const std::string&
   return "<tr><th>" + HtmlEscape(ja) + " / " + HtmlEscape(en) + "</th><td>" + HtmlEscape(value) + "</td></tr>\n";
 }
 
+// Why an action was refused; reasons a person must understand (separation of
+// duties) come in Japanese and English.
+std::string Reasons(const ActionResult& r) {
+  const std::string ja = r.reason_ja.empty() ? "" : "<p lang=\"ja\">" + HtmlEscape(r.reason_ja) + "</p>\n";
+  return ja + "<p lang=\"en\">" + HtmlEscape(r.status.message()) + "</p>\n";
+}
+
 }  // namespace
 
 std::string HtmlEscape(const std::string& text) {
@@ -39,8 +46,7 @@ std::string HtmlEscape(const std::string& text) {
 
 std::string RenderConfirmationPage(const ActionResult& peek, const std::string& token, const std::string& action_path) {
   if (!peek.status.ok()) {
-    return Page("mailtee", "<h1>このリンクは使えません / This link cannot be used</h1>\n<p>" +
-                               HtmlEscape(peek.status.message()) + "</p>\n");
+    return Page("mailtee", "<h1>このリンクは使えません / This link cannot be used</h1>\n" + Reasons(peek));
   }
   const HeldMessage& h = peek.held;
   const bool approve = peek.message.rfind("approve", 0) == 0;
@@ -48,6 +54,7 @@ std::string RenderConfirmationPage(const ActionResult& peek, const std::string& 
                      "</h1>\n<table>\n";
   body += Row("受付番号", "Held id", h.id);
   body += Row("差出人", "Sender", h.sender);
+  if (h.Owner() != h.sender) body += Row("ログイン", "Login", h.Owner());
   body += Row("宛先", "Recipients", Join(h.recipients));
   body += Row("件名", "Subject", h.subject);
   body += Row("添付", "Attachments", h.attachment_names.empty() ? "-" : Join(h.attachment_names));
@@ -62,9 +69,7 @@ std::string RenderConfirmationPage(const ActionResult& peek, const std::string& 
 }
 
 std::string RenderResultPage(const ActionResult& result) {
-  if (!result.status.ok()) {
-    return Page("mailtee", "<h1>処理できませんでした / Not done</h1>\n<p>" + HtmlEscape(result.status.message()) + "</p>\n");
-  }
+  if (!result.status.ok()) return Page("mailtee", "<h1>処理できませんでした / Not done</h1>\n" + Reasons(result));
   return Page("mailtee", "<h1>完了しました / Done</h1>\n<p>" + HtmlEscape(result.message) + "</p>\n");
 }
 

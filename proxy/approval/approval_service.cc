@@ -8,9 +8,11 @@
 #include "proxy/approval/address_pattern.h"
 #include "proxy/approval/deadline.h"
 #include "proxy/approval/hold_screen.h"
+#include "proxy/approval/identity.h"
 #include "proxy/approval/join.h"
 #include "proxy/approval/mail_command.h"
 #include "proxy/approval/rules.h"
+#include "proxy/approval/separation_of_duties.h"
 
 namespace mailtee::approval {
 namespace {
@@ -95,7 +97,8 @@ std::unique_ptr<smtp::HoldScreen> ApprovalService::Screen(const smtp::HoldEnvelo
   if (!config_.enabled) return nullptr;
   std::vector<std::string> rcpts;
   for (const std::string& r : envelope.recipients) rcpts.push_back(NormalizeAddress(r));
-  const EnvelopeOutlook outlook = PreviewEnvelope(config_, NormalizeAddress(envelope.envelope_from), rcpts);
+  const EnvelopeOutlook outlook =
+      PreviewEnvelope(config_, RuleIdentityOf(envelope), rcpts, /*header_from_counts=*/envelope.login.empty());
   if (outlook == EnvelopeOutlook::kPass) return nullptr;
   return std::make_unique<HoldScreenImpl>(this, envelope, outlook == EnvelopeOutlook::kHold);
 }
@@ -143,10 +146,14 @@ void ApprovalService::RetryNotices() {
 
 void ApprovalService::SendRequests(const HeldMessage& h, const std::vector<std::string>& approvers) {
   for (const std::string& approver : approvers) {
+    // Separation of duties: the sender's own slot cannot be decided, and a
+    // delegation to the sender does not reach the sender's own message.
+    if (SamePerson(approver, h.Owner())) continue;
     std::string to = approver, behalf;
     Delegation d;
     bool found = false;
-    if (queue_->GetDelegation(approver, &d, &found).ok() && found && d.ActiveAt(Now())) {
+    if (queue_->GetDelegation(approver, &d, &found).ok() && found && d.ActiveAt(Now()) &&
+        !SamePerson(d.proxy, h.Owner())) {
       to = d.proxy;
       behalf = approver;
     }
@@ -159,9 +166,21 @@ void ApprovalService::SendRequests(const HeldMessage& h, const std::vector<std::
 }
 
 void ApprovalService::OnHeld(const HeldMessage& h) {
-  Log("held", &h, h.user, "", h.client_ip, "smtp", h.rule + (h.reason.empty() ? "" : " — " + h.reason));
+  std::string note = h.rule + (h.reason.empty() ? "" : " — " + h.reason);
+  // The sender is one of the approvers and cannot decide: say so when the rest cannot reach the quorum.
+  const auto deciders = std::count_if(h.approvers.begin(), h.approvers.end(),
+                                      [&](const std::string& a) { return !SamePerson(a, h.Owner()); });
+  if (deciders < h.quorum) {
+    note += " — the sender is an approver and cannot decide; quorum " + std::to_string(h.quorum) +
+            " cannot be reached without escalation";
+  }
+  Log("held", &h, h.user, "", h.client_ip, "smtp", note);
   SendRequests(h, h.approvers);
-  Send(notices_.HeldNotice(h), h.id);
+  if (!h.NoticeAddress().empty()) Send(notices_.HeldNotice(h), h.id);
+}
+
+void ApprovalService::NotifySender(const HeldMessage& h, OutcomeKind kind) {
+  if (!h.NoticeAddress().empty()) Send(notices_.OutcomeNotice(h, kind, {h.NoticeAddress()}), h.id);
 }
 
 std::vector<std::string> ApprovalService::OthersThan(const HeldMessage& h, const std::string& actor) const {
@@ -189,6 +208,18 @@ ActionResult ApprovalService::PeekToken(const std::string& token) {
   if (r.status.ok() && r.held.state != HoldState::kPending) {
     r.status = Status::Error("held message " + claims.held_id + " is already " + ToString(r.held.state));
   }
+  std::string behalf;
+  if (r.status.ok() && queue_->Authorize(r.held, claims.approver, Now(), &behalf).ok()) {
+    // Say it on the page, before the approver presses the button (the POST would be refused).
+    const DutyCheck duty =
+        CheckSeparationOfDuties(r.held, Decision{claims.approver, behalf, ToString(claims.action), Now(), "", "", ""});
+    if (!duty.ok()) {
+      r.status = Status::Error(duty.en);
+      r.refusal = Refusal::kSeparationOfDuties;
+      r.reason_code = duty.code;
+      r.reason_ja = duty.ja;
+    }
+  }
   if (r.status.ok()) r.message = std::string(ToString(claims.action)) + " " + claims.held_id + " as " + claims.approver;
   return r;
 }
@@ -210,7 +241,13 @@ ActionResult ApprovalService::ActWithToken(const std::string& token, const std::
   if (r.status.ok()) r.status = queue_->Authorize(r.held, actor, Now(), &behalf);
   if (r.status.ok()) {
     Decision d{actor, behalf, ToString(claims.action), Now(), client_ip, via, reason};
-    r.status = queue_->Decide(claims.held_id, d, TokenSigner::Fingerprint(token), &r.held);
+    DutyCheck duty;
+    r.status = queue_->Decide(claims.held_id, d, TokenSigner::Fingerprint(token), &r.held, &duty);
+    if (!duty.ok()) {
+      r.refusal = Refusal::kSeparationOfDuties;
+      r.reason_code = duty.code;
+      r.reason_ja = duty.ja;
+    }
   }
   if (!r.status.ok()) {
     Log("refused", found ? &r.held : nullptr, actor.empty() ? authenticated_actor : actor, "", client_ip, via,
@@ -233,7 +270,7 @@ ActionResult ApprovalService::Withdraw(const std::string& held_id, const std::st
   bool found = false;
   r.status = queue_->Get(held_id, &r.held, &found);
   if (r.status.ok() && !found) r.status = Status::Error("no held message " + held_id);
-  if (r.status.ok() && actor != r.held.sender && actor != NormalizeAddress(r.held.user)) {
+  if (r.status.ok() && !SamePerson(actor, r.held.Owner())) {
     r.status = Status::Error(actor + " is not the sender of " + held_id);
   }
   if (r.status.ok()) {
@@ -281,7 +318,13 @@ ActionResult ApprovalService::DecideAsAdmin(const std::string& held_id, const st
   // Quorum counts the rule's approver: the proxy's principal, or `as` itself
   // when an admin acts for it.
   d.on_behalf_of = !proxied.empty() ? proxied : (admin_user.empty() ? "" : as);
-  Status decided = queue_->Decide(held_id, d, "", &r.held);
+  DutyCheck duty;
+  Status decided = queue_->Decide(held_id, d, "", &r.held, &duty);
+  if (!duty.ok()) {
+    r.reason_code = duty.code;
+    r.reason_ja = duty.ja;
+    return refuse(Refusal::kSeparationOfDuties, decided);
+  }
   if (!decided.ok()) return refuse(Refusal::kNotPending, decided);
   Log(action, &r.held, actor, d.on_behalf_of, client_ip, via, reason);
   r.message = std::string(approve ? "approved " : "rejected ") + held_id + " for " +
@@ -343,7 +386,7 @@ void ApprovalService::Expire(const HeldMessage& held) {
     if (!queue_->Put(h).ok()) return;
     Log("escalate", &h, "mailtee", "", "", "timer", Join(added, ","));
     SendRequests(h, added.empty() ? config_.escalate_to : added);
-    Send(notices_.OutcomeNotice(h, OutcomeKind::kEscalated, {h.sender}), h.id);
+    NotifySender(h, OutcomeKind::kEscalated);
     return;
   }
   if (config_.on_expire == OnExpire::kRelease) {
@@ -392,7 +435,7 @@ void ApprovalService::Release(const HeldMessage& held) {
     if (r.permanent || h.relay_attempts >= options_.max_relay_attempts) {
       h.relay_attempts = options_.max_relay_attempts;  // stop retrying; an admin must act
       queue_->Put(h);
-      Send(notices_.OutcomeNotice(h, OutcomeKind::kRelayFailed, {h.sender}), h.id);
+      NotifySender(h, OutcomeKind::kRelayFailed);
     } else {
       queue_->Put(h);  // retried by the next sweep
     }
@@ -412,19 +455,19 @@ void ApprovalService::Notify(const HeldMessage& held) {
   if (options_.on_final && h.state != HoldState::kPending && h.state != HoldState::kApproved) options_.on_final(h);
   switch (h.state) {
     case HoldState::kRelayed:
-      Send(notices_.OutcomeNotice(h, OutcomeKind::kApproved, {h.sender}), h.id);
+      NotifySender(h, OutcomeKind::kApproved);
       if (!OthersThan(h, last_actor).empty()) {
         Send(notices_.OutcomeNotice(h, OutcomeKind::kApproved, OthersThan(h, last_actor)), h.id);
       }
       break;
     case HoldState::kRejected:
-      Send(notices_.OutcomeNotice(h, OutcomeKind::kRejected, {h.sender}), h.id);
+      NotifySender(h, OutcomeKind::kRejected);
       if (!OthersThan(h, last_actor).empty()) {
         Send(notices_.OutcomeNotice(h, OutcomeKind::kRejected, OthersThan(h, last_actor)), h.id);
       }
       break;
     case HoldState::kExpired:
-      Send(notices_.OutcomeNotice(h, OutcomeKind::kExpired, {h.sender}), h.id);
+      NotifySender(h, OutcomeKind::kExpired);
       Send(notices_.OutcomeNotice(h, OutcomeKind::kExpired, everyone), h.id);
       break;
     case HoldState::kWithdrawn:
@@ -475,6 +518,7 @@ std::string ApprovalService::HandleMailCommand(const smtp::HoldEnvelope& env, st
       for (const HeldMessage& h : pending) {
         std::string behalf;
         if (!queue_->Authorize(h, actor, Now(), &behalf).ok() || h.DecidedBy(behalf.empty() ? actor : behalf)) continue;
+        if (!CheckSeparationOfDuties(h, Decision{actor, behalf, "approve", Now(), "", "", ""}).ok()) continue;
         ++n;
         const std::string approve = signer_->Issue({h.id, actor, TokenAction::kApprove, h.expires_at});
         const std::string reject = signer_->Issue({h.id, actor, TokenAction::kReject, h.expires_at});

@@ -47,12 +47,15 @@ struct ServiceOptions {
 };
 
 // Why an action was refused, so callers can answer with the right status
-// (the admin API: 404 / 409 / 403 / 500).
-enum class Refusal { kNone, kNotFound, kNotPending, kNotAuthorized, kStorage };
+// (the admin API: 404 / 409 / 403 / 500). kSeparationOfDuties: the person may
+// not decide on this hold (separation_of_duties.h), always 403.
+enum class Refusal { kNone, kNotFound, kNotPending, kNotAuthorized, kStorage, kSeparationOfDuties };
 
 struct ActionResult {
   Status status;                // error: refused (the reason is logged)
-  Refusal refusal = Refusal::kNone;  // set by DecideAsAdmin when status is an error
+  Refusal refusal = Refusal::kNone;  // set by DecideAsAdmin when status is an error; by ActWithToken for duties
+  std::string reason_code;      // kSeparationOfDuties: DutyCheck::code, for the console's strings
+  std::string reason_ja;        // kSeparationOfDuties: the reason in Japanese (status has it in English)
   HeldMessage held;             // the hold after the action (when known)
   std::string message;          // one line for the user ("approved 20261124-ab (1 of 2 approvals)")
 };
@@ -119,6 +122,7 @@ class ApprovalService : public smtp::HoldGate {
   void Release(const HeldMessage& held);
   void Notify(const HeldMessage& held);
   void Expire(const HeldMessage& held);
+  void NotifySender(const HeldMessage& held, OutcomeKind kind);
   std::vector<std::string> OthersThan(const HeldMessage& held, const std::string& actor) const;
 
   ServiceOptions options_;

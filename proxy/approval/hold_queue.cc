@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "proxy/approval/address_pattern.h"
+#include "proxy/approval/identity.h"
+#include "proxy/approval/separation_of_duties.h"
 
 namespace mailtee::approval {
 namespace {
@@ -64,8 +66,18 @@ bool ParseHoldState(const std::string& text, HoldState* state) {
 }
 
 int HeldMessage::Approvals() const {
-  return static_cast<int>(std::count_if(decisions.begin(), decisions.end(),
-                                        [](const Decision& d) { return d.action == "approve"; }));
+  std::vector<std::string> people;
+  for (const Decision& d : decisions) {
+    if (d.action != "approve") continue;
+    if (std::none_of(people.begin(), people.end(), [&](const std::string& p) { return SamePerson(p, d.approver); })) {
+      people.push_back(d.approver);
+    }
+  }
+  return static_cast<int>(people.size());
+}
+
+std::string HeldMessage::NoticeAddress() const {
+  return IsPlainAddress(user) ? NormalizeAddress(user) : sender;
 }
 
 bool HeldMessage::DecidedBy(const std::string& approver) const {
@@ -222,7 +234,7 @@ Status HoldQueue::Authorize(const HeldMessage& held, const std::string& actor_ra
 }
 
 Status HoldQueue::Decide(const std::string& id, const Decision& decision, const std::string& token_fingerprint,
-                         HeldMessage* updated) {
+                         HeldMessage* updated, DutyCheck* duty) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!token_fingerprint.empty()) {
     std::string used;
@@ -241,6 +253,12 @@ Status HoldQueue::Decide(const std::string& id, const Decision& decision, const 
   const std::string who = decision.on_behalf_of.empty() ? decision.approver : decision.on_behalf_of;
   if ((decision.action == "approve" || decision.action == "reject") && h.DecidedBy(who)) {
     return Status::Error(who + " has already decided on " + id);
+  }
+  DutyCheck check = CheckSeparationOfDuties(h, decision);
+  if (!check.ok()) {
+    Status refused = Status::Error(check.en);
+    if (duty) *duty = std::move(check);
+    return refused;
   }
   h.decisions.push_back(decision);
   if (decision.action == "reject") {

@@ -24,6 +24,8 @@ class DB;
 
 namespace mailtee::approval {
 
+struct DutyCheck;  // separation_of_duties.h
+
 enum class HoldState { kPending, kApproved, kRejected, kExpired, kWithdrawn, kRelayed };
 const char* ToString(HoldState state);
 bool ParseHoldState(const std::string& text, HoldState* state);
@@ -61,8 +63,16 @@ struct HeldMessage {
   int relay_attempts = 0;
   bool outcome_notified = false;  // the sender/approvers heard the final outcome (sent by the daemon)
 
+  // Approvals by distinct people (identity.h): one person approving for two
+  // approvers counts once.
   int Approvals() const;
   bool DecidedBy(const std::string& approver) const;
+  // Who sent it, for separation of duties and withdrawal: the login when there
+  // was one, else the envelope sender.
+  std::string Owner() const { return user.empty() ? sender : user; }
+  // Where the sender's notices go: the login when it is a mail address, else
+  // the envelope sender ("" for MAIL FROM:<> without such a login: none).
+  std::string NoticeAddress() const;
 };
 
 struct Delegation {
@@ -92,11 +102,13 @@ class HoldQueue {
   Status Authorize(const HeldMessage& held, const std::string& actor, int64_t now, std::string* on_behalf_of);
 
   // Atomically: refuses a used token (token_fingerprint non-empty), a hold that
-  // is not pending, an actor who already decided; appends the decision; moves
-  // the state (one reject -> rejected; approvals >= quorum -> approved; withdraw
-  // -> withdrawn) and records the token as used, in one sync'd batch.
+  // is not pending, an approver who already decided, and a decision that breaks
+  // separation of duties (separation_of_duties.h; *duty says which, when given);
+  // appends the decision; moves the state (one reject -> rejected; approvals >=
+  // quorum -> approved; withdraw -> withdrawn) and records the token as used,
+  // in one sync'd batch.
   Status Decide(const std::string& id, const Decision& decision, const std::string& token_fingerprint,
-                HeldMessage* updated);
+                HeldMessage* updated, DutyCheck* duty = nullptr);
 
   // State change outside a decision (expiry, relay result): fails unless the
   // hold is currently in `from`.

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "archive/analysis_address.h"
 #include "proxy/approval/address_pattern.h"
 #include "proxy/approval/approval_service.h"
 #include "proxy/approval/body_text.h"
@@ -36,6 +37,10 @@ Status SyncDir(const std::string& dir) {
 }
 
 }  // namespace
+
+std::string RuleIdentityOf(const smtp::HoldEnvelope& envelope) {
+  return NormalizeAddress(envelope.login.empty() ? envelope.envelope_from : envelope.login);
+}
 
 HoldScreenImpl::HoldScreenImpl(ApprovalService* service, smtp::HoldEnvelope envelope, bool certain)
     : service_(service), envelope_(std::move(envelope)), certain_(certain) {
@@ -69,7 +74,15 @@ bool HoldScreenImpl::ShouldHold() {
   if (decided_) return decision_.hold;
   decided_ = true;
   archive::MessageSummary summary = analyzer_.Finish();
-  facts_.sender = NormalizeAddress(envelope_.envelope_from);
+  facts_.sender = RuleIdentityOf(envelope_);
+  if (envelope_.login.empty()) {
+    // Without a login the envelope sender is the client's word; so is the
+    // header From, and neither may escape the other's stricter rule.
+    for (const std::string& mailbox : summary.from) {
+      const std::string from = NormalizeAddress(archive::AddrSpecOf(mailbox));
+      if (!from.empty()) facts_.header_from.push_back(from);
+    }
+  }
   for (const std::string& r : envelope_.recipients) facts_.recipients.push_back(NormalizeAddress(r));
   facts_.subject = summary.subject;
   facts_.attachment_count = static_cast<int>(summary.attachments.size());
@@ -96,10 +109,10 @@ Status HoldScreenImpl::Persist(const std::string& archive_id) {
   if (!s.ok()) return s.WithContext("while holding " + archive_id);
   HeldMessage h;
   h.id = archive_id;
-  h.user = envelope_.login.empty() ? facts_.sender : envelope_.login;
+  h.user = envelope_.login.empty() ? NormalizeAddress(envelope_.envelope_from) : envelope_.login;
   h.listener = envelope_.listener;
   h.client_ip = envelope_.client_ip;
-  h.sender = facts_.sender;
+  h.sender = NormalizeAddress(envelope_.envelope_from);  // the envelope the release relays with
   h.recipients = facts_.recipients;
   h.subject = facts_.subject;
   h.attachment_names = facts_.attachment_names;

@@ -17,6 +17,10 @@ namespace mailtee::approval {
 
 class ApprovalService;
 
+// Whom the hold rules are about in this session: the login whenever there is
+// one (never the client-chosen MAIL FROM), else the envelope sender.
+std::string RuleIdentityOf(const smtp::HoldEnvelope& envelope);
+
 class HoldScreenImpl : public smtp::HoldScreen {
  public:
   static constexpr size_t kBodySampleBytes = 256 << 10;

@@ -22,6 +22,7 @@ std::string Facts(const HeldMessage& h, bool japanese) {
   if (japanese) {
     s += "  受付番号: " + h.id + "\n";
     s += "  差出人:   " + h.sender + "\n";
+    if (h.Owner() != h.sender) s += "  ログイン: " + h.Owner() + "\n";  // whom the rules followed
     s += "  宛先:     " + Join(h.recipients, ", ") + "\n";
     s += "  件名:     " + OneLine(h.subject) + "\n";
     s += "  添付:     " + (h.attachment_names.empty() ? std::string("なし") : Join(h.attachment_names, ", ")) + "\n";
@@ -31,6 +32,7 @@ std::string Facts(const HeldMessage& h, bool japanese) {
   } else {
     s += "  Held id:     " + h.id + "\n";
     s += "  Sender:      " + h.sender + "\n";
+    if (h.Owner() != h.sender) s += "  Login:       " + h.Owner() + "\n";
     s += "  Recipients:  " + Join(h.recipients, ", ") + "\n";
     s += "  Subject:     " + OneLine(h.subject) + "\n";
     s += "  Attachments: " + (h.attachment_names.empty() ? std::string("none") : Join(h.attachment_names, ", ")) + "\n";
@@ -164,7 +166,7 @@ OutgoingMail NoticeBuilder::HeldNotice(const HeldMessage& held) const {
   t += Facts(held, false);
   t += "  Approvers:   " + Join(held.approvers, ", ") + "\n\n";
   t += "To withdraw it, send a mail to " + config_.address + " with the subject \"withdraw " + held.id + "\".\n";
-  return Compose({held.sender}, "[保留 / Held for approval] " + OneLine(held.subject), t, "", "");
+  return Compose({held.NoticeAddress()}, "[保留 / Held for approval] " + OneLine(held.subject), t, "", "");
 }
 
 OutgoingMail NoticeBuilder::OutcomeNotice(const HeldMessage& held, OutcomeKind kind,

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "proxy/approval/address_pattern.h"
+#include "proxy/approval/identity.h"
 
 namespace mailtee::approval {
 namespace {
@@ -88,13 +89,15 @@ bool ContainsKeyword(const std::string& haystack, const std::string& keyword) {
   return std::search(haystack.begin(), haystack.end(), keyword.begin(), keyword.end(), eq) != haystack.end();
 }
 
-HoldDecision Evaluate(const ApprovalConfig& config, const MessageFacts& facts) {
+namespace {
+
+// The rules for one identity (the login / envelope sender, or one header From).
+HoldDecision EvaluateFor(const ApprovalConfig& config, const MessageFacts& facts, const std::string& identity,
+                         bool internal_only) {
   HoldDecision d;
-  if (!config.enabled) return d;
-  const bool internal_only = AllInternal(config, facts.recipients);
   for (size_t i = 0; i < config.rules.size(); ++i) {
     const Rule& rule = config.rules[i];
-    if (!MatchAddressPattern(rule.sender, facts.sender)) continue;
+    if (!MatchSenderPattern(rule.sender, identity, rule.when == When::kNever)) continue;
     if (internal_only && rule.when != When::kAlways && rule.when != When::kNever) continue;
     std::string reason;
     int env = EnvelopeCondition(config, rule, facts.recipients, &reason);
@@ -112,17 +115,46 @@ HoldDecision Evaluate(const ApprovalConfig& config, const MessageFacts& facts) {
   return d;
 }
 
+}  // namespace
+
+HoldDecision Evaluate(const ApprovalConfig& config, const MessageFacts& facts) {
+  if (!config.enabled) return HoldDecision();
+  const bool internal_only = AllInternal(config, facts.recipients);
+  HoldDecision d = EvaluateFor(config, facts, facts.sender, internal_only);
+  // A header From cannot escape a stricter rule than the envelope sender's:
+  // hold beats pass; of two holds, the rule that comes first in the config.
+  for (const std::string& from : facts.header_from) {
+    if (from == facts.sender) continue;
+    HoldDecision h = EvaluateFor(config, facts, from, internal_only);
+    if (!h.hold || (d.hold && d.rule_index <= h.rule_index)) continue;
+    h.reason += (h.reason.empty() ? "" : " ") + std::string("(header From ") + from + ")";
+    d = std::move(h);
+  }
+  return d;
+}
+
 EnvelopeOutlook PreviewEnvelope(const ApprovalConfig& config, const std::string& sender,
-                                const std::vector<std::string>& recipients) {
+                                const std::vector<std::string>& recipients, bool header_from_counts) {
   if (!config.enabled) return EnvelopeOutlook::kPass;
   const bool internal_only = AllInternal(config, recipients);
   for (const Rule& rule : config.rules) {
-    if (!MatchAddressPattern(rule.sender, sender)) continue;
+    if (!MatchSenderPattern(rule.sender, sender, rule.when == When::kNever)) continue;
     if (internal_only && rule.when != When::kAlways && rule.when != When::kNever) continue;
     std::string reason;
     const int env = EnvelopeCondition(config, rule, recipients, &reason);
     if (env == -1) return EnvelopeOutlook::kDependsOnContent;
-    if (env == 1) return rule.when == When::kNever ? EnvelopeOutlook::kPass : EnvelopeOutlook::kHold;
+    if (env == 1) {
+      if (rule.when != When::kNever) return EnvelopeOutlook::kHold;
+      break;  // the sender passes; a header From may not
+    }
+  }
+  if (!header_from_counts) return EnvelopeOutlook::kPass;
+  // Any rule that could hold these recipients for some From address.
+  for (const Rule& rule : config.rules) {
+    if (rule.when == When::kNever) continue;
+    if (internal_only && rule.when != When::kAlways) continue;
+    std::string reason;
+    if (EnvelopeCondition(config, rule, recipients, &reason) != 0) return EnvelopeOutlook::kDependsOnContent;
   }
   return EnvelopeOutlook::kPass;
 }

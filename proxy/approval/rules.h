@@ -3,6 +3,13 @@
 // its condition holds; a matching when="never" rule is an exception that lets
 // the mail pass. No matching rule: the mail passes.
 //
+// Whose rules: the sender pattern is matched against the login whenever the
+// session has one (identity.h: a bare login matches a pattern's local part),
+// never against the client-chosen MAIL FROM. Without a login (auth="account"
+// or "none") it is the envelope sender, AND every header From address is
+// evaluated too: the stricter result wins (hold beats pass; of several holds,
+// the rule that comes first in the config).
+//
 // Internal mail: when <internal> domains are configured and every recipient is
 // inside them, only when="always" rules can hold (attachments, keywords and
 // domain rules are about what leaves the office).
@@ -16,7 +23,8 @@
 namespace mailtee::approval {
 
 struct MessageFacts {
-  std::string sender;                     // envelope MAIL FROM
+  std::string sender;                     // whom the rules are about: the login, else the envelope MAIL FROM
+  std::vector<std::string> header_from;   // without a login only: header From addresses, also evaluated
   std::vector<std::string> recipients;    // envelope RCPT TO
   std::string subject;                    // decoded UTF-8
   std::vector<std::string> attachment_names;
@@ -37,9 +45,11 @@ HoldDecision Evaluate(const ApprovalConfig& config, const MessageFacts& facts);
 
 // What the envelope alone says, before any message byte is seen (lets the SMTP
 // session skip screening, or skip relaying DATA upstream for a certain hold).
+// header_from_counts: the session has no login, so a header From not yet seen
+// may still hold a message the sender passes (kDependsOnContent then).
 enum class EnvelopeOutlook { kPass, kHold, kDependsOnContent };
 EnvelopeOutlook PreviewEnvelope(const ApprovalConfig& config, const std::string& sender,
-                                const std::vector<std::string>& recipients);
+                                const std::vector<std::string>& recipients, bool header_from_counts);
 
 bool IsInternalRecipient(const ApprovalConfig& config, const std::string& address);
 

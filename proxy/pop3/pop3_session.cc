@@ -6,7 +6,9 @@
 #include <chrono>
 #include <ctime>
 
+#include "proxy/net/client_allow.h"
 #include "proxy/pop3/capa_filter.h"
+#include "proxy/pop3/greeting.h"
 
 namespace mailtee::pop3 {
 namespace {
@@ -115,6 +117,17 @@ void Pop3Session::Start() {
     MaybeFinish();
   };
   client_->SetCallbacks(std::move(cb));
+  if (!net::ListenerAdmits(*env_.listener, client_->peer())) {
+    // Refused before anything else: no provider connection, no TLS handshake.
+    // On an implicit-TLS listener the client expects TLS, so a plaintext -ERR
+    // would only read as a broken handshake: the connection just closes.
+    bool plaintext = env_.listener->tls != config::TlsMode::kImplicit;
+    CloseAll("not in allow list", plaintext ? "-ERR [SYS/PERM] connections from " + client_ip_ +
+                                                  " are not allowed on this listener"
+                                            : "",
+             EventCause::kNotAllowed);
+    return;
+  }
   ArmTimer();
   if (env_.listener->tls != config::TlsMode::kImplicit) {
     ConnectUpstream();
@@ -213,8 +226,14 @@ void Pop3Session::EnterRelaying() {
   phase_ = Phase::kRelaying;
   Log(archive::LogKind::kConnections, "relaying to " + upstream_name_ +
                                           (upstream_->is_tls() ? " (" + upstream_->tls_description() + ")" : ""));
-  // Verbatim: the banner carries the APOP timestamp the client's digest needs.
-  WriteClient(greeting_);
+  // mailtee's own text; of the provider's greeting only a validated APOP
+  // timestamp (greeting.h).
+  if (!provider_greeting_.empty() && ApopTimestamp(provider_greeting_).empty() &&
+      provider_greeting_.find('<') != std::string::npos) {
+    Log(archive::LogKind::kConnections, "provider greeting's APOP timestamp not passed on (not a plain <...@...>)");
+  }
+  WriteClient(ClientGreeting(provider_greeting_) + "\r\n");
+  provider_greeting_.clear();
   ArmTimer();
   ProcessClientInput();
 }
@@ -329,7 +348,7 @@ void Pop3Session::HandleLine(const std::string& line) {
       return;
     case Verb::kUser: case Verb::kPass: case Verb::kApop: case Verb::kAuth:
       if (!LoginAllowed()) {
-        AnswerLocally("-ERR [AUTH] TLS required (use STLS)");
+        AnswerLocally("-ERR [AUTH] TLS required: issue STLS first");
         return;
       }
       if (command.verb == Verb::kAuth) {
@@ -432,6 +451,7 @@ void Pop3Session::TryQuit() {
 
 bool Pop3Session::LoginAllowed() const {
   if (client_->is_tls()) return true;
+  if (env_.listener->require_tls) return false;  // never in clear, loopback or not
   return env_.listener->tls == config::TlsMode::kNone && IsLoopbackAddress(env_.listener->address);
 }
 
@@ -480,7 +500,11 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
   if (phase_ == Phase::kUpstreamGreeting) {
     forwarding_ = false;
     if (kind != StatusKind::kOk) {
-      CloseAll("provider greeting refused: " + std::string(line), std::string(line));
+      // The provider's text stays in the log: it may come from a plaintext leg.
+      CloseAll("provider greeting refused: " + Printable(line),
+               "-ERR [SYS/TEMP] provider " + upstream_name_ + " refused the connection");
+    } else {
+      provider_greeting_ = std::string(line);
     }
     return;
   }
@@ -538,10 +562,6 @@ void Pop3Session::OnStatus(StatusKind kind, std::string_view line, bool multilin
 
 void Pop3Session::OnRaw(std::string_view raw) {
   if (phase_ == Phase::kClosing) return;
-  if (phase_ == Phase::kUpstreamGreeting) {
-    greeting_.append(raw);
-    return;
-  }
   if (forwarding_) WriteClient(raw);
 }
 

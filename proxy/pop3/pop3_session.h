@@ -1,7 +1,7 @@
 // Pop3Session: one client relayed to the provider (see docs/pop3.md).
 //
-//   setup:   [client TLS handshake if implicit] -> connect provider ->
-//            [implicit TLS | greeting, STLS, TLS] -> greeting to the client
+//   setup:   <allow> check -> [client TLS handshake if implicit] -> connect provider ->
+//            [implicit TLS | greeting, STLS, TLS] -> mailtee's greeting to the client
 //   relay:   client lines are parsed one at a time; each command is either
 //            answered locally (refusals, STLS, errors) or relayed verbatim with
 //            the shape of its response queued in the ResponseFramer. Responses
@@ -149,7 +149,7 @@ class Pop3Session : private ResponseHandler {
 
   // provider output
   ResponseFramer framer_;
-  std::string greeting_;
+  std::string provider_greeting_;  // its status line; only its APOP timestamp reaches the client
   bool switch_upstream_tls_ = false;
   // While mailtee's own UIDL lookup is in flight, the commands after it are
   // queued here (bounded by kMaxCommandsInFlight lines): the lookup itself

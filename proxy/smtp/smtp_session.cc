@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "archive/session_event.h"
+#include "proxy/net/client_allow.h"
 #include "proxy/net/discard.h"
 #include "proxy/smtp/sasl.h"
 #include "proxy/smtp/session_detail.h"
@@ -129,12 +130,7 @@ void SmtpSession::Start() {
 
   // Never an open relay: account and none modes need an allow-list (an empty
   // one admits nobody), and an allow-list is always enforced.
-  bool relay_by_ip = listener_.auth.mode != config::AuthMode::kPassthrough;
-  bool allowed = listener_.allow.empty() ? !relay_by_ip : false;
-  for (const auto& net : listener_.allow) {
-    if (net.Contains(peer.family, peer.bytes)) allowed = true;
-  }
-  if (!allowed) {
+  if (!net::ListenerAdmits(listener_, peer)) {
     phase_ = Phase::kClosing;
     WriteClient(MakeReply("554 5.7.1 relay not permitted from " + peer.text));
     Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list",
@@ -590,6 +586,12 @@ void SmtpSession::HandleCommand(Command c) {
     case Verb::kMail: {
       if (draining_) {
         QueueLocal("421 4.3.2 " + local_name_ + " service shutting down", /*close_after=*/true);
+        return;
+      }
+      // Before AUTH's check: on an account/none listener the client never
+      // logs in, and without this its mail would cross the LAN in clear.
+      if (listener_.require_tls && !client_->is_tls()) {
+        QueueLocal("530 5.7.0 Must issue a STARTTLS command first");
         return;
       }
       if (!authenticated_) {

@@ -9,14 +9,17 @@
 3. mail sent through mailtee with smtplib: a plain text message with an
    attachment, and an HTML message that tries <script> and a remote <img>
    (the "bait" port: nothing may ever connect to it);
-4. an admin user (mailtee admin add-user --password-stdin);
-5. when this mailtee accepts <approval> (check-config), two messages held for
-   approval (rule "always" for boss-test@company.example); the sink writes
+4. an admin user and a read-only auditor (mailtee admin add-user [--role auditor]
+   --password-stdin);
+5. when this mailtee accepts <approval> (check-config), three messages held
+   for approval (rule "always" for boss-test@company.example, and one for
+   quorum-test@company.example that needs two approvers); the sink writes
    every message it receives to WORK_DIR/sink/N.json (envelope, subject and
    the /approval/ links found in its text), so the test can follow a link and
    see the released message arrive;
-6. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / BAIT_PORT /
-   WORK_DIR / APPROVALS (1 or 0).
+6. node ui.test.mjs with ADMIN_URL / ADMIN_USER / ADMIN_PASSWORD / AUDITOR_USER /
+   AUDITOR_PASSWORD / BAIT_PORT / WORK_DIR / APPROVALS (1 or 0). ONLY=regex (passed
+   through) runs only the tests whose names match.
 Exits with the test's exit code.
 """
 import os
@@ -40,9 +43,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 HERE = os.path.dirname(os.path.abspath(__file__))
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "browser-test-password-1"
+AUDITOR_USER = "auditor"
+AUDITOR_PASSWORD = "browser-auditor-password-1"
 RELAY_USER = "relay@company.example"     # the sink's account for approval releases and notices
 RELAY_PASSWORD = "relay-test-password-1"
 HELD_SENDER = "boss-test@company.example"
+QUORUM_SENDER = "quorum-test@company.example"   # held for two approvers, quorum 2
 
 
 def free_port() -> int:
@@ -110,9 +116,11 @@ def authenticate(server, session, envelope, mechanism, auth_data):
 
 def held_messages():
     out = []
-    for n, subject in ((1, "Approval by console 承認テスト"), (2, "Approval by link リンク承認")):
+    for n, subject, sender in ((1, "Approval by console 承認テスト", HELD_SENDER),
+                               (2, "Approval by link リンク承認", HELD_SENDER),
+                               (3, "Quorum of two 二人承認", QUORUM_SENDER)):
         m = EmailMessage()
-        m["From"] = HELD_SENDER
+        m["From"] = sender
         m["To"] = f"customer{n}@partner.example"
         m["Subject"] = subject
         m["Message-ID"] = f"<browser-held-{n}@company.example>"
@@ -128,6 +136,7 @@ def approval_xml(work: str, admin_port: int) -> str:
     return f"""  <approval enabled="true" address="approval@mailtee.local" secret-file="{work}/approval.key"
             public-url="https://127.0.0.1:{admin_port}" listener="submission">
     <rule sender="{HELD_SENDER}" when="always" approvers="bucho@company.example"/>
+    <rule sender="{QUORUM_SENDER}" when="always" approvers="bucho@company.example,kacho@company.example" quorum="2"/>
     <rule sender="*" when="never"/>
     <relay-account sender="*" user="{RELAY_USER}" password-file="{work}/relay.pw"/>
   </approval>
@@ -171,8 +180,8 @@ def check_approval_cli(binary: str, config: str):
         return r.stdout
     holds = json.loads(cli("list", "--json"))
     subjects = sorted(h["subject"] for h in holds if h["state"] == "pending")
-    if len(subjects) != 2 or "承認テスト" not in subjects[0] + subjects[1]:
-        raise RuntimeError(f"mailtee approval list: expected the two held messages, got {subjects}")
+    if len(subjects) != 3 or "承認テスト" not in "".join(subjects):
+        raise RuntimeError(f"mailtee approval list: expected the three held messages, got {subjects}")
     if "proxy kakari@company.example" not in cli("delegate", "bucho@company.example", "kakari@company.example"):
         raise RuntimeError("mailtee approval delegate did not confirm the proxy")
     cli("delegate", "bucho@company.example", "--clear")
@@ -185,6 +194,13 @@ def main() -> int:
         return 2
     binary = os.path.abspath(binary)
     work = tempfile.mkdtemp(prefix="mailtee-browser-")
+    if os.geteuid() == 0:
+        # Started as root, mailtee serves as the `mailtee` system account
+        # (docs/config.md "<daemon>"): it must exist and reach the work folder.
+        if subprocess.run(["getent", "passwd", "mailtee"], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--system", "--home-dir", "/var/lib/mailtee", "--no-create-home",
+                            "--shell", "/usr/sbin/nologin", "mailtee"], check=True)
+        os.chmod(work, 0o711)
     sink = Sink(os.path.join(work, "sink"))
     controller = Controller(sink, hostname="127.0.0.1", port=free_port(), authenticator=authenticate,
                             auth_require_tls=False)
@@ -211,6 +227,8 @@ def main() -> int:
     if not approvals:
         print("     (check-config refuses <approval>; running without it: " + (check.stdout + check.stderr).strip()[:300] + ")")
         write_config("")
+    if os.geteuid() == 0:  # the relay password and the approval key are the daemon user's
+        subprocess.run(["chown", "-R", "mailtee:", work], check=True)
     log = open(os.path.join(work, "mailtee.log"), "w")
     proc = subprocess.Popen([binary, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
     code = 1
@@ -225,12 +243,15 @@ def main() -> int:
                 with smtplib.SMTP("127.0.0.1", smtp_port, timeout=20) as s:
                     s.send_message(m)
             check_approval_cli(binary, config)
-        add = subprocess.run([binary, "admin", "add-user", ADMIN_USER, "--config", config, "--password-stdin"],
-                             input=ADMIN_PASSWORD + "\n", text=True, capture_output=True)
-        if add.returncode != 0:
-            raise RuntimeError("add-user failed: " + add.stderr)
+        for user, password, role in ((ADMIN_USER, ADMIN_PASSWORD, "admin"),
+                                     (AUDITOR_USER, AUDITOR_PASSWORD, "auditor")):
+            add = subprocess.run([binary, "admin", "add-user", user, "--role", role, "--config", config,
+                                  "--password-stdin"], input=password + "\n", text=True, capture_output=True)
+            if add.returncode != 0:
+                raise RuntimeError("add-user failed: " + add.stderr)
         env = dict(os.environ, ADMIN_URL=f"https://127.0.0.1:{admin_port}", ADMIN_USER=ADMIN_USER,
-                   ADMIN_PASSWORD=ADMIN_PASSWORD, BAIT_PORT=str(bait), WORK_DIR=work,
+                   ADMIN_PASSWORD=ADMIN_PASSWORD, AUDITOR_USER=AUDITOR_USER, AUDITOR_PASSWORD=AUDITOR_PASSWORD,
+                   BAIT_PORT=str(bait), WORK_DIR=work,
                    APPROVALS="1" if approvals else "0", HELD_SENDER=HELD_SENDER)
         code = subprocess.run(["node", os.path.join(HERE, "ui.test.mjs")], env=env, cwd=HERE).returncode
     except Exception as e:  # setup failed: say why, with mailtee's output

@@ -1,6 +1,8 @@
 // Browser tests of the admin console: headless Debian Chromium driven by
 // playwright-core. Started by harness.py (env ADMIN_URL, ADMIN_USER,
-// ADMIN_PASSWORD, BAIT_PORT). Prints "N passed, N failed"; exit 1 on failure.
+// ADMIN_PASSWORD, AUDITOR_USER, AUDITOR_PASSWORD, BAIT_PORT). ONLY=regex runs
+// just the tests whose names match (each such test must log itself in).
+// Prints "N passed, N failed"; exit 1 on failure.
 // Screenshots go to tests/browser/artifacts/.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -19,7 +21,9 @@ const BAIT_PORT = Number(process.env.BAIT_PORT || 9);
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
 const results = [];
+const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 async function test(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
   const started = Date.now();
   try {
     await fn();
@@ -196,6 +200,57 @@ async function waitFor(what, fn, ms = 20000) {
 const released = (to) => sinkRecords().some((m) => m.mail_from === HELD_SENDER && m.rcpt_tos.includes(to));
 let approvalsLive = false;
 
+// Whoever is signed in on `page` signs out; `user` signs in (on the dashboard).
+async function signInAs(user, password) {
+  await page.goto(URL_BASE + '/#/dashboard');
+  await page.waitForSelector('#login-form, #logout');
+  if (await page.$('#logout')) {
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+  }
+  await login(page, user, password);
+  await page.waitForSelector('#logout');
+}
+
+await test('auditor (read-only role): sees the role, no approve/reject/proxy controls, no configuration', async () => {
+  await signInAs(process.env.AUDITOR_USER, process.env.AUDITOR_PASSWORD);
+  await waitForText('#session-role', 'Auditor');
+  assert(!(await page.$('a[data-page="config"]')), 'no Configuration entry in the menu');
+  await page.goto(URL_BASE + '/#/approvals');
+  await page.waitForSelector('#approvals > *:not(.loading)');
+  const probe = await page.request.get(URL_BASE + '/api/approvals');
+  if (probe.status() !== 404) {
+    await page.waitForSelector('#approvals-read-only');
+    await page.waitForSelector('.approval[data-id]');  // the held messages are listed ...
+    assert((await page.$$('button[data-action]')).length === 0, 'approve/reject buttons shown to an auditor');
+    assert(!(await page.$('#delegate-form')), 'proxy-approver form shown to an auditor');
+    const id = await page.getAttribute('.approval[data-id]', 'data-id');
+    // ... and the server refuses a decision anyway, with a reason in the console's language.
+    const r = await page.evaluate(async (holdId) => {
+      const session = await (await fetch('/api/session')).json();
+      const res = await fetch(`/api/approvals/${encodeURIComponent(holdId)}/approve`, { method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token }, body: '{}' });
+      return { status: res.status, body: await res.json() };
+    }, id);
+    assert(r.status === 403 && r.body.code === 'role_forbidden', 'approve as auditor: ' + JSON.stringify(r));
+  }
+  await shot('08a-auditor-approvals');
+  // Configuration by URL: the shell falls back to the dashboard.
+  await page.goto(URL_BASE + '/#/config');
+  await page.waitForSelector('.stats .stat-value');
+  assert(!(await page.$('#config-reload')), 'reload button shown to an auditor');
+  // The archive is readable: search and open a message.
+  await page.goto(URL_BASE + '/#/archive?subject=quarterly');
+  await page.waitForSelector('#search-results tbody tr');
+  await page.selectOption('#lang-switch', 'ja');
+  await waitForText('#session-role', '監査担当');
+  await page.selectOption('#lang-switch', 'en');
+  await waitForText('#session-role', 'Auditor');
+  await signInAs(USER, PASSWORD);
+  await waitForText('#session-role', 'Administrator');
+  assert(await page.$('a[data-page="config"]'), 'an admin has the Configuration entry');
+});
+
 await test('approvals page: approve a held message on behalf of the approver; it is sent', async () => {
   await page.goto(URL_BASE + '/#/approvals');
   const probe = await page.request.get(URL_BASE + '/api/approvals');
@@ -253,6 +308,40 @@ await test('approval link from the request mail: GET only shows, the form approv
   const again = await linkPage.goto(link);
   assert(again.status() === 400 && !(await linkPage.content()).includes('<form'), 'a used link offers no form');
   await linkPage.close();
+});
+
+await test('approvals: one admin cannot approve for two approvers; the refusal speaks the console language', async () => {
+  if (!approvalsLive) { console.log('     (skipped: approvals not wired)'); return; }
+  const card = '.approval[data-id]:has-text("Quorum of two")';
+  const tryApprove = async (as) => {
+    await page.click(card + ' button[data-action="approve"]');
+    await page.waitForSelector('dialog[open] #decision-as');
+    await page.selectOption('#decision-as', as);
+    await page.click('#decision-confirm');
+  };
+  await page.goto(URL_BASE + '/#/approvals');
+  await page.waitForSelector(card);
+  await tryApprove('bucho@company.example');
+  await waitForText('#approval-notice', '1 of 2');
+  await page.waitForSelector(card);
+  await tryApprove('kacho@company.example');  // the same admin, for the other approver
+  await page.waitForSelector('dialog[open] .alert-error:not([hidden])');
+  const en = await page.textContent('dialog[open] .alert-error');
+  assert(en.includes('Each approval must come from a different person'), 'refusal in English: ' + en);
+  await shot('08d-approval-refused');
+  await page.click('dialog[open] button.btn-ghost');
+  await page.selectOption('#lang-switch', 'ja');
+  await waitForText('a[data-page="archive"]', 'アーカイブ');
+  await page.reload();  // a settled page in Japanese (the switch re-renders asynchronously)
+  await page.waitForSelector(card);
+  await tryApprove('kacho@company.example');
+  await page.waitForSelector('dialog[open] .alert-error:not([hidden])');
+  const ja = await page.textContent('dialog[open] .alert-error');
+  assert(ja.includes('承認は別々の人が行う必要があります'), 'refusal in Japanese: ' + ja);
+  await page.click('dialog[open] button.btn-ghost');
+  await page.selectOption('#lang-switch', 'en');
+  await waitForText('a[data-page="archive"]', 'Archive');
+  assert(!sinkRecords().some((m) => m.rcpt_tos.includes('customer3@partner.example')), 'one person\'s two approvals did not release it');
 });
 
 await test('approvals on a phone: cards and tables fit the screen', async () => {

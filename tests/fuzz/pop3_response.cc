@@ -3,22 +3,38 @@
 // the read size; the rest is the provider's stream. Checks the invariants the
 // session relies on: raw output is exactly the input consumed, and for a
 // finished multi-line response the unstuffed body re-stuffed is the raw body.
+// Every status line is also taken as a greeting: of it, only a printable
+// <...@...> APOP timestamp may reach the client (greeting.h).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "proxy/pop3/capa_filter.h"
+#include "proxy/pop3/greeting.h"
 #include "proxy/pop3/response_framer.h"
 
 namespace {
+
+void CheckGreeting(std::string_view line) {
+  const std::string stamp = mailtee::pop3::ApopTimestamp(line);
+  if (stamp.empty()) return;
+  if (stamp.size() > mailtee::pop3::kMaxApopTimestamp || stamp.front() != '<' || stamp.back() != '>') __builtin_trap();
+  for (char c : stamp) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u > 0x7e) __builtin_trap();
+  }
+  if (std::count(stamp.begin(), stamp.end(), '@') != 1 || line.find(stamp) == std::string_view::npos) __builtin_trap();
+}
 
 struct Checker : mailtee::pop3::ResponseHandler {
   std::string raw;
   std::string body;
   std::string response_raw;
   bool multiline = false;
-  void OnStatus(mailtee::pop3::StatusKind, std::string_view, bool m) override {
+  void OnStatus(mailtee::pop3::StatusKind, std::string_view line, bool m) override {
+    CheckGreeting(line);
     multiline = m;
     body.clear();
     response_raw.clear();

@@ -2,7 +2,19 @@
 // local Unix socket, driven by a blocking BoringSSL client.
 #include <sys/stat.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,6 +32,73 @@ std::string LoginBody(const std::string& user, const std::string& password) {
   return json{{"user", user}, {"password", password}}.dump();
 }
 
+// True when the server closes fd (EOF or reset) within timeout_ms.
+bool ClosedByServer(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) != 1) return false;
+  char c;
+  return recv(fd, &c, 1, 0) <= 0;
+}
+
+// System-log lines containing `what`, read over the local socket (which no
+// TCP limit touches).
+std::vector<std::string> SystemLogLines(AdminHarness& h, const std::string& what) {
+  LocalResponse r;
+  std::string query;
+  for (char c : what) query += c == ' ' ? std::string("%20") : std::string(1, c);
+  EXPECT_TRUE(LocalApiRequest(h.socket_path(), "GET", "/api/logs?kind=system&lines=2000&contains=" + query, &r).ok());
+  return json::parse(r.body)["lines"].get<std::vector<std::string>>();
+}
+
+// Occupies every libuv worker thread (the pool is per process) until
+// Release(): work queued meanwhile waits, so a handler that still answers did
+// its work on the loop.
+class ThreadPoolBlocker {
+ public:
+  ThreadPoolBlocker() {
+    uv_loop_init(&loop_);
+    const char* size = std::getenv("UV_THREADPOOL_SIZE");
+    const int threads = size && std::atoi(size) > 0 ? std::atoi(size) : 4;  // libuv's default
+    jobs_.resize(static_cast<size_t>(threads));
+    for (uv_work_t& job : jobs_) {
+      job.data = this;
+      uv_queue_work(
+          &loop_, &job,
+          [](uv_work_t* w) {
+            auto* self = static_cast<ThreadPoolBlocker*>(w->data);
+            std::unique_lock<std::mutex> lock(self->mutex_);
+            ++self->running_;
+            self->changed_.notify_all();
+            self->changed_.wait(lock, [self] { return self->released_; });
+          },
+          [](uv_work_t*, int) {});
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    blocked_ = changed_.wait_for(lock, std::chrono::seconds(10), [&] { return running_ == threads; });
+  }
+  ~ThreadPoolBlocker() { Release(); }
+  bool blocked() const { return blocked_; }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (released_) return;
+      released_ = true;
+    }
+    changed_.notify_all();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+  }
+
+ private:
+  uv_loop_t loop_{};
+  std::vector<uv_work_t> jobs_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int running_ = 0;
+  bool released_ = false;
+  bool blocked_ = false;
+};
+
 TEST(AdminServerTest, LoginSetsAHardenedCookieAndOpensTheApi) {
   AdminHarness h;
   HttpResult r = h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword));
@@ -28,6 +107,9 @@ TEST(AdminServerTest, LoginSetsAHardenedCookieAndOpensTheApi) {
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("Secure"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.rfind("__Host-mailtee_session=", 0), 0u) << cookie;  // Secure, Path=/, no Domain
+  EXPECT_NE(cookie.find("; Path=/;"), std::string::npos);
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos);
   EXPECT_EQ(json::parse(r.body)["csrf_token"].get<std::string>().size(), 64u);
   EXPECT_NE(r.Header("strict-transport-security"), "");
 
@@ -55,7 +137,7 @@ TEST(AdminServerTest, WrongPasswordIs401AndRepeatedFailuresAre429) {
     EXPECT_EQ(r.status, 401) << i << r.raw;
     EXPECT_EQ(r.Header("set-cookie"), "");
   }
-  // The 4th failure locked the user and the address: even the right password waits.
+  // The 4th failure locked the user at this address: even the right password waits here.
   HttpResult r = h.Request("POST", "/api/login", {"Content-Type: application/json"}, LoginBody(kUser, kPassword));
   EXPECT_EQ(r.status, 429) << r.raw;
   EXPECT_NE(r.Header("retry-after"), "");
@@ -78,7 +160,7 @@ TEST(AdminServerTest, EveryApiEndpointRequiresASession) {
     if (brace != std::string::npos) path.replace(brace, 4, kMessageId);
     HttpResult r = h.Request(route.method, path);
     EXPECT_EQ(r.status, 401) << route.method << " " << path;
-    r = h.Request(route.method, path, {"Cookie: mailtee_session=" + std::string(64, 'a')});
+    r = h.Request(route.method, path, {"Cookie: __Host-mailtee_session=" + std::string(64, 'a')});
     EXPECT_EQ(r.status, 401) << route.method << " " << path << " with a forged cookie";
     ++checked;
   }
@@ -151,7 +233,7 @@ TEST(AdminServerTest, LocalSocketServesTheApiWithoutLogin) {
   struct stat st {};
   ASSERT_EQ(stat(h.socket_path().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);  // the daemon user and its group (docs/operator-guide.md)
   LocalResponse r;
   Status s = LocalApiRequest(h.socket_path(), "GET", "/api/status", &r);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -233,6 +315,8 @@ TEST(AdminServerTest, ProtocolErrorsAndLimits) {
   r = h.Request("GET", "/");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.Header("content-security-policy").find("default-src 'self'"), std::string::npos);
+  // No <base> may redirect the console's relative URLs (issue 13 item 8).
+  EXPECT_NE(r.Header("content-security-policy").find("base-uri 'none'"), std::string::npos);
 }
 
 TEST(AdminServerTest, PipelinedRequestsAnsweredInOrder) {
@@ -259,6 +343,163 @@ TEST(AdminServerTest, SlowRequestTimesOutWith408) {
   HttpResult r = ParseHttpResponse(h.RawTls("GET /api/status HTTP/1.1\r\nHost: x\r\n", 5000));
   EXPECT_EQ(r.status, 408);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+// Issue 13 item 4: one pool used to serve every client and the local socket.
+TEST(AdminServerTest, IdleConnectionsFromOneAddressLockOutNeitherOthersNorTheLocalSocket) {
+  AdminHarness h([](AdminSettings* s) { s->max_connections = 4; });  // per client: 16, more than the pool
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(h.ConnectTcp("127.0.0.1"));
+  for (int fd : idle) ASSERT_GE(fd, 0);
+  // Another address gets in: the client holding the most gives up its oldest connection.
+  HttpResult r = h.Request("GET", "/", {}, "", "127.0.0.2");
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_TRUE(ClosedByServer(idle[0], 2000));
+  EXPECT_FALSE(ClosedByServer(idle[3], 0));
+  // The root-only socket has its own pool.
+  LocalResponse local;
+  ASSERT_TRUE(LocalApiRequest(h.socket_path(), "GET", "/api/status", &local, 3000).ok());
+  EXPECT_EQ(local.status, 200);
+  for (int fd : idle) close(fd);
+}
+
+TEST(AdminServerTest, PerAddressCapRefusesOnlyThatAddressAndLogsRateLimited) {
+  AdminHarness h([](AdminSettings* s) { s->max_connections_per_ip = 2; });
+  const int first = h.ConnectTcp("127.0.0.1");
+  const int second = h.ConnectTcp("127.0.0.1");
+  std::vector<int> refused;
+  for (int i = 0; i < 5; ++i) refused.push_back(h.ConnectTcp("127.0.0.1"));
+  for (int fd : refused) EXPECT_TRUE(ClosedByServer(fd, 2000));
+  EXPECT_FALSE(ClosedByServer(first, 0));
+  EXPECT_EQ(h.Request("GET", "/", {}, "", "127.0.0.2").status, 200);
+  // Five refusals, one log line (then at most one every 10 s).
+  std::vector<std::string> lines = SystemLogLines(h, "connection refused");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("admin: user=- from=127.0.0.1 connection refused: too many connections from 127.0.0.1 "
+                          "(limit 2)"),
+            std::string::npos)
+      << lines[0];
+  for (int fd : refused) close(fd);
+  close(first);
+  close(second);
+}
+
+TEST(AdminServerTest, IdleConnectionWithoutTlsIsClosedAfterTheHandshakeDeadline) {
+  AdminHarness h([](AdminSettings* s) { s->handshake_timeout_ms = 300; });
+  const auto start = std::chrono::steady_clock::now();
+  const int fd = h.ConnectTcp();
+  ASSERT_GE(fd, 0);
+  EXPECT_TRUE(ClosedByServer(fd, 3000));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::milliseconds(2000));  // not the 30 s request deadline
+  close(fd);
+  // After the handshake the short deadline no longer applies.
+  HttpResult r = ParseHttpResponse(h.RawTls("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000,
+                                            "127.0.0.1", /*pause_ms=*/500));
+  EXPECT_EQ(r.status, 200) << r.raw;
+}
+
+// Issue 13 item 8 (W7): submitted text must not make the daemon (root) open,
+// stat or echo files outside the config's folder.
+TEST(AdminServerTest, ConfigValidateTouchesOnlyFilesInTheConfigFolder) {
+  AdminHarness h;
+  namespace fs = std::filesystem;
+  fs::create_directories(h.dir() + "/conf");
+  fs::create_directories(h.dir() + "/outside");
+  std::ofstream(h.dir() + "/outside/secret") << "TOPSECRET-outside\n";
+  std::ofstream(h.dir() + "/conf/inside-secret") << "TOPSECRET-inside\n";
+  fs::permissions(h.dir() + "/outside/secret", fs::perms(0644));
+  fs::permissions(h.dir() + "/conf/inside-secret", fs::perms(0644));
+  h.config().source = h.dir() + "/conf/mailtee.xml";
+  const std::string xml =
+      "<mailtee>\n"
+      "  <listener name=\"a\" protocol=\"smtp\" port=\"2525\">\n"
+      "    <upstream host=\"127.0.0.1\" port=\"2587\" tls=\"starttls\" ca-file=\"/nonexistent/ca.pem\"/>\n"
+      "    <auth mode=\"account\" user=\"u\" password-file=\"../outside/secret\"/>\n"
+      "    <allow network=\"127.0.0.1/32\"/>\n"
+      "  </listener>\n"
+      "  <listener name=\"b\" protocol=\"smtp\" port=\"2526\">\n"
+      "    <upstream host=\"127.0.0.1\" port=\"2587\" tls=\"starttls\"/>\n"
+      "    <auth mode=\"account\" user=\"u\" password-file=\"inside-secret\"/>\n"
+      "    <allow network=\"127.0.0.1/32\"/>\n"
+      "  </listener>\n"
+      "</mailtee>\n";
+  std::string session, csrf;
+  ASSERT_TRUE(h.Login(&session, &csrf));
+  HttpResult r = h.Request("POST", "/api/config/validate", {session, "X-CSRF-Token: " + csrf}, xml);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.find("TOPSECRET"), std::string::npos);
+  std::string outside_password, outside_ca, inside;
+  const json answer = json::parse(r.body);
+  for (const json& p : answer["problems"]) {
+    const std::string message = p["message"];
+    if (message.find("outside/secret") != std::string::npos) outside_password += message + "\n";
+    if (message.find("/nonexistent/ca.pem") != std::string::npos) outside_ca += message + "\n";
+    if (message.find("inside-secret") != std::string::npos) inside += message + "\n";
+  }
+  // Outside: not opened (no "readable by group"), not even stat()ed (no "No such file").
+  EXPECT_NE(outside_password.find("is outside the config's folder"), std::string::npos) << r.body;
+  EXPECT_EQ(outside_password.find("readable"), std::string::npos) << r.body;
+  EXPECT_NE(outside_ca.find("is outside the config's folder"), std::string::npos) << r.body;
+  EXPECT_EQ(outside_ca.find("No such file"), std::string::npos) << r.body;
+  // Inside the folder the file is still checked.
+  EXPECT_NE(inside.find("readable by group or other users"), std::string::npos) << r.body;
+}
+
+TEST(AdminServerTest, HostOriginCountsOnlyWithoutPublicUrl) {
+  AdminHarness h;  // public_url https://admin.example:8443; requests say Host: 127.0.0.1
+  std::string session, csrf;
+  ASSERT_TRUE(h.Login(&session, &csrf));
+  EXPECT_EQ(h.Request("POST", "/api/logout", {session, "X-CSRF-Token: " + csrf, "Origin: https://127.0.0.1"}).status,
+            403);
+  EXPECT_EQ(h.Request("POST", "/api/logout", {session, "X-CSRF-Token: " + csrf, "Origin: https://ADMIN.example:8443"})
+                .status,
+            200);
+  AdminHarness no_url([](AdminSettings* s) { s->public_url.clear(); });
+  ASSERT_TRUE(no_url.Login(&session, &csrf));
+  EXPECT_EQ(no_url.Request("POST", "/api/logout", {session, "X-CSRF-Token: " + csrf, "Origin: https://127.0.0.1"})
+                .status,
+            200);
+}
+
+TEST(AdminServerTest, MessageViewerDecodesOnAWorkerNotOnTheLoop) {
+  AdminHarness h;
+  std::string session, csrf;
+  ASSERT_TRUE(h.Login(&session, &csrf));  // (its password hash used the pool; it is done)
+  const std::string base = std::string("/api/archive/") + kMessageId;
+  ThreadPoolBlocker pool;
+  ASSERT_TRUE(pool.blocked());
+  auto part = std::async(std::launch::async, [&] { return h.Request("GET", base + "/part/0", {session}); });
+  auto parts = std::async(std::launch::async, [&] { return h.Request("GET", base + "/parts", {session}); });
+  // The loop keeps serving while both wait for a worker thread.
+  EXPECT_EQ(h.Request("GET", "/").status, 200);
+  EXPECT_EQ(part.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_EQ(parts.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  pool.Release();
+  HttpResult r = part.get();
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body, "body\r\n");
+  EXPECT_NE(r.Header("content-security-policy").find("sandbox"), std::string::npos);
+  r = parts.get();
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(json::parse(r.body)["parts"][0]["view"], "text");
+}
+
+TEST(AdminServerTest, ReadingABodyThroughTheViewerIsAudited) {
+  AdminHarness h;
+  std::string session, csrf;
+  ASSERT_TRUE(h.Login(&session, &csrf));
+  const std::string base = std::string("/api/archive/") + kMessageId;
+  ASSERT_EQ(h.Request("GET", base + "/parts", {session}).status, 200);
+  ASSERT_EQ(h.Request("GET", base + "/part/0", {session}).status, 200);
+  const std::string who = "admin: user=alice from=127.0.0.1 ";
+  std::vector<std::string> lines = SystemLogLines(h, std::string("archive parts ") + kMessageId);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(who + "archive parts " + kMessageId), std::string::npos) << lines[0];
+  lines = SystemLogLines(h, std::string("archive view ") + kMessageId + " part 0");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(who), std::string::npos) << lines[0];
 }
 
 }  // namespace

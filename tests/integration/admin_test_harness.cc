@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -127,16 +128,26 @@ AdminHarness::~AdminHarness() {
   std::filesystem::remove_all(dir_);
 }
 
-std::string AdminHarness::RawTls(const std::string& bytes, int timeout_ms) {
+int AdminHarness::ConnectTcp(const std::string& from) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  inet_pton(AF_INET, from.c_str(), &local.sin_addr);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port_);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return "";
+    return -1;
   }
+  return fd;
+}
+
+std::string AdminHarness::RawTls(const std::string& bytes, int timeout_ms, const std::string& from, int pause_ms) {
+  int fd = ConnectTcp(from);
+  if (fd < 0) return "";
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
@@ -144,6 +155,7 @@ std::string AdminHarness::RawTls(const std::string& bytes, int timeout_ms) {
   SSL_set_fd(ssl.get(), fd);
   std::string got;
   if (SSL_connect(ssl.get()) == 1) {
+    if (pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size()));
     char buf[16384];
     int n;
@@ -177,12 +189,20 @@ HttpResult ParseHttpResponse(const std::string& raw) {
 }
 
 HttpResult AdminHarness::Request(const std::string& method, const std::string& target,
-                                 const std::vector<std::string>& headers, const std::string& body) {
+                                 const std::vector<std::string>& headers, const std::string& body,
+                                 const std::string& from) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   for (const auto& h : headers) req += h + "\r\n";
   if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
-  return ParseHttpResponse(RawTls(req));
+  return ParseHttpResponse(RawTls(req, 5000, from));
+}
+
+void AdminHarness::SetUser(const std::string& name, const std::string& password, std::optional<Role> role) {
+  std::string hash;
+  ASSERT_TRUE(HashPassword(password, HashCost::Minimum(), &hash).ok());
+  bool replaced;
+  ASSERT_TRUE(UpsertUser(users_file(), name, hash, role, &replaced).ok());
 }
 
 bool AdminHarness::Login(std::string* cookie_header, std::string* csrf, const std::string& user,

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -57,14 +58,25 @@ class AdminHarness {
   Metrics& metrics() { return metrics_; }
   archive::LogBook& log() { return *log_; }
 
+  config::Config& config() { return config_; }  // what /api/config and validate see
+
+  // A plain TCP connection to the HTTPS port from a loopback address
+  // (127.0.0.0/8), nothing sent; -1 on failure. The caller closes it.
+  int ConnectTcp(const std::string& from = "127.0.0.1");
   // Sends raw bytes over TLS and reads until the server closes (or timeout).
-  std::string RawTls(const std::string& bytes, int timeout_ms = 5000);
+  // pause_ms: wait between the handshake and sending.
+  std::string RawTls(const std::string& bytes, int timeout_ms = 5000, const std::string& from = "127.0.0.1",
+                     int pause_ms = 0);
   // One request with "Connection: close"; extra headers as "Name: value" lines.
   HttpResult Request(const std::string& method, const std::string& target,
-                     const std::vector<std::string>& headers = {}, const std::string& body = "");
-  // Logs in; returns the cookie header line ("Cookie: mailtee_session=...") and the CSRF token.
+                     const std::vector<std::string>& headers = {}, const std::string& body = "",
+                     const std::string& from = "127.0.0.1");
+  // Logs in; returns the cookie header line ("Cookie: __Host-mailtee_session=...") and the CSRF token.
   bool Login(std::string* cookie_header, std::string* csrf, const std::string& user = kUser,
              const std::string& password = kPassword);
+  // Adds or re-keys an account in the server's users file (cheap hash).
+  void SetUser(const std::string& name, const std::string& password, std::optional<Role> role = std::nullopt);
+  std::string users_file() const { return dir_ + "/admin-users.xml"; }
 
  private:
   std::string dir_;

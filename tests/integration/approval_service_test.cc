@@ -119,8 +119,9 @@ class ApprovalServiceTest : public ::testing::Test {
   }
 
   // What the SMTP session does for one message (hold_gate.h D1-D6).
-  std::string HoldOne(const std::string& id, std::vector<std::string> rcpts = {"tanaka@customer.example"}) {
-    smtp::HoldEnvelope env{"submission", "taro@company.example", "192.0.2.10", "taro@company.example", rcpts};
+  std::string HoldOne(const std::string& id, std::vector<std::string> rcpts = {"tanaka@customer.example"},
+                      const std::string& login = "taro@company.example") {
+    smtp::HoldEnvelope env{"submission", login, "192.0.2.10", login, rcpts};
     std::unique_ptr<smtp::HoldScreen> screen = service_->Screen(env);
     EXPECT_NE(screen, nullptr);
     if (!screen) return "";
@@ -260,6 +261,61 @@ TEST_F(ApprovalServiceTest, MailCommandsNeedTheApproversOwnLogin) {
   EXPECT_EQ(h.decisions.back().on_behalf_of, "bucho@company.example");
   EXPECT_EQ(service_->HandleMailCommand(bucho, "Subject: history 1\r\n\r\n"),
             "250 2.0.0 history (1 decisions) sent to bucho@company.example");
+}
+
+// Separation of duties by mail command: 550 with the reason, a "refused" log line, nothing decided.
+TEST_F(ApprovalServiceTest, AnApproverCannotDecideOnTheirOwnMessage) {
+  FakeSmtpUpstream up({});
+  config_.rules[0].quorum = 2;  // with bucho out, kacho alone cannot reach it: the held line says so
+  StartService(up.port());
+  HoldOne("id-10", {"tanaka@customer.example"}, "bucho@company.example");  // bucho is an approver of the rule
+  // The other approver gets the request; bucho only the held notice.
+  ASSERT_TRUE(RunUntil([&] { return To(up, "kacho@company.example").size() == 1 && To(up, "bucho@company.example").size() == 1; }));
+  EXPECT_EQ(TokenIn(TextOf(To(up, "bucho@company.example")[0]), "approve"), "");
+  HeldMessage h;
+  bool found = false;
+  ASSERT_TRUE(service_->queue()->Get("id-10", &h, &found).ok());
+  const std::string own = service_->signer().Issue({"id-10", "bucho@company.example", TokenAction::kApprove, h.expires_at});
+  smtp::HoldEnvelope bucho{"submission", "bucho@company.example", "192.0.2.5", "bucho@company.example",
+                           {"approval@mailtee.local"}};
+  EXPECT_EQ(service_->HandleMailCommand(bucho, "Subject: approve " + own + "\r\n\r\n"),
+            "550 5.7.1 bucho@company.example sent id-10 and cannot decide on their own message");
+  ASSERT_TRUE(service_->queue()->Get("id-10", &h, &found).ok());
+  EXPECT_EQ(h.state, HoldState::kPending);
+  EXPECT_TRUE(h.decisions.empty());
+  const std::string log = Slurp(log_->PathFor(now_));
+  EXPECT_NE(log.find(" refused id=id-10 by=bucho@company.example ip=192.0.2.5 via=mail"), std::string::npos) << log;
+  EXPECT_NE(log.find("cannot decide on their own message"), std::string::npos) << log;
+  EXPECT_NE(log.find("quorum 2 cannot be reached without escalation"), std::string::npos) << log;
+}
+
+TEST_F(ApprovalServiceTest, ADelegationToTheSenderDoesNotLetTheSenderDecide) {
+  FakeSmtpUpstream up({});
+  StartService(up.port());
+  smtp::HoldEnvelope bucho{"submission", "bucho@company.example", "192.0.2.5", "bucho@company.example",
+                           {"approval@mailtee.local"}};
+  ASSERT_EQ(service_->HandleMailCommand(bucho, "Subject: setproxy taro@company.example\r\n\r\n"),
+            "250 2.0.0 taro@company.example now approves for you");
+  HoldOne("id-11");  // from taro, bucho's proxy
+  // bucho's request goes to bucho himself: the delegation does not reach the proxy's own message.
+  ASSERT_TRUE(RunUntil([&] { return up.messages().size() == 3; }));
+  EXPECT_EQ(To(up, "bucho@company.example").size(), 1u);
+  ASSERT_EQ(To(up, "taro@company.example").size(), 1u);
+  EXPECT_EQ(TokenIn(TextOf(To(up, "taro@company.example")[0]), "approve"), "");  // only the held notice
+  HeldMessage h;
+  bool found = false;
+  ASSERT_TRUE(service_->queue()->Get("id-11", &h, &found).ok());
+  const std::string as_proxy = service_->signer().Issue({"id-11", "taro@company.example", TokenAction::kApprove, h.expires_at});
+  smtp::HoldEnvelope taro = bucho;
+  taro.login = taro.envelope_from = "taro@company.example";
+  EXPECT_EQ(service_->HandleMailCommand(taro, "Subject: approve " + as_proxy + "\r\n\r\n"),
+            "550 5.7.1 taro@company.example sent id-11 and cannot decide on their own message");
+  ASSERT_TRUE(service_->queue()->Get("id-11", &h, &found).ok());
+  EXPECT_EQ(h.state, HoldState::kPending);
+  EXPECT_NE(Slurp(log_->PathFor(now_)).find(" refused id=id-11 by=taro@company.example"), std::string::npos);
+  // The real approver still can.
+  const std::string approve = TokenIn(TextOf(To(up, "bucho@company.example")[0]), "approve");
+  EXPECT_EQ(service_->HandleMailCommand(bucho, "Subject: approve " + approve + "\r\n\r\n"), "250 2.0.0 approved id-11");
 }
 
 TEST_F(ApprovalServiceTest, ExpiryRejectsAndRestartKeepsPendingHolds) {

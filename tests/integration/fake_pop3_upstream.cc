@@ -85,6 +85,15 @@ std::string FakePop3Upstream::Stuffed(const std::string& message) {
   return out;
 }
 
+std::string FakePop3Upstream::ApopDigest(const std::string& timestamp, const std::string& password) {
+  std::string secret = timestamp + password;
+  uint8_t md[MD5_DIGEST_LENGTH];
+  MD5(reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), md);
+  char hex[2 * MD5_DIGEST_LENGTH + 1];
+  for (int i = 0; i < MD5_DIGEST_LENGTH; ++i) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return hex;
+}
+
 FakePop3Upstream::FakePop3Upstream(FakeMailbox mailbox, FakePop3Options options)
     : mailbox_(std::move(mailbox)), options_(std::move(options)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -130,6 +139,7 @@ void FakePop3Upstream::AcceptLoop() {
   while (!stopping_) {
     int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) return;
+    ++connections_accepted_;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard<std::mutex> lock(mu_);
@@ -172,13 +182,9 @@ void FakePop3Upstream::Serve(int fd) {
       conn.Write(authed ? "+OK logged in\r\n" : "-ERR [AUTH] invalid login\r\n");
     } else if (verb == "APOP") {
       // RFC 1939: digest = MD5(<timestamp from the greeting> + password), hex.
-      std::string stamp = options_.greeting.substr(options_.greeting.find('<'));
-      std::string secret = stamp + mailbox_.password;
-      uint8_t md[MD5_DIGEST_LENGTH];
-      MD5(reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), md);
-      char hex[2 * MD5_DIGEST_LENGTH + 1];
-      for (int i = 0; i < MD5_DIGEST_LENGTH; ++i) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-      authed = arg == mailbox_.user + " " + hex;
+      size_t open = options_.greeting.find('<');
+      std::string stamp = options_.greeting.substr(open, options_.greeting.find('>', open) - open + 1);
+      authed = arg == mailbox_.user + " " + ApopDigest(stamp, mailbox_.password);
       conn.Write(authed ? "+OK maildrop locked\r\n" : "-ERR [AUTH] permission denied\r\n");
     } else if (verb == "AUTH" && Upper(arg) == "LOGIN") {
       std::string user64, pass64;

@@ -43,11 +43,15 @@ class FakePop3Upstream {
   // All command lines received so far, across connections, in order.
   std::vector<std::string> commands() const;
   bool received(const std::string& line) const;
+  // Connections accepted so far (a refused client must not cause one).
+  int connections() const { return connections_accepted_; }
   // Bytes the provider has handed to the kernel so far (all connections): stalls
   // when the proxy stops reading (backpressure).
   uint64_t bytes_sent() const { return bytes_sent_; }
   // The exact bytes a RETR of message n puts on the wire (status line excluded).
   static std::string Stuffed(const std::string& message);
+  // RFC 1939 APOP digest: hex MD5 of the greeting's timestamp and the password.
+  static std::string ApopDigest(const std::string& timestamp, const std::string& password);
 
  private:
   void AcceptLoop();
@@ -59,6 +63,7 @@ class FakePop3Upstream {
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<int> connections_accepted_{0};
   std::thread accept_thread_;
   mutable std::mutex mu_;
   std::vector<std::thread> connections_;

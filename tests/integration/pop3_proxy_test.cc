@@ -2,7 +2,6 @@
 // test client and a scripted provider, with a real ArchiveStore behind a
 // recording sink.
 #include <gtest/gtest.h>
-#include <openssl/md5.h>
 
 #include <algorithm>
 #include <set>
@@ -48,7 +47,7 @@ TEST(Pop3Proxy, FetchesThreeMessagesAndArchivesExactBytes) {
   Pop3Harness h;
   h.Start(Pop3Harness::MakeListener(upstream.port()));
   Pop3TestClient c(h.port());
-  ASSERT_EQ(c.ReadLine(), "+OK fake POP3 ready <1896.697170952@fake.example>\r\n");  // verbatim (APOP)
+  ASSERT_EQ(c.ReadLine(), "+OK mailtee POP3 proxy ready <1896.697170952@fake.example>\r\n");  // APOP timestamp
   Login(c);
   c.Send("UIDL\r\n");
   EXPECT_EQ(c.ReadMultiLine(), "+OK\r\n1 uid-1\r\n2 uid-2\r\n3 uid-3\r\n.\r\n");
@@ -119,7 +118,7 @@ TEST(Pop3Proxy, LoginRefusedBeforeTls) {
     Pop3TestClient c(h.port());
     c.ReadLine();
     c.Send("USER alice\r\nPASS secret\r\nAPOP alice 0123456789abcdef\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n");
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(c.ReadLine(), "-ERR [AUTH] TLS required (use STLS)\r\n");
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(c.ReadLine(), "-ERR [AUTH] TLS required: issue STLS first\r\n");
     c.Send("QUIT\r\n");
     EXPECT_EQ(c.ReadLine(), "+OK bye\r\n");
   }
@@ -284,7 +283,7 @@ TEST(Pop3Proxy, UpstreamStlsAndImplicitTls) {
     l.upstream->tls = implicit ? config::TlsMode::kImplicit : config::TlsMode::kStartTls;
     proxy.Start(l);
     Pop3TestClient c(proxy.port());
-    EXPECT_EQ(c.ReadLine(), "+OK fake POP3 ready <1896.697170952@fake.example>\r\n");
+    EXPECT_EQ(c.ReadLine(), "+OK mailtee POP3 proxy ready <1896.697170952@fake.example>\r\n");
     Login(c);
     c.Send("RETR 1\r\n");
     EXPECT_EQ(c.ReadMultiLine().substr(0, 3), "+OK");
@@ -421,7 +420,7 @@ TEST(Pop3Proxy, SlowClientPausesTheProviderAndStillGetsEveryByte) {
 namespace mailtee::testing {
 namespace {
 
-TEST(Pop3Proxy, ApopWorksBecauseTheBannerIsRelayedVerbatim) {
+TEST(Pop3Proxy, ApopWorksWithTheProviderTimestampInMailteesGreeting) {
   FakeMailbox mb = ThreeMessages();
   mb.messages.resize(1);
   FakePop3Upstream upstream(mb, {});
@@ -430,12 +429,8 @@ TEST(Pop3Proxy, ApopWorksBecauseTheBannerIsRelayedVerbatim) {
   Pop3TestClient c(h.port());
   std::string greeting = c.ReadLine();
   std::string stamp = greeting.substr(greeting.find('<'), greeting.find('>') - greeting.find('<') + 1);
-  std::string secret = stamp + "secret";
-  uint8_t md[MD5_DIGEST_LENGTH];
-  MD5(reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), md);
-  char hex[2 * MD5_DIGEST_LENGTH + 1];
-  for (int i = 0; i < MD5_DIGEST_LENGTH; ++i) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  c.Send("APOP alice " + std::string(hex) + "\r\n");
+  std::string hex = FakePop3Upstream::ApopDigest(stamp, "secret");
+  c.Send("APOP alice " + hex + "\r\n");
   EXPECT_EQ(c.ReadLine(), "+OK maildrop locked\r\n");
   c.Send("RETR 1\r\n");
   c.ReadMultiLine();

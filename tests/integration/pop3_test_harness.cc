@@ -17,13 +17,22 @@ namespace mailtee::testing {
 
 // ---- client ----------------------------------------------------------------------
 
-Pop3TestClient::Pop3TestClient(uint16_t port) {
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+Pop3TestClient::Pop3TestClient(uint16_t port, const char* host) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    length = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    length = sizeof *v6;
+  }
+  fd_ = socket(storage.ss_family, SOCK_STREAM, 0);
+  if (length == 0 || connect(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     close(fd_);
     fd_ = -1;
     return;
@@ -264,7 +273,10 @@ void Pop3Harness::Start(const config::Listener& listener, archive::MessageSink* 
   env.sink = sink != nullptr ? sink : sink_.get();
   env.log = log_.get();
   proxy_ = std::make_unique<pop3::Pop3Proxy>(env);
-  Status s = net::TcpListener::Listen(&loop_, "127.0.0.1", 0, listener_.max_connections_per_ip,
+  // Tests bind loopback only: the IPv6 one for a "::1" listener, else
+  // 127.0.0.1 (an address like 0.0.0.0 only matters to the session's rules).
+  const std::string bind = listener_.address == "::1" ? "::1" : "127.0.0.1";
+  Status s = net::TcpListener::Listen(&loop_, bind, 0, listener_.max_connections_per_ip,
                                       [this](std::unique_ptr<net::Stream> c) { proxy_->Accept(std::move(c)); }, &tcp_);
   if (!s.ok()) fprintf(stderr, "listen failed: %s\n", s.message().c_str());
   if (tcp_) {

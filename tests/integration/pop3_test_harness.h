@@ -29,7 +29,8 @@ namespace mailtee::testing {
 // A blocking POP3 client; every read has a 10 s timeout.
 class Pop3TestClient {
  public:
-  explicit Pop3TestClient(uint16_t port);
+  // host: an IPv4 or IPv6 loopback literal.
+  explicit Pop3TestClient(uint16_t port, const char* host = "127.0.0.1");
   ~Pop3TestClient();
   bool connected() const { return fd_ >= 0; }
   void Send(std::string_view bytes);
@@ -80,7 +81,8 @@ class Pop3Harness {
  public:
   Pop3Harness();
   ~Pop3Harness();
-  // A listener relaying to 127.0.0.1:upstream_port (plaintext both sides).
+  // A listener on 127.0.0.1 relaying to 127.0.0.1:upstream_port (plaintext
+  // both sides). Start listens on the listener's address (e.g. "::1").
   static config::Listener MakeListener(uint16_t upstream_port);
   // sink: another MessageSink than the harness's recording one (it must
   // outlive the harness).

@@ -7,10 +7,15 @@
     ... clients talk to 127.0.0.1:smtp ...
     m.archived(user="tanaka") # [Archived(eml=bytes, report=Element, ...)]
     m.stop()                  # SIGTERM, graceful; m.kill9() for crash tests
+
+The suite runs as root, so mailtee gives its storage to the `mailtee` system
+account and serves as that user (docs/config.md "<daemon>"): start() creates
+the account if needed and opens the work folder to it (prepare_daemon_user).
 """
 import atexit
 import glob
 import os
+import pwd
 import signal
 import subprocess
 import time
@@ -19,6 +24,36 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from netutil import free_port, wait_for_ports
+
+
+DAEMON_USER = "mailtee"
+
+
+def ensure_daemon_user(name: str = DAEMON_USER) -> pwd.struct_passwd:
+    """The system account mailtee drops to when started as root; created once."""
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--home-dir", "/var/lib/mailtee", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", name], check=True)
+        return pwd.getpwnam(name)
+
+
+def prepare_daemon_user(workdir: str, name: str = DAEMON_USER) -> pwd.struct_passwd:
+    """Lets the daemon user read what the tests wrote into workdir (config,
+    password files) and reach it: pytest's temp folders are 0700 root, so each
+    ancestor gets the search bit for others (no listing)."""
+    user = ensure_daemon_user(name)
+    for root, dirs, files in os.walk(workdir):
+        for entry in [root] + [os.path.join(root, f) for f in files]:
+            os.lchown(entry, user.pw_uid, user.pw_gid)
+    path = os.path.abspath(workdir)
+    while path != "/":
+        mode = os.stat(path).st_mode
+        if not mode & 0o001:
+            os.chmod(path, (mode & 0o7777) | 0o001)
+        path = os.path.dirname(path)
+    return user
 
 
 def mailtee_binary() -> str:
@@ -146,6 +181,8 @@ class Mailtee:
         if self.proc is not None and self.proc.poll() is None:
             raise RuntimeError("mailtee already running")
         self.write_config()
+        if os.geteuid() == 0:
+            prepare_daemon_user(self.dir)
         log = open(self.log_file, "ab")
         log.write(f"=== start {time.strftime('%H:%M:%S')} ===\n".encode())
         log.flush()

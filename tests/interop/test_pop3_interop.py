@@ -114,6 +114,29 @@ def test_fetchmail(peers, ca, proxy, mailbox, tls, tmp_path):
     check_archive(proxy.mailtee, mailbox, retrievals=1)
 
 
+@pytest.mark.parametrize("client_tls,up_tls", [("starttls", "starttls"), ("implicit", "implicit")])
+def test_apop_with_dovecots_timestamp_in_mailtees_greeting(peers, ca, proxy, mailbox, client_tls, up_tls):
+    """Dovecot greets with an APOP timestamp (in plaintext on an STLS provider
+    leg). The client sees mailtee's greeting with only that timestamp, and APOP
+    through mailtee logs in at Dovecot."""
+    u = peers.user(USER)
+    p = clients.pop3_connect(proxy.port(client_tls, up_tls), client_tls, ca)
+    try:
+        welcome = p.getwelcome()
+        assert welcome.startswith(b"+OK mailtee POP3 proxy ready <"), welcome
+        assert b"Dovecot" not in welcome, welcome
+        p.apop(u.login, u.password)
+        count, _ = p.stat()
+        assert count == len(mailbox)
+        _, lines, _ = p.retr(1)
+        assert b"".join(line + b"\r\n" for line in lines) == mailbox[0][1]
+        p.quit()
+    except Exception:
+        p.close()
+        raise
+    wait_archived(proxy.mailtee, mailbox[0][0], 1)
+
+
 def test_wrong_password_is_refused_and_nothing_archived(peers, ca, proxy, mailbox):
     import poplib
     p = clients.pop3_connect(proxy.port("implicit"), "implicit", ca)

@@ -4,7 +4,8 @@
 import { api, setCsrfToken, onUnauthorized } from './api.js';
 import { h, clear } from './dom.js';
 import { t, language, onLanguageChange } from './i18n.js';
-import { languageSwitch } from './widgets.js';
+import { languageSwitch, badge } from './widgets.js';
+import { setSession, sessionUser, sessionRole, isAdmin } from './session.js';
 import * as login from './pages/login.js';
 import * as dashboard from './pages/dashboard.js';
 import * as archive from './pages/archive.js';
@@ -18,11 +19,11 @@ const PAGES = {
   archive: { module: archive, nav: 'nav.archive', icon: '⌕' },
   approvals: { module: approvals, nav: 'nav.approvals', icon: '✓' },
   logs: { module: logs, nav: 'nav.logs', icon: '≡' },
-  config: { module: config, nav: 'nav.config', icon: '⚙' },
+  config: { module: config, nav: 'nav.config', icon: '⚙', adminOnly: true },
   message: { module: message, parent: 'archive' },
 };
 
-const state = { user: null, cleanup: null };
+const state = { cleanup: null };
 const root = document.getElementById('app');
 
 export function navigate(path) { location.hash = '#/' + path; }
@@ -36,13 +37,14 @@ function parseHash() {
 
 function renderShell() {
   const route = parseHash();
-  const page = PAGES[route.page] ? route.page : 'dashboard';
+  const allowed = (name) => PAGES[name] && (!PAGES[name].adminOnly || isAdmin());
+  const page = allowed(route.page) ? route.page : 'dashboard';
   const active = PAGES[page].parent || page;
   if (state.cleanup) { state.cleanup(); state.cleanup = null; }
   clear(root);
   document.documentElement.lang = language();
   const nav = h('nav', { class: 'nav', 'aria-label': t('nav.label') },
-    Object.entries(PAGES).filter(([, p]) => p.nav).map(([name, p]) =>
+    Object.entries(PAGES).filter(([name, p]) => p.nav && allowed(name)).map(([name, p]) =>
       h('a', { href: '#/' + name, class: 'nav-item' + (name === active ? ' active' : ''), 'data-page': name },
         h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: p.icon }), h('span', { text: t(p.nav) }))));
   const header = h('header', { class: 'topbar' },
@@ -50,7 +52,8 @@ function renderShell() {
       h('span', { text: 'mailtee' }), h('span', { class: 'brand-sub', text: t('app.subtitle') })),
     h('div', { class: 'topbar-right' },
       languageSwitch(),
-      h('span', { class: 'who', title: t('app.signedInAs') }, state.user),
+      h('span', { class: 'who', title: t('app.signedInAs') }, sessionUser()),
+      h('span', { id: 'session-role', title: t('app.role') }, badge(t('role.' + sessionRole()), isAdmin() ? 'sent' : 'warn')),
       h('button', { class: 'btn btn-ghost', id: 'logout', onclick: logout, text: t('app.logout') })));
   const main = h('main', { class: 'content', id: 'content' });
   root.append(header, h('div', { class: 'body' }, nav, main));
@@ -68,30 +71,30 @@ function renderLogin(message) {
   clear(root);
   document.documentElement.lang = language();
   document.title = `${t('login.title')} · mailtee`;
-  login.render(root, { message, onLoggedIn: (r) => { state.user = r.user; setCsrfToken(r.csrf_token); route(); } });
+  login.render(root, { message, onLoggedIn: (r) => { setSession(r); setCsrfToken(r.csrf_token); route(); } });
 }
 
 async function logout() {
   try { await api('/api/logout', { method: 'POST' }); } catch (e) { /* the session may be gone already */ }
-  state.user = null;
+  setSession(null);
   setCsrfToken('');
   renderLogin();
 }
 
 function route() {
-  if (!state.user) renderLogin();
+  if (!sessionUser()) renderLogin();
   else renderShell();
 }
 
 onUnauthorized(() => {
-  if (!state.user) return;
-  state.user = null;
+  if (!sessionUser()) return;
+  setSession(null);
   setCsrfToken('');
   renderLogin(t('login.expired'));
 });
 onLanguageChange(route);
-window.addEventListener('hashchange', () => { if (state.user) renderShell(); });
+window.addEventListener('hashchange', () => { if (sessionUser()) renderShell(); });
 
 api('/api/session', { quiet401: true })
-  .then((r) => { state.user = r.user; setCsrfToken(r.csrf_token); route(); })
+  .then((r) => { setSession(r); setCsrfToken(r.csrf_token); route(); })
   .catch(() => renderLogin());

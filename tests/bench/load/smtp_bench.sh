@@ -54,6 +54,10 @@ fi
 
 work=$(mktemp -d "${MAILTEE_BENCH_DIR:-/var/tmp}"/mailtee-smtp-bench-XXXXXX)
 chmod 755 "$work"
+# Started as root, mailtee serves as the `mailtee` system account (docs/config.md "<daemon>").
+if [[ $(id -u) -eq 0 ]] && ! getent passwd mailtee >/dev/null; then
+  useradd --system --home-dir /var/lib/mailtee --no-create-home --shell /usr/sbin/nologin mailtee
+fi
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

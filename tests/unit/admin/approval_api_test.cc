@@ -108,6 +108,7 @@ class ApprovalApiTest : public ::testing::Test {
     settings.users_file = dir_ + "/admin-users.xml";
     settings.storage_dir = storage_;
     settings.public_url = "https://mailtee.test:8443";
+    settings.approval_public_url = "https://approve.mailtee.test";  // the links' host may differ
     server_ = std::make_unique<AdminServer>(&loop_, settings, nullptr, AdminServices{});
     server_->AttachApprovals(service_.get(), log_.get());
   }
@@ -286,6 +287,20 @@ TEST_F(ApprovalApiTest, PostWithoutThePagesFormOrFromAnotherSiteIsRefused) {
   EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token, {{"origin", "https://mailtee.test:8443"}}).status, 200);
 }
 
+TEST_F(ApprovalApiTest, FormOriginMustBeAConfiguredPublicUrlNotJustTheHost) {
+  const std::string token = Token(kBucho, TokenAction::kApprove);
+  // With public-url set, an Origin matching only the Host header is foreign
+  // (a rebound DNS name reaches this server with its own Host).
+  EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token,
+                 {{"origin", "https://rebound.example"}, {"host", "rebound.example"}})
+                .status,
+            403);
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+  // The origin of the links in the mails (<approval public-url>) is this server.
+  EXPECT_EQ(Send("POST", "/approval/" + token, "token=" + token, {{"origin", "https://approve.mailtee.test"}}).status,
+            200);
+}
+
 TEST_F(ApprovalApiTest, RepeatedRefusalsFromOneAddressAreThrottled) {
   std::string forged = Token(kBucho, TokenAction::kApprove);
   forged[forged.size() - 2] = forged[forged.size() - 2] == 'A' ? 'B' : 'A';
@@ -388,6 +403,43 @@ TEST_F(ApprovalApiTest, QuorumCountsTheAdminsDecisionForOneApprover) {
   Response second = Post("/api/approvals/" + id + "/reject", {{"reason", "no"}});
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(Hold(id).state, HoldState::kRejected);
+}
+
+// Separation of duties (docs/approval.md): the sender's own link is refused with 403 and a reason in both languages.
+TEST_F(ApprovalApiTest, TheSendersOwnLinkIsRefused) {
+  HeldMessage h = Hold();
+  h.approvers = {kBucho, "taro@company.example"};  // a rule that lists the whole team, sender included
+  ASSERT_TRUE(service_->queue()->Put(h).ok());
+  const std::string token = Token("taro@company.example", TokenAction::kApprove);
+  Response page = Send("GET", "/approval/" + token);  // says so before the button is pressed
+  EXPECT_EQ(page.status, 400);
+  EXPECT_EQ(page.body.find("<form"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("自分のメールを承認・差し戻しできません"), std::string::npos) << page.body;
+  Response r = Send("POST", "/approval/" + token, "token=" + token, {{"origin", "null"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("cannot decide on their own message"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("自分のメールを承認・差し戻しできません"), std::string::npos) << r.body;
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+  EXPECT_TRUE(Hold().decisions.empty());
+  EXPECT_NE(ApprovalLogText().find("refused id=" + std::string(kHeldId) + " by=taro@company.example"),
+            std::string::npos)
+      << ApprovalLogText();
+}
+
+TEST_F(ApprovalApiTest, OneAdminCannotApproveAsTwoApprovers) {
+  const std::string id = "20261124T130000Z-bbbbbbbbbbbb";
+  PutHold(id, 2);
+  Login();
+  ASSERT_EQ(Post("/api/approvals/" + id + "/approve", {{"as", kBucho}}).status, 200);
+  Response twice = Post("/api/approvals/" + id + "/approve", {{"as", kKacho}});
+  EXPECT_EQ(twice.status, 403) << twice.body;
+  const json body = json::parse(twice.body, nullptr, false);
+  EXPECT_EQ(body.value("code", ""), "already-decided") << twice.body;
+  EXPECT_NE(body.value("error", "").find("each approval must come from a different person"), std::string::npos);
+  EXPECT_EQ(Hold(id).state, HoldState::kPending);
+  EXPECT_EQ(Hold(id).Approvals(), 1);
+  EXPECT_NE(ApprovalLogText().find("refused id=" + id + " by=admin:alice for=" + kKacho), std::string::npos)
+      << ApprovalLogText();
 }
 
 TEST_F(ApprovalApiTest, LocalSocketDecidesAsTheNamedApprover) {

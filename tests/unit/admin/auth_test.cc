@@ -26,18 +26,25 @@ struct FakeClock {
 };
 
 TEST(CookieTest, FindsTheSessionCookieAmongOthers) {
-  EXPECT_EQ(CookieValue("a=1; mailtee_session=abc; b=2", kSessionCookieName), "abc");
-  EXPECT_EQ(CookieValue("mailtee_session=\"q\"", kSessionCookieName), "q");
-  EXPECT_EQ(CookieValue("xmailtee_session=abc", kSessionCookieName), "");
+  EXPECT_EQ(CookieValue("a=1; __Host-mailtee_session=abc; b=2", kSessionCookieName), "abc");
+  EXPECT_EQ(CookieValue("__Host-mailtee_session=\"q\"", kSessionCookieName), "q");
+  EXPECT_EQ(CookieValue("x__Host-mailtee_session=abc", kSessionCookieName), "");
+  // The old name (or one a sibling host could set without the prefix) is not the session.
+  EXPECT_EQ(CookieValue("mailtee_session=abc", kSessionCookieName), "");
   EXPECT_EQ(CookieValue("", kSessionCookieName), "");
 }
 
 TEST(CookieTest, SetCookieHasEveryProtection) {
-  std::string c = SessionSetCookie("tok");
-  EXPECT_NE(c.find("mailtee_session=tok"), std::string::npos);
-  EXPECT_NE(c.find("HttpOnly"), std::string::npos);
-  EXPECT_NE(c.find("Secure"), std::string::npos);
-  EXPECT_NE(c.find("SameSite=Strict"), std::string::npos);
+  for (const std::string& c : {SessionSetCookie("tok"), ClearedSessionSetCookie()}) {
+    // __Host-: browsers take it only with Secure, Path=/ and no Domain.
+    EXPECT_EQ(c.rfind("__Host-mailtee_session=", 0), 0u) << c;
+    EXPECT_NE(c.find("; Path=/;"), std::string::npos) << c;
+    EXPECT_EQ(c.find("Domain"), std::string::npos) << c;
+    EXPECT_NE(c.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(c.find("; Secure"), std::string::npos);
+    EXPECT_NE(c.find("SameSite=Strict"), std::string::npos);
+  }
+  EXPECT_NE(SessionSetCookie("tok").find("=tok;"), std::string::npos);
   EXPECT_NE(ClearedSessionSetCookie().find("Max-Age=0"), std::string::npos);
 }
 
@@ -55,10 +62,12 @@ TEST(SessionStoreTest, CreateFindRemove) {
   FakeClock clock;
   SessionStore store({}, clock.fn());
   AdminSession created;
-  std::string token = store.Create("alice", "192.0.2.1", &created);
+  std::string token = store.Create("alice", Role::kAuditor, "stamp", "192.0.2.1", &created);
   const AdminSession* s = store.Find(token);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->user, "alice");
+  EXPECT_EQ(s->role, Role::kAuditor);
+  EXPECT_EQ(s->account_stamp, "stamp");
   EXPECT_EQ(s->csrf_token, created.csrf_token);
   EXPECT_NE(s->csrf_token, token);
   EXPECT_EQ(store.Find("nope"), nullptr);
@@ -73,7 +82,7 @@ TEST(SessionStoreTest, IdleAndAbsoluteExpiry) {
   o.idle_timeout = 10min;
   o.max_lifetime = 1h;
   SessionStore store(o, clock.fn());
-  std::string token = store.Create("alice", "ip");
+  std::string token = store.Create("alice", Role::kAdmin, "", "ip");
   // Activity every 9 minutes keeps it alive ...
   for (int i = 0; i < 6; ++i) {
     clock.now += 9min;
@@ -83,7 +92,7 @@ TEST(SessionStoreTest, IdleAndAbsoluteExpiry) {
   clock.now += 7min;
   EXPECT_EQ(store.Find(token), nullptr);
 
-  std::string idle = store.Create("bob", "ip");
+  std::string idle = store.Create("bob", Role::kAdmin, "", "ip");
   clock.now += 10min;
   EXPECT_EQ(store.Find(idle), nullptr);
 }
@@ -93,26 +102,38 @@ TEST(SessionStoreTest, BoundedOldestEvicted) {
   SessionStore::Options o;
   o.max_sessions = 2;
   SessionStore store(o, clock.fn());
-  std::string a = store.Create("a", "ip");
+  std::string a = store.Create("a", Role::kAdmin, "", "ip");
   clock.now += 1s;
-  std::string b = store.Create("b", "ip");
+  std::string b = store.Create("b", Role::kAdmin, "", "ip");
   clock.now += 1s;
-  std::string c = store.Create("c", "ip");
+  std::string c = store.Create("c", Role::kAdmin, "", "ip");
   EXPECT_EQ(store.size(), 2u);
   EXPECT_EQ(store.Find(a), nullptr);
   EXPECT_NE(store.Find(b), nullptr);
   EXPECT_NE(store.Find(c), nullptr);
 }
 
+TEST(SessionStoreTest, RemoveIfEndsTheSessionsOfOneAccount) {
+  SessionStore store({});
+  std::string a1 = store.Create("alice", Role::kAdmin, "old", "ip");
+  std::string a2 = store.Create("alice", Role::kAdmin, "old", "ip2");
+  std::string b = store.Create("bob", Role::kAuditor, "b", "ip");
+  auto ended = store.RemoveIf([](const AdminSession& s) { return s.user == "alice" && s.account_stamp != "new"; });
+  EXPECT_EQ(ended.size(), 2u);
+  EXPECT_EQ(store.Find(a1), nullptr);
+  EXPECT_EQ(store.Find(a2), nullptr);
+  EXPECT_NE(store.Find(b), nullptr);
+}
+
 TEST(CsrfTest, HeaderMustMatchTheSessionToken) {
   SessionStore store({});
   AdminSession s;
-  store.Create("alice", "ip", &s);
+  store.Create("alice", Role::kAdmin, "", "ip", &s);
   EXPECT_TRUE(CsrfTokenValid(s, s.csrf_token));
   EXPECT_FALSE(CsrfTokenValid(s, ""));
   EXPECT_FALSE(CsrfTokenValid(s, s.csrf_token.substr(0, 63) + "x"));
   AdminSession other;
-  store.Create("alice", "ip", &other);
+  store.Create("alice", Role::kAdmin, "", "ip", &other);
   EXPECT_FALSE(CsrfTokenValid(s, other.csrf_token));  // tokens are per session
 }
 
@@ -153,6 +174,43 @@ TEST(LoginThrottleTest, ForgetsOldFailuresAndStaysBounded) {
   EXPECT_EQ(t.RetryAfterSeconds("k"), 0);
   for (int i = 0; i < 100; ++i) t.RecordFailure("key" + std::to_string(i));
   EXPECT_LE(t.size(), 10u);
+}
+
+// 30 tries at once from one place: each is counted before its hash runs, so
+// no more are admitted than sequential tries would be (free ones + 1).
+TEST(LoginThrottleTest, AttemptsAreCountedBeforeTheCheck) {
+  FakeClock clock;
+  LoginThrottle::Options o;
+  o.free_failures = 5;
+  LoginThrottle t(o, clock.fn());
+  const auto keys = LoginThrottleKeys("alice", "192.0.2.7");
+  int admitted = 0;
+  for (int i = 0; i < 30; ++i) admitted += t.BeginAttempt(keys) == 0;  // none has finished hashing
+  EXPECT_EQ(admitted, 6);
+  EXPECT_GT(t.BeginAttempt(keys), 0);
+  // The right password from another address is not held up by that flood ...
+  const auto elsewhere = LoginThrottleKeys("alice", "198.51.100.9");
+  EXPECT_EQ(t.BeginAttempt(elsewhere), 0);
+  for (const auto& k : elsewhere) t.RecordSuccess(k);
+  // ... and the flooding address is locked for every user name (a global per-address limit).
+  EXPECT_GT(t.BeginAttempt(LoginThrottleKeys("bob", "192.0.2.7")), 0);
+  // A success clears the attempt's keys.
+  clock.now += 2h;
+  ASSERT_EQ(t.BeginAttempt(keys), 0);
+  for (const auto& k : keys) t.RecordSuccess(k);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(t.BeginAttempt(keys), 0) << i;
+}
+
+TEST(LoginThrottleTest, KeysAreTheClientNetworkNeverTheUserAlone) {
+  EXPECT_EQ(ClientNetwork("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(ClientNetwork("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(ClientNetwork("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientNetwork("2001:db8:1:2::1"), ClientNetwork("2001:db8:1:2:ffff::9"));  // one host's /64
+  EXPECT_NE(ClientNetwork("2001:db8:1:2::1"), ClientNetwork("2001:db8:1:3::1"));
+  EXPECT_EQ(ClientNetwork("local"), "local");
+  for (const std::string& key : LoginThrottleKeys("alice", "192.0.2.7")) {
+    EXPECT_NE(key.find("net=192.0.2.7"), std::string::npos) << key;
+  }
 }
 
 TEST(PasswordHashTest, Argon2idRoundTrip) {
@@ -207,6 +265,80 @@ TEST_F(UsersFileTest, UpsertWritesMode0600AndReloads) {
   ASSERT_TRUE(UpsertUser(path_, "bob", hash, &replaced).ok());
   EXPECT_TRUE(replaced);
   EXPECT_EQ(users.user_count(), 2u);
+}
+
+TEST_F(UsersFileTest, RolesRoundTripAndOldFilesAreAdmins) {
+  std::string hash;
+  ASSERT_TRUE(HashPassword("pw", HashCost::Minimum(), &hash).ok());
+  {
+    std::ofstream(path_) << "<admin-users>\n<user name=\"old\" hash=\"" << hash << "\"/>\n</admin-users>\n";
+  }
+  chmod(path_.c_str(), 0600);
+  std::vector<AdminUser> users;
+  ASSERT_TRUE(LoadUsersFile(path_, &users).ok());
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].role, Role::kAdmin);  // written before roles existed
+
+  bool replaced;
+  ASSERT_TRUE(UpsertUser(path_, "eve", hash, Role::kAuditor, &replaced).ok());
+  ASSERT_TRUE(UpsertUser(path_, "eve", hash, std::nullopt, &replaced).ok());  // a password reset keeps the role
+  ASSERT_TRUE(UpsertUser(path_, "old", hash, Role::kAuditor, &replaced).ok());
+  ASSERT_TRUE(UpsertUser(path_, "old", hash, Role::kAdmin, &replaced).ok());
+  ASSERT_TRUE(LoadUsersFile(path_, &users).ok());
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].role, Role::kAdmin);
+  EXPECT_EQ(users[1].name, "eve");
+  EXPECT_EQ(users[1].role, Role::kAuditor);
+
+  // The stamp a session keeps changes with the password and with the role.
+  AdminUser a = users[1], b = a;
+  EXPECT_EQ(AccountStamp(a), AccountStamp(b));
+  b.role = Role::kAdmin;
+  EXPECT_NE(AccountStamp(a), AccountStamp(b));
+  b = a;
+  ASSERT_TRUE(HashPassword("pw", HashCost::Minimum(), &b.hash).ok());  // same password, new salt
+  EXPECT_NE(AccountStamp(a), AccountStamp(b));
+
+  bool removed = false;
+  ASSERT_TRUE(RemoveUser(path_, "eve", &removed).ok());
+  EXPECT_TRUE(removed);
+  ASSERT_TRUE(RemoveUser(path_, "eve", &removed).ok());
+  EXPECT_FALSE(removed);
+  ASSERT_TRUE(LoadUsersFile(path_, &users).ok());
+  EXPECT_EQ(users.size(), 1u);
+}
+
+TEST_F(UsersFileTest, UnknownRoleIsAnErrorWithTheLine) {
+  {
+    std::ofstream(path_) << "<admin-users>\n<user name=\"a\" hash=\"$argon2id$v=19$m=8,t=1,p=1$x$y\" role=\"root\"/>\n"
+                            "</admin-users>\n";
+  }
+  chmod(path_.c_str(), 0600);
+  std::vector<AdminUser> users;
+  Status s = LoadUsersFile(path_, &users);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path_ + ":2: user a has an unknown role 'root'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("admin|auditor"), std::string::npos);
+}
+
+TEST_F(UsersFileTest, DirectorySeesEveryChangeOfTheFile) {
+  std::string hash;
+  ASSERT_TRUE(HashPassword("pw", HashCost::Minimum(), &hash).ok());
+  bool replaced, removed;
+  ASSERT_TRUE(UpsertUser(path_, "alice", hash, &replaced).ok());
+  UserDirectory users(path_);
+  ASSERT_TRUE(users.Refresh().ok());
+  const uint64_t first = users.generation();
+  ASSERT_TRUE(users.Refresh().ok());
+  EXPECT_EQ(users.generation(), first);  // unchanged file: no reload
+  ASSERT_TRUE(UpsertUser(path_, "alice", hash, Role::kAuditor, &replaced).ok());
+  ASSERT_TRUE(users.Refresh().ok());
+  EXPECT_GT(users.generation(), first);
+  ASSERT_NE(users.Lookup("alice"), nullptr);
+  EXPECT_EQ(users.Lookup("alice")->role, Role::kAuditor);
+  ASSERT_TRUE(RemoveUser(path_, "alice", &removed).ok());
+  ASSERT_TRUE(users.Refresh().ok());
+  EXPECT_EQ(users.Lookup("alice"), nullptr);
 }
 
 TEST_F(UsersFileTest, RefusesLooseModeAndPlainPasswords) {

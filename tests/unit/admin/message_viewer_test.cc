@@ -1,5 +1,7 @@
 // The console's message viewer: MIME part listing/decoding (message_parts.h)
 // and the HTML sanitizer (html_sanitizer.h).
+#include <initializer_list>
+
 #include <gtest/gtest.h>
 
 #include "admin/api/html_sanitizer.h"
@@ -115,6 +117,65 @@ TEST(HtmlSanitizerTest, UnterminatedScriptSwallowsTheRest) {
 TEST(HtmlSanitizerTest, QuotesInAttributeValuesCannotBreakOut) {
   const std::string out = SanitizeMailHtml("<p title='a\" onclick=\"alert(1)'>x</p>");
   EXPECT_EQ(out, "<p title=\"a&quot; onclick=&quot;alert(1)\">x</p>");
+}
+
+// Fails for each needle found in the sanitizer's output.
+void ExpectNoneOf(const std::string& out, std::initializer_list<const char*> needles) {
+  for (const char* needle : needles) EXPECT_EQ(out.find(needle), std::string::npos) << needle << " in " << out;
+}
+
+// Each of these reached the browser through the old deny-list (issue 13 item 8).
+TEST(HtmlSanitizerTest, SvgAnimationCannotSetAJavascriptHref) {
+  for (const char* html : {
+           "<svg><a><animate attributeName=\"href\" values=\"javascript:alert(1)\"/><text y=20>x</text></a></svg>",
+           "<svg><a><set attributeName=href to=javascript:alert(1) /><text>x</text></a></svg>",
+           "<math><maction actiontype=statusline xlink:href=javascript:alert(1)>x</maction></math>"}) {
+    ExpectNoneOf(SanitizeMailHtml(html), {"javascript", "animate", "<set", "<svg", "<math"});
+  }
+}
+
+TEST(HtmlSanitizerTest, PingAndOtherUnlistedAttributesAreDropped) {
+  const std::string out = SanitizeMailHtml(
+      "<a href=\"#top\" ping=\"https://track.example/p\" target=_blank>t</a>"
+      "<details open ontoggle=alert(1)><summary>s</summary></details><img src=\"data:image/png;base64,AA\" "
+      "srcset=\"https://track.example/i 2x\" loading=lazy alt=i><p xmlns:xlink=x formaction=https://track.example/f>p</p>");
+  ExpectNoneOf(out, {"track.example", "ping", "target", "ontoggle"});
+  EXPECT_NE(out.find("<a href=\"#top\">t</a>"), std::string::npos) << out;
+  EXPECT_NE(out.find("<details open>"), std::string::npos) << out;
+  EXPECT_NE(out.find("<img src=\"data:image/png;base64,AA\" alt=\"i\">"), std::string::npos) << out;
+}
+
+TEST(HtmlSanitizerTest, UnlistedElementsLoseTheirTagButKeepTheirText) {
+  EXPECT_EQ(SanitizeMailHtml("<html><body bgcolor=red><foo onclick=x>a</foo><marquee>b</marquee>"
+                             "<video><source src=https://x/v>c</video><title>t</title></body></html>"),
+            "abc");
+  EXPECT_EQ(SanitizeMailHtml("<img src=\"data:image/svg+xml;base64,AA\"><a href=\"#x\" src=\"#y\">l</a>"),
+            "<img><a href=\"#x\">l</a>");
+}
+
+TEST(HtmlSanitizerTest, StyleThatLoadsAnythingIsDropped) {
+  for (const char* style : {"background:url(https://track.example/p.png)", "background: URL ( 'x' )",
+                            "background-image:image-set('https://track.example/a.png' 1x)",
+                            "background:\\75rl(https://track.example/)", "width:expression(alert(1))",
+                            "background:ur/**/l(https://track.example/)", "list-style:src(https://track.example/)"}) {
+    const std::string out = SanitizeMailHtml(std::string("<p style=\"") + style + "\">x</p>");
+    EXPECT_EQ(out, "<p>x</p>") << style;
+  }
+  EXPECT_EQ(SanitizeMailHtml("<p style=\"color:red; font-size:12px\">x</p>"),
+            "<p style=\"color:red; font-size:12px\">x</p>");
+}
+
+TEST(HtmlSanitizerTest, StyleBlocksThatImportOrLoadAreDropped) {
+  for (const char* css : {"@import 'https://track.example/s.css'; p{color:red}", "@IMPORT url(x);",
+                          "p{background:url(https://track.example/p.png)}", "@font-face{font-family:f;src:url(x)}",
+                          "p{background:\\75 rl(x)}"}) {
+    const std::string out = SanitizeMailHtml(std::string("<style>") + css + "</style><p>x</p>");
+    EXPECT_EQ(out, "<p>x</p>") << css;
+  }
+  EXPECT_EQ(SanitizeMailHtml("<head><STYLE type=text/css>p{color:red}</Style></head><p>x</p>"),
+            "<style>p{color:red}</style><p>x</p>");
+  // The block ends at the first </style, so it cannot carry markup out of the raw text.
+  EXPECT_EQ(SanitizeMailHtml("<style>p{}</styLE ><script>alert(1)</script><p>x</p>"), "<style>p{}</style><p>x</p>");
 }
 
 }  // namespace

@@ -168,6 +168,8 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderEvents) {
   log_->Record(Pop3(LogKind::kConnections, Type::kEndedOk, "ok reason=\"ok\" retrieved=1"));
   log_->Record(archive::ListenerRefusal("pop3", "pop3s", "pop3 listener=pop3s client=192.0.2.6",
                                         "rejected: too many connections", Cause::kBusy));
+  log_->Record(Event("pop3", "pop3s", "pop3 listener=pop3s client=203.0.113.9 user=-", LogKind::kConnections,
+                     Type::kEndedAbort, "abort reason=\"not in allow list\" retrieved=0", 0, Cause::kNotAllowed));
   log_->Record(archive::ListenerRefusal("", "lan", "listener=lan", "client=10.0.0.2 refused: no provider configured",
                                         Cause::kNoProvider));
   log_->Write(LogKind::kSystem, "ready: pop3s=127.0.0.1:995");  // not an error
@@ -189,6 +191,8 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderEvents) {
   EXPECT_EQ(Value("mailtee_errors_total", pop), 1u);
   EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "ok")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "busy")), 1u);
+  EXPECT_EQ(Value("mailtee_connections_rejected_total", with("reason", "not_allowed")), 1u);
+  EXPECT_EQ(Value("mailtee_sessions_ended_total", with("result", "abort")), 1u);
   EXPECT_EQ(Value("mailtee_connections_rejected_total", {{"listener", "lan"}, {"reason", "no_provider"}}), 1u);
   EXPECT_EQ(Value("mailtee_errors_total", {}), 0u);
 }

@@ -38,5 +38,15 @@ TEST(ApprovalPageTest, UnusableTokenExplains) {
   EXPECT_NE(RenderResultPage(r).find("Not done"), std::string::npos);
 }
 
+TEST(ApprovalPageTest, SeparationOfDutiesRefusalIsExplainedInJapaneseAndEnglish) {
+  ActionResult r;
+  r.status = Status::Error("taro@company.example sent id-1 and cannot decide on their own message");
+  r.refusal = Refusal::kSeparationOfDuties;
+  r.reason_ja = "taro@company.example さんは id-1 の差出人のため、自分のメールを承認・差し戻しできません";
+  const std::string html = RenderResultPage(r);
+  EXPECT_NE(html.find("<p lang=\"ja\">" + r.reason_ja + "</p>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<p lang=\"en\">" + r.status.message() + "</p>"), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace mailtee::approval

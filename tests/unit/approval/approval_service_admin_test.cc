@@ -128,12 +128,38 @@ TEST_F(DecideAsAdminTest, AdminApprovesOnBehalfOfAnApproverAndQuorumCountsIt) {
   EXPECT_FALSE(again.status.ok());
   EXPECT_EQ(again.refusal, Refusal::kNotPending);
 
-  // The second approval reaches quorum and Advance starts the relay.
-  ActionResult second = service_->DecideAsAdmin(kId, kBucho, "alice", true, "", "192.0.2.9", "admin");
+  // Quorum 2 needs two people: alice deciding "as" the other approver too is refused and logged.
+  ActionResult same_person = service_->DecideAsAdmin(kId, kBucho, "alice", true, "", "192.0.2.9", "admin");
+  EXPECT_FALSE(same_person.status.ok());
+  EXPECT_NE(same_person.status.message().find("alice has already approved " + std::string(kId)), std::string::npos)
+      << same_person.status.message();
+  EXPECT_EQ(Hold().state, HoldState::kPending);
+  EXPECT_EQ(Hold().Approvals(), 1);
+  EXPECT_NE(LogText().find("refused id=" + std::string(kId) + " by=admin:alice for=" + kBucho +
+                           " ip=192.0.2.9 via=admin"),
+            std::string::npos)
+      << LogText();
+
+  // The second approval, by another person, reaches quorum and Advance starts the relay.
+  ActionResult second = service_->DecideAsAdmin(kId, kBucho, "bob", true, "", "192.0.2.9", "admin");
   ASSERT_TRUE(second.status.ok()) << second.status.message();
   EXPECT_EQ(second.held.state, HoldState::kApproved);
   EXPECT_EQ(second.held.relay_attempts, 1);
   EXPECT_EQ(service_->relays_in_flight(), 1);
+}
+
+TEST_F(DecideAsAdminTest, SeparationOfDutiesRefusalsAre403WithReasonsInBothLanguages) {
+  // The console account "taro" is the sender taro@company.example.
+  ActionResult own = service_->DecideAsAdmin(kId, kBucho, "taro", true, "", "192.0.2.9", "admin");
+  EXPECT_EQ(own.refusal, Refusal::kSeparationOfDuties);
+  EXPECT_EQ(own.reason_code, "own-message");
+  EXPECT_EQ(own.status.message(), "taro sent " + std::string(kId) + " and cannot decide on their own message");
+  EXPECT_EQ(own.reason_ja, "taro さんは " + std::string(kId) + " の差出人のため、自分のメールを承認・差し戻しできません");
+  service_->DecideAsAdmin(kId, kKacho, "alice", true, "", "192.0.2.9", "admin");
+  ActionResult twice = service_->DecideAsAdmin(kId, kBucho, "alice", true, "", "192.0.2.9", "admin");
+  EXPECT_EQ(twice.refusal, Refusal::kSeparationOfDuties);
+  EXPECT_EQ(twice.reason_code, "already-decided");
+  EXPECT_EQ(Hold().decisions.size(), 1u);
 }
 
 TEST_F(DecideAsAdminTest, RejectionIsFinalAndNotifiedThroughAdvance) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/approval/separation_of_duties.h"
+
 #include "tests/unit/approval/approval_test_util.h"
 
 namespace mailtee::approval {
@@ -22,6 +24,16 @@ HeldMessage Sample(const std::string& id, int64_t held_at = 1000) {
   h.held_at = held_at;
   h.expires_at = held_at + 72 * 3600;
   return h;
+}
+
+// A queue in `dir` that holds `h`.
+std::unique_ptr<HoldQueue> QueueWith(const testing::TempDir& dir, const HeldMessage& h) {
+  std::unique_ptr<HoldQueue> q;
+  EXPECT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
+  if (q) {
+    EXPECT_TRUE(q->Put(h).ok());
+  }
+  return q;
 }
 
 Decision Approve(const std::string& who, const std::string& ip = "192.0.2.7") {
@@ -72,11 +84,10 @@ TEST(HoldQueueTest, SecondOpenWhileOpenFailsWithLock) {
 
 TEST(HoldQueueTest, ReplayedTokenIsRefused) {
   testing::TempDir dir;
-  std::unique_ptr<HoldQueue> q;
-  ASSERT_TRUE(HoldQueue::Open(dir.path(), &q).ok());
   HeldMessage h = Sample("id-1");
   h.quorum = 2;
-  ASSERT_TRUE(q->Put(h).ok());
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
   ASSERT_TRUE(q->Decide("id-1", Approve("bucho@company.example"), "fp-a", nullptr).ok());
   Status replay = q->Decide("id-1", Approve("kacho@company.example"), "fp-a", nullptr);
   EXPECT_FALSE(replay.ok());
@@ -140,6 +151,63 @@ TEST(HoldQueueTest, DelegatesMayDecideUntilTheirEndDate) {
   ASSERT_TRUE(q->Put(h).ok());
   ASSERT_TRUE(q->Decide("id-1", Decision{"jicho@company.example", "bucho@company.example", "approve", 1, "", "web", ""},
                         "", nullptr).ok());
+}
+
+// Separation of duties is part of the decision itself, so every path obeys it.
+TEST(HoldQueueTest, TheSenderCannotDecideOnTheirOwnMessage) {
+  testing::TempDir dir;
+  HeldMessage h = Sample("id-1");
+  h.user = "bucho";  // a bare provider login; bucho is also an approver of the rule
+  h.sender = "";     // MAIL FROM:<>
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
+  DutyCheck duty;
+  Status own = q->Decide("id-1", Approve("Bucho@Company.Example"), "fp", nullptr, &duty);
+  EXPECT_FALSE(own.ok());
+  EXPECT_EQ(duty.code, "own-message");
+  EXPECT_EQ(own.message(), "bucho@company.example sent id-1 and cannot decide on their own message");
+  EXPECT_NE(duty.ja.find("差出人"), std::string::npos);
+  // Nor as a console admin whose account is the sender, nor for someone else's slot.
+  duty = DutyCheck();
+  EXPECT_FALSE(q->Decide("id-1", Decision{"admin:bucho", "kacho@company.example", "reject", 1, "", "admin", ""}, "",
+                         nullptr, &duty).ok());
+  EXPECT_EQ(duty.code, "own-message");
+  // Nobody decides for the sender's own slot (the sender chose that proxy).
+  duty = DutyCheck();
+  EXPECT_FALSE(q->Decide("id-1", Decision{"jicho@company.example", "bucho@company.example", "approve", 1, "", "web", ""},
+                         "", nullptr, &duty).ok());
+  EXPECT_EQ(duty.code, "senders-slot");
+  EXPECT_FALSE(q->TokenUsed("fp"));  // a refused token is not spent
+  HeldMessage now;
+  bool found = false;
+  ASSERT_TRUE(q->Get("id-1", &now, &found).ok());
+  EXPECT_TRUE(now.decisions.empty());
+  EXPECT_EQ(now.state, HoldState::kPending);
+}
+
+TEST(HoldQueueTest, AQuorumNeedsDistinctPeople) {
+  testing::TempDir dir;
+  HeldMessage h = Sample("id-1");
+  h.quorum = 2;
+  std::unique_ptr<HoldQueue> q = QueueWith(dir, h);
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(q->Decide("id-1", Decision{"admin:alice", "bucho@company.example", "approve", 1, "", "admin", ""}, "",
+                        nullptr).ok());
+  DutyCheck duty;
+  Status twice = q->Decide("id-1", Decision{"admin:Alice", "kacho@company.example", "approve", 2, "", "admin", ""}, "",
+                           &h, &duty);
+  EXPECT_FALSE(twice.ok());
+  EXPECT_EQ(duty.code, "already-decided");
+  EXPECT_NE(twice.message().find("each approval must come from a different person"), std::string::npos);
+  // A rejection by the same person is still possible: it only stops the mail.
+  ASSERT_TRUE(q->Decide("id-1", Decision{"admin:alice", "kacho@company.example", "reject", 3, "", "admin", "no"}, "",
+                        &h).ok());
+  EXPECT_EQ(h.state, HoldState::kRejected);
+  // Records written before the check count each person once.
+  HeldMessage old = Sample("id-2");
+  old.decisions = {Approve("admin:alice"), Approve("admin:alice"), Approve("kacho@company.example")};
+  old.decisions[0].on_behalf_of = "bucho@company.example";
+  EXPECT_EQ(old.Approvals(), 2);
 }
 
 TEST(HoldQueueTest, JsonRoundTrip) {

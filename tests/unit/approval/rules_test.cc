@@ -139,10 +139,49 @@ TEST(RulesTest, PreviewEnvelope) {
   Rule kw = MakeRule("*@company.example", When::kKeywords);
   kw.keywords = {"x"};
   ApprovalConfig c = Config({MakeRule("info@company.example", When::kAlways), kw, MakeRule("*", When::kNever, {})});
-  EXPECT_EQ(PreviewEnvelope(c, "info@company.example", {"a@b.example"}), EnvelopeOutlook::kHold);
-  EXPECT_EQ(PreviewEnvelope(c, "t@company.example", {"a@b.example"}), EnvelopeOutlook::kDependsOnContent);
-  EXPECT_EQ(PreviewEnvelope(c, "t@company.example", {"a@company.example"}), EnvelopeOutlook::kPass);
-  EXPECT_EQ(PreviewEnvelope(c, "t@elsewhere.example", {"a@b.example"}), EnvelopeOutlook::kPass);
+  EXPECT_EQ(PreviewEnvelope(c, "info@company.example", {"a@b.example"}, false), EnvelopeOutlook::kHold);
+  EXPECT_EQ(PreviewEnvelope(c, "t@company.example", {"a@b.example"}, false), EnvelopeOutlook::kDependsOnContent);
+  EXPECT_EQ(PreviewEnvelope(c, "t@company.example", {"a@company.example"}, false), EnvelopeOutlook::kPass);
+  EXPECT_EQ(PreviewEnvelope(c, "t@elsewhere.example", {"a@b.example"}, false), EnvelopeOutlook::kPass);
+  // Without a login a header From may still hold what the envelope sender passes.
+  EXPECT_EQ(PreviewEnvelope(c, "t@elsewhere.example", {"a@b.example"}, true), EnvelopeOutlook::kDependsOnContent);
+  // ... but not when no rule can hold these recipients (internal mail, content rules only).
+  ApprovalConfig content_only = Config({kw});
+  EXPECT_EQ(PreviewEnvelope(content_only, "t@elsewhere.example", {"a@company.example"}, true), EnvelopeOutlook::kPass);
+}
+
+// Rules follow the login: the session's login is MessageFacts::sender, whatever MAIL FROM said.
+TEST(RulesTest, ABareLoginIsMatchedByThePatternsLocalPart) {
+  ApprovalConfig c = Config({MakeRule("ceo@company.example", When::kNever, {}),
+                             MakeRule("*@subsidiary.example", When::kNever, {}),
+                             MakeRule("*@company.example", When::kExternal)});
+  EXPECT_TRUE(Evaluate(c, Facts("taro", {"x@customer.example"})).hold);
+  EXPECT_FALSE(Evaluate(c, Facts("ceo", {"x@customer.example"})).hold);  // the exception names "ceo"
+  EXPECT_EQ(PreviewEnvelope(c, "taro", {"x@customer.example"}, false), EnvelopeOutlook::kHold);
+}
+
+// Without a login: the envelope sender and every header From are evaluated;
+// the stricter wins (hold beats pass; of two holds, the earlier rule).
+TEST(RulesTest, HeaderFromCannotEscapeAStricterRuleThanTheEnvelopeSender) {
+  ApprovalConfig c = Config({MakeRule("scanner@company.example", When::kNever, {}),
+                             MakeRule("shacho@company.example", When::kAlways, {"kansa@company.example"}),
+                             MakeRule("*@company.example", When::kExternal, {"bucho@company.example"})});
+  MessageFacts f = Facts("scanner@company.example", {"x@customer.example"});
+  EXPECT_FALSE(Evaluate(c, f).hold);
+  f.header_from = {"taro@company.example"};
+  HoldDecision d = Evaluate(c, f);
+  EXPECT_TRUE(d.hold);
+  EXPECT_EQ(d.rule_index, 2);
+  EXPECT_EQ(d.reason, "external recipient x@customer.example (header From taro@company.example)");
+  // Both hold: the rule that comes first in the config.
+  f.sender = "taro@company.example";
+  f.header_from = {"shacho@company.example"};
+  d = Evaluate(c, f);
+  EXPECT_EQ(d.rule_index, 1);
+  EXPECT_EQ(d.approvers, std::vector<std::string>{"kansa@company.example"});
+  f.sender = "shacho@company.example";
+  f.header_from = {"taro@company.example"};
+  EXPECT_EQ(Evaluate(c, f).rule_index, 1);
 }
 
 }  // namespace

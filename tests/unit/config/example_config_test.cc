@@ -93,6 +93,9 @@ TEST(ExampleConfig, LoadsWithNoProblemOnceItsPasswordFileExists) {
   EXPECT_EQ(scanner.auth.user, "scanner@office.example");
   EXPECT_EQ(scanner.auth.password, "scanner-password");
   EXPECT_EQ(scanner.bare_newline, BareNewline::kNormalize);
+  EXPECT_TRUE(scanner.require_tls);  // the example shows it where clients send mail without a login
+  EXPECT_FALSE(c.listeners[0].require_tls);
+  EXPECT_EQ(c.daemon.user, "mailtee");
   ASSERT_EQ(scanner.allow.size(), 1u);
   EXPECT_EQ(scanner.allow[0].text, "192.168.10.0/24");
 }

@@ -78,11 +78,11 @@ TEST(LoaderListenerRules, ListenerPortAndTlsModeMismatchWarns) {
   EXPECT_EQ(r.problems.size(), 4u) << AllProblems(r);
 }
 
-TEST(LoaderListenerRules, UpstreamOn465WithoutTlsWarnsAboutTheConvention) {
+TEST(LoaderListenerRules, UpstreamOn465WithPlainTlsWarnsAboutTheConvention) {
   ScratchDir dir;
   LoadResult r = Load(R"(<mailtee>
   <listener name="a" protocol="smtp" port="1587" tls="starttls">
-    <upstream host="127.0.0.1" port="465"/>
+    <upstream host="127.0.0.1" port="465" tls="none"/>
   </listener>
 </mailtee>)", dir);
   ExpectProblem(r, "upstream: port 465 is normally implicit TLS, but tls=\"none\" is set", 3, true);

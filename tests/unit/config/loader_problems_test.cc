@@ -375,7 +375,35 @@ TEST(LoaderProblems, NoneModeIsForSmtpOnly) {
     <allow network="192.168.1.0/24"/>
   </listener>
 </mailtee>)", dir);
-  ExpectProblem(r, "auth mode=\"none\" applies to SMTP listeners only", 2, false);
+  ExpectProblem(r, "auth mode=\"none\" applies to SMTP listeners only", 4, false);
+}
+
+// A POP3 session never reads <auth>: mode="account" would promise a login
+// mailtee never makes (issue 13 item 2). The error is at the <auth> line, and
+// no "open relay, add <allow>" advice follows it (the fix is removing <auth>).
+TEST(LoaderProblems, AccountModeOnAPop3ListenerIsAnError) {
+  ScratchDir dir;
+  LoadResult r = Load(R"(<mailtee>
+  <listener name="mail" protocol="pop3" port="1110" tls="starttls">
+    <upstream host="pop.example.net" port="995" tls="implicit"/>
+    <auth mode="account" user="scanner@example.net" password="never-shown"/>
+  </listener>
+</mailtee>)", dir);
+  ExpectProblem(r, "auth mode=\"account\" applies to SMTP listeners only, not to POP3 listener 'mail'", 4, false);
+  const Problem* problem = FindProblem(r, "applies to SMTP");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->hint,
+            "POP3 relays the client's own login (USER/PASS, APOP, AUTH); remove <auth> from this listener");
+  EXPECT_EQ(FindProblem(r, "open relay"), nullptr) << AllProblems(r);
+  EXPECT_EQ(AllProblems(r).find("never-shown"), std::string::npos);
+  // passthrough is what a POP3 listener does anyway: accepted.
+  LoadResult ok = Load(R"(<mailtee>
+  <listener name="mail" protocol="pop3" port="1110" tls="starttls">
+    <upstream host="pop.example.net" port="995" tls="implicit"/>
+    <auth mode="passthrough"/>
+  </listener>
+</mailtee>)", dir);
+  EXPECT_TRUE(ok.ok()) << AllProblems(ok);
 }
 
 TEST(LoaderProblems, NoneModeIgnoresCredentialsWithAWarning) {

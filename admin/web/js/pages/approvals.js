@@ -3,6 +3,7 @@
 //                      approver), proxy approvers, recent decisions, the approval log
 //   #/approvals/<id>   one hold with its whole decision trail
 // 404 from the API means the daemon runs without <approval enabled="true">.
+// An auditor (read-only role) sees everything but no approve/reject/proxy controls.
 // Items are the hold queue's records: id, state, sender, recipients, subject,
 // attachment_names, size, rule, reason, approvers, quorum, approvals,
 // decisions [{approver, on_behalf_of, action, at, client_ip, via, reason}],
@@ -11,6 +12,7 @@ import { api } from '../api.js';
 import { h, clear, append } from '../dom.js';
 import { t, formatDateTime, formatBytes } from '../i18n.js';
 import { pageHeader, card, errorBox, loading, badge, infoBox, fieldList } from '../widgets.js';
+import { isAdmin } from '../session.js';
 
 const LOG_DAYS = [1, 7, 30, 90];
 
@@ -56,7 +58,9 @@ function decisionDialog(item, action, done) {
       close();
       done(r.message);
     } catch (e) {
-      error.textContent = e.message;
+      // Separation-of-duties refusals carry a code: say it in the console's language.
+      // (Other coded errors, e.g. role_forbidden, come translated from api.js.)
+      error.textContent = e.code && t('appr.refused.' + e.code) !== 'appr.refused.' + e.code ? t('appr.refused.' + e.code) : e.message;
       error.hidden = false;
       confirm.disabled = false;
     }
@@ -75,7 +79,7 @@ function decisionDialog(item, action, done) {
 }
 
 function decisionButtons(item, done) {
-  if (item.state !== 'pending' || !undecided(item).length) return null;
+  if (!isAdmin() || item.state !== 'pending' || !undecided(item).length) return null;
   return [
     h('button', { class: 'btn btn-danger', 'data-action': 'reject', text: t('appr.reject'), onclick: () => decisionDialog(item, 'reject', done) }),
     h('button', { class: 'btn btn-primary', 'data-action': 'approve', text: t('appr.approve'), onclick: () => decisionDialog(item, 'approve', done) }),
@@ -140,8 +144,9 @@ function delegationsCard(delegations, done) {
         h('td', { 'data-label': t('appr.approver'), text: d.approver }),
         h('td', { 'data-label': t('appr.proxy'), text: d.proxy }),
         h('td', { 'data-label': t('appr.until') }, d.until ? when(d.until) : t('appr.untilOpen'), d.active ? null : [' ', badge(t('appr.inactive'), 'neutral')]),
-        h('td', {}, h('button', { class: 'btn btn-ghost', text: t('appr.clear'), onclick: () => send({ approver: d.approver, proxy: '' }) })))))))
+        h('td', {}, isAdmin() ? h('button', { class: 'btn btn-ghost', text: t('appr.clear'), onclick: () => send({ approver: d.approver, proxy: '' }) }) : null))))))
     : h('p', { class: 'muted', text: t('appr.noDelegations') });
+  if (!isAdmin()) return card(t('appr.delegations'), list);
   const form = h('form', { class: 'toolbar', id: 'delegate-form', onsubmit: (ev) => {
     ev.preventDefault();
     send({ approver: approver.value.trim(), proxy: proxy.value.trim(), until: until.value });
@@ -185,7 +190,9 @@ function logCard() {
 function renderList(main) {
   const notice = h('div', { id: 'approval-notice' });
   const body = h('div', { id: 'approvals' }, loading());
-  main.append(pageHeader(t('nav.approvals'), h('button', { class: 'btn', text: t('common.refresh'), onclick: () => load() })), notice, body);
+  main.append(pageHeader(t('nav.approvals'), h('button', { class: 'btn', text: t('common.refresh'), onclick: () => load() })));
+  if (!isAdmin()) main.append(h('div', { class: 'alert alert-info', id: 'approvals-read-only', text: t('appr.readOnly') }));
+  main.append(notice, body);
   const done = (message) => { append(clear(notice), [message ? infoBox(message) : null]); load(); };
   async function load() {
     let pendingData, allData;
