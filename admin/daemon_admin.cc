@@ -51,9 +51,10 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
     admin->log_ = log;
     admin->proxy_counts_ = std::make_unique<ProxyLogMetrics>(&admin->metrics_);
     ProxyLogMetrics* counts = admin->proxy_counts_.get();
-    admin->log_observer_ = log->AddObserver([counts](archive::LogKind kind, std::string_view line) {
-      counts->Observe(kind, line);
-    });
+    admin->log_observer_ =
+        log->AddObserver([counts](archive::LogKind kind, std::string_view line, const archive::SessionEvent* event) {
+          counts->Observe(kind, line, event);
+        });
   }
   admin->archive_size_ = std::make_unique<ArchiveSizeProbe>(loop, config.storage_dir + "/archive", &admin->metrics_,
                                                             kArchiveSizeIntervalMs);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "archive/local_time.h"
+#include "archive/session_event.h"
 
 namespace mailtee::archive {
 namespace {
@@ -77,9 +78,9 @@ struct LogBook::Impl {
   std::vector<std::pair<int, Observer>> observers;
   int next_observer_id = 1;
 
-  void Notify(LogKind kind, std::string_view line) {
+  void Notify(LogKind kind, std::string_view line, const SessionEvent* event) {
     std::lock_guard<std::mutex> lock(observers_mu);
-    for (auto& [id, observer] : observers) observer(kind, line);
+    for (auto& [id, observer] : observers) observer(kind, line, event);
   }
 
   std::string KindDir(LogKind kind) const { return dir + "/" + LogKindName(kind); }
@@ -139,22 +140,50 @@ Status LogBook::Open() {
   return Status::Ok();
 }
 
-void LogBook::Write(LogKind kind, std::string_view line) {
+std::string EscapeLogText(std::string_view line) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(line.size());
+  auto hex = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  for (size_t i = 0; i < line.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c == '\n') {
+      out += "\\n";  // one event per line: multi-line replies stay visible
+    } else if (c == '\r') {
+      if (i + 1 < line.size() && line[i + 1] == '\n') continue;  // CRLF: written as its "\n"
+      out += "\\r";
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      hex(c);  // ESC, NUL, BEL...: a terminal would act on them
+    } else if (c == 0xc2 && i + 1 < line.size() && static_cast<unsigned char>(line[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(line[i + 1]) <= 0x9f) {
+      hex(c);  // U+0080-U+009F: C1 controls (U+009B is a CSI to some terminals)
+      hex(static_cast<unsigned char>(line[++i]));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void LogBook::Write(LogKind kind, std::string_view line) { WriteLine(kind, line, nullptr); }
+
+void LogBook::Record(const SessionEvent& event) {
+  const std::string line = event.Render();
+  WriteLine(event.kind, line, &event);
+}
+
+void LogBook::WriteLine(LogKind kind, std::string_view raw, const SessionEvent* event) {
   auto now = impl_->clock();
   // Transcripts carry raw protocol lines: credentials are masked here even if
   // the caller forgot to.
-  std::string masked;
-  if (kind == LogKind::kTranscript) {
-    masked = MaskSecrets(line);
-    line = masked;
-  }
+  const std::string line = EscapeLogText(kind == LogKind::kTranscript ? MaskSecrets(raw) : std::string(raw));
   std::string text = LocalIsoTimestamp(now);
   text += ' ';
-  // One event per line: embedded line breaks (multi-line replies) are made visible instead.
-  for (char c : line) {
-    if (c == '\n') text += "\\n";
-    else if (c != '\r') text += c;
-  }
+  text += line;
   text += '\n';
 
   {
@@ -173,7 +202,7 @@ void LogBook::Write(LogKind kind, std::string_view line) {
     }
   }
   // The event happened even if the disk refused the line: observers still count it.
-  impl_->Notify(kind, line);
+  impl_->Notify(kind, line, event);
 }
 
 int LogBook::AddObserver(Observer observer) {

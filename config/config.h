@@ -2,6 +2,7 @@
 // nothing here knows about sockets or files beyond their names.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -72,6 +73,7 @@ struct Listener {
   TlsMode tls = TlsMode::kNone;
   BareNewline bare_newline = BareNewline::kReject;
   uint64_t max_message_bytes = 0;  // 0 = whatever the provider's SIZE says
+  size_t max_recipients = 1000;    // SMTP: RCPTs per transaction; more get 452 4.5.3
   int max_connections_per_ip = 20;
   int max_connections = 200;       // live client connections of this listener (0 = unlimited)
   // require-tls="true": no mail transaction (SMTP MAIL) or login (POP3

@@ -534,14 +534,15 @@ class Loader {
       }
     }
     if (Enum(e, "tls", kTlsModes, &l.tls)) CheckPortConvention(e, "listener '" + l.name + "'", l.protocol, l.port, l.tls);
-    if (e->Attribute("bare-newline") || e->Attribute("max-message-size")) {
+    if (e->Attribute("bare-newline") || e->Attribute("max-message-size") || e->Attribute("max-recipients")) {
       if (l.protocol == Protocol::kPop3) {
-        Error(e, "bare-newline and max-message-size apply to SMTP listeners only",
+        Error(e, "bare-newline, max-message-size and max-recipients apply to SMTP listeners only",
               "remove them from this POP3 listener");
       }
     }
     Enum(e, "bare-newline", kBareNewline, &l.bare_newline);
     if (Integer(e, "max-message-size", 0, INT64_MAX, &n)) l.max_message_bytes = static_cast<uint64_t>(n);
+    if (Integer(e, "max-recipients", 1, 100000, &n)) l.max_recipients = static_cast<size_t>(n);
     if (Integer(e, "max-connections-per-ip", 0, 100000, &n)) l.max_connections_per_ip = static_cast<int>(n);
     if (Integer(e, "max-connections", 0, 100000, &n)) l.max_connections = static_cast<int>(n);
 

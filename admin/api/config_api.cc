@@ -20,6 +20,7 @@ nlohmann::json ConfigToJson(const config::Config& c) {
               {"tls", config::ToString(l.tls)},
               {"bare_newline", l.bare_newline == config::BareNewline::kReject ? "reject" : "normalize"},
               {"max_message_bytes", l.max_message_bytes},
+              {"max_recipients", l.max_recipients},
               {"max_connections_per_ip", l.max_connections_per_ip},
               {"allow", allow},
               {"auth",

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "archive/log_book.h"
+
 namespace mailtee::approval {
 namespace {
 
@@ -94,7 +96,8 @@ std::string ApprovalLog::Format(const ApprovalEvent& e) {
 
 Status ApprovalLog::Write(const ApprovalEvent& event) {
   const auto now = clock_();
-  const std::string line = Timestamp(now) + " " + Format(event) + "\n";
+  // Subjects and addresses come from mail: control bytes are escaped like every log's.
+  const std::string line = Timestamp(now) + " " + archive::EscapeLogText(Format(event)) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
   if (echo_) std::fputs(line.c_str(), stderr);
   const std::string path = PathFor(now);

@@ -1,5 +1,6 @@
 #include "proxy/daemon/no_provider_responder.h"
 
+#include "archive/session_event.h"
 #include "proxy/pop3/pop3_proxy.h"
 #include "proxy/smtp/smtp_proxy.h"
 
@@ -20,9 +21,9 @@ std::string NoProviderResponder::RefusalLine() const {
 }
 
 void NoProviderResponder::Accept(std::unique_ptr<net::Stream> client) {
-  log_->Write(archive::LogKind::kConnections,
-              "listener=" + listener_->name + " client=" + client->peer().text +
-                  " refused: no provider configured");
+  log_->Record(archive::ListenerRefusal("", listener_->name, "listener=" + listener_->name,
+                                       "client=" + client->peer().text + " refused: no provider configured",
+                                       archive::SessionEvent::Cause::kNoProvider));
   Respond(std::move(client), RefusalLine());
 }
 
@@ -36,9 +37,10 @@ std::string NoProviderResponder::BusyReply(const std::string& reason) const {
 }
 
 void NoProviderResponder::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
-  log_->Write(archive::LogKind::kConnections, "listener=" + listener_->name + " client=" +
-                                                  (client.empty() ? "-" : client) + " rejected: " + reason +
-                                                  (more ? " more=" + std::to_string(more) : ""));
+  log_->Record(archive::ListenerRefusal("", listener_->name, "listener=" + listener_->name,
+                                       "client=" + (client.empty() ? "-" : client) + " rejected: " + reason +
+                                           (more ? " more=" + std::to_string(more) : ""),
+                                       archive::SessionEvent::Cause::kBusy, more));
 }
 
 void NoProviderResponder::Respond(std::unique_ptr<net::Stream> client, const std::string& line) {

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "archive/session_event.h"
 #include "proxy/pop3/pop3_session.h"
 
 namespace mailtee::pop3 {
@@ -44,9 +45,10 @@ std::string Pop3Proxy::BusyReply(const std::string& reason) { return "-ERR [SYS/
 
 void Pop3Proxy::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
   if (!env_.log) return;
-  env_.log->Write(archive::LogKind::kConnections, "pop3 listener=" + env_.listener->name + " client=" +
-                                                      (client.empty() ? "-" : client) + " rejected: " + reason +
-                                                      (more ? " more=" + std::to_string(more) : ""));
+  env_.log->Record(archive::ListenerRefusal(
+      "pop3", env_.listener->name, "pop3 listener=" + env_.listener->name + " client=" + (client.empty() ? "-" : client),
+      "rejected: " + reason + (more ? " more=" + std::to_string(more) : ""), archive::SessionEvent::Cause::kBusy,
+      more));
 }
 
 void Pop3Proxy::Drain(std::function<void()> done) {

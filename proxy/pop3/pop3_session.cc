@@ -109,7 +109,7 @@ net::LiveSession Pop3Session::Snapshot() const {
 // ---- setup ---------------------------------------------------------------------
 
 void Pop3Session::Start() {
-  Log(archive::LogKind::kConnections, "accept");
+  Log(archive::LogKind::kConnections, "accept", EventType::kAccepted);
   net::Stream::Callbacks cb;
   cb.on_data = [this](std::string_view data) { OnClientData(data); };
   cb.on_drained = [this] {
@@ -133,7 +133,8 @@ void Pop3Session::Start() {
     bool plaintext = env_.listener->tls != config::TlsMode::kImplicit;
     CloseAll("not in allow list", plaintext ? "-ERR [SYS/PERM] connections from " + client_ip_ +
                                                   " are not allowed on this listener"
-                                            : "");
+                                            : "",
+             EventCause::kNotAllowed);
     return;
   }
   ArmTimer();
@@ -150,7 +151,7 @@ void Pop3Session::Start() {
   client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
     if (phase_ == Phase::kClosing) return;
     if (!s.ok()) {
-      CloseAll("client TLS handshake failed: " + s.message(), "");
+      CloseAll("client TLS handshake failed: " + s.message(), "", EventCause::kTlsHandshake);
       return;
     }
     ConnectUpstream();
@@ -194,7 +195,7 @@ void Pop3Session::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
   if (!status.ok() || !upstream_) {
     std::string reason = status.ok() ? "no stream" : status.message();
     CloseAll("provider " + upstream_name_ + " unreachable: " + reason,
-             "-ERR [SYS/TEMP] provider " + upstream_name_ + " unreachable: " + reason);
+             "-ERR [SYS/TEMP] provider " + upstream_name_ + " unreachable: " + reason, EventCause::kProvider);
     return;
   }
   const config::Upstream& up = *env_.listener->upstream;
@@ -317,7 +318,8 @@ void Pop3Session::HandleLine(const std::string& line) {
       // a command past the parser. Cancel the exchange instead: the provider
       // answers the "*" with -ERR, which is the client's answer. The line
       // itself is SASL data and is never logged.
-      Log(archive::LogKind::kPop3, "SASL response refused: " + std::string(kInvalidCharacterError));
+      Log(archive::LogKind::kPop3, "SASL response refused: " + std::string(kInvalidCharacterError),
+          EventType::kCommandRefused);
       sasl_.OnClientLine("*");
       WriteUpstream("*\r\n");
       return;
@@ -329,7 +331,8 @@ void Pop3Session::HandleLine(const std::string& line) {
   Command command;
   Status parsed = ParseCommand(line, &command);
   if (!parsed.ok()) {
-    Log(archive::LogKind::kPop3, "refused \"" + std::string(VerbName(command.verb)) + "\": " + parsed.message());
+    Log(archive::LogKind::kPop3, "refused \"" + std::string(VerbName(command.verb)) + "\": " + parsed.message(),
+        EventType::kCommandRefused);
     AnswerLocally("-ERR " + parsed.message());
     return;
   }
@@ -435,10 +438,10 @@ void Pop3Session::StartClientTls() {
   client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
     if (phase_ == Phase::kClosing) return;
     if (!s.ok()) {
-      CloseAll("client TLS handshake failed: " + s.message(), "");
+      CloseAll("client TLS handshake failed: " + s.message(), "", EventCause::kTlsHandshake);
       return;
     }
-    Log(archive::LogKind::kConnections, "client TLS " + client_->tls_description());
+    Log(archive::LogKind::kConnections, "client TLS " + client_->tls_description(), EventType::kTlsOk);
     stls_pending_ = false;
     ProcessClientInput();
   });
@@ -588,7 +591,7 @@ void Pop3Session::OnBody(std::string_view data) {
     Status s = tee_->Append(data);
     if (!s.ok()) {
       // The client must not see the end of a message the archive lost: cut it off.
-      Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message());
+      Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message(), EventType::kFailed);
       tee_.reset();
       CloseAll("archive failed during " + Describe(command) + ": " + s.message(), "");
     }
@@ -692,7 +695,7 @@ void Pop3Session::FinishTee(const Command& command) {
   if (!s.ok()) {
     // The client already has the whole message; hold back its QUIT instead.
     commit_failed_ = true;
-    Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message());
+    Log(archive::LogKind::kFailed, Describe(command) + " not archived: " + s.message(), EventType::kFailed);
     return;
   }
   if (!capture) {
@@ -734,10 +737,11 @@ void Pop3Session::OnCommitDone(CommitJob* job) {
   if (job->result.ok()) {
     ++retrieved_;
     Log(archive::LogKind::kPop3, job->what + " archived as " + job->capture->id() + " (" +
-                                     std::to_string(job->size) + " bytes)");
+                                     std::to_string(job->size) + " bytes)",
+                                     EventType::kArchived, EventCause::kNone, job->size);
   } else {
     commit_failed_ = true;
-    Log(archive::LogKind::kFailed, job->what + " not archived: " + job->result.message());
+    Log(archive::LogKind::kFailed, job->what + " not archived: " + job->result.message(), EventType::kFailed);
   }
   owned.reset();
   // Below kMaxPendingCommits again: commands held meanwhile go on.
@@ -831,7 +835,7 @@ void Pop3Session::OnSessionCeiling() {
 void Pop3Session::SetLogin(const std::string& login) {
   if (!IsUsableLogin(login)) return;
   login_ = login;
-  Log(archive::LogKind::kPop3, "login ok");
+  Log(archive::LogKind::kPop3, "login ok", EventType::kAuthOk);
 }
 
 void Pop3Session::Drain() {
@@ -842,7 +846,7 @@ void Pop3Session::Drain() {
   }
 }
 
-void Pop3Session::CloseAll(const std::string& reason, const std::string& client_reply) {
+void Pop3Session::CloseAll(const std::string& reason, const std::string& client_reply, EventCause cause) {
   if (phase_ == Phase::kClosing) return;
   phase_ = Phase::kClosing;
   timer_.Stop();
@@ -858,9 +862,10 @@ void Pop3Session::CloseAll(const std::string& reason, const std::string& client_
     tee_.reset();
     Log(archive::LogKind::kPop3, "retrieval cut off, nothing archived: " + reason);
   }
+  const bool ok = reason == "ok";
   Log(archive::LogKind::kConnections,
-      std::string(reason == "ok" ? "ok" : "abort") + " reason=\"" + reason + "\" retrieved=" +
-          std::to_string(retrieved_));
+      std::string(ok ? "ok" : "abort") + " reason=\"" + reason + "\" retrieved=" + std::to_string(retrieved_),
+      ok ? EventType::kEndedOk : EventType::kEndedAbort, cause);
   if (client_ && !client_->closing()) {
     if (!client_reply.empty()) client_->Write(client_reply + "\r\n");
     client_->Close();
@@ -872,10 +877,15 @@ void Pop3Session::MaybeFinish() {
   if (client_closed_ && upstream_closed_ && pending_ops_ == 0) proxy_->SessionFinished(this);
 }
 
-void Pop3Session::Log(archive::LogKind kind, const std::string& text) {
+void Pop3Session::Log(archive::LogKind kind, const std::string& text, EventType type, EventCause cause,
+                      uint64_t bytes) {
   if (!env_.log) return;
-  env_.log->Write(kind, "pop3 listener=" + env_.listener->name + " client=" + client_ip_ +
-                            " user=" + (login_.empty() ? "-" : login_) + " " + text);
+  archive::SessionEvent event{.kind = kind, .type = type, .text = text, .bytes = bytes, .cause = cause};
+  event.protocol = "pop3";
+  event.listener = env_.listener->name;
+  event.source = "pop3 listener=" + env_.listener->name + " client=" + client_ip_ +
+                 " user=" + (login_.empty() ? "-" : login_);
+  env_.log->Record(event);
 }
 
 }  // namespace mailtee::pop3

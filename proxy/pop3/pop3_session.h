@@ -23,6 +23,7 @@
 
 #include "archive/log_book.h"
 #include "archive/message_sink.h"
+#include "archive/session_event.h"
 #include "proxy/net/live_session.h"
 #include "proxy/net/connect.h"
 #include "proxy/net/rate_deadline.h"
@@ -116,9 +117,14 @@ class Pop3Session : private ResponseHandler {
   void UpdateBodyDeadline();
   void OnSessionCeiling();
   void SetLogin(const std::string& login);
-  void CloseAll(const std::string& reason, const std::string& client_reply);
+  using EventType = archive::SessionEvent::Type;
+  using EventCause = archive::SessionEvent::Cause;
+  // cause: why /metrics should care (a client TLS handshake, the provider).
+  void CloseAll(const std::string& reason, const std::string& client_reply, EventCause cause = EventCause::kNone);
   void MaybeFinish();
-  void Log(archive::LogKind kind, const std::string& text);
+  // One log line, recorded as a SessionEvent (archive/session_event.h).
+  void Log(archive::LogKind kind, const std::string& text, EventType type = EventType::kNote,
+           EventCause cause = EventCause::kNone, uint64_t bytes = 0);
 
   Pop3Proxy* proxy_;
   const ProxyEnvironment& env_;

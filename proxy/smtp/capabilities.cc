@@ -76,7 +76,11 @@ Reply FilterEhloReply(const Reply& provider_ehlo, const ClientOffer& offer) {
   out.code = 250;
   out.lines.push_back(provider_ehlo.lines.empty() ? std::string("mailtee") : provider_ehlo.lines[0]);
   if (caps.pipelining) out.lines.push_back("PIPELINING");
-  if (caps.size) out.lines.push_back(caps.size_limit ? "SIZE " + std::to_string(caps.size_limit) : "SIZE");
+  uint64_t size_limit = caps.size_limit;
+  if (offer.max_message_bytes && (size_limit == 0 || offer.max_message_bytes < size_limit))
+    size_limit = offer.max_message_bytes;
+  if (caps.size || offer.max_message_bytes)
+    out.lines.push_back(size_limit ? "SIZE " + std::to_string(size_limit) : "SIZE");
   if (caps.eight_bit_mime) out.lines.push_back("8BITMIME");
   if (caps.smtputf8) out.lines.push_back("SMTPUTF8");
   if (caps.enhanced_status_codes) out.lines.push_back("ENHANCEDSTATUSCODES");

@@ -31,6 +31,7 @@ struct ClientOffer {
   bool offer_starttls = false;   // listener does STARTTLS and the client is still in plaintext
   bool offer_auth = false;       // AUTH may be used right now (TLS, or tls=none on loopback)
   bool allow_chunking = true;    // the session handles BDAT on this listener
+  uint64_t max_message_bytes = 0;  // the listener's max-message-size: SIZE says the smaller limit (0: the provider's)
 };
 
 // Mechanisms mailtee relays (the provider decides whether the login is good).

@@ -131,7 +131,11 @@ std::string CheckMailParams(const Command& c) {
       if (!AllDigits(value, 20)) return "501 5.5.4 Syntax: SIZE=<number>";
     } else if (key == "BODY") {
       std::string v = Upper(value);
-      if (v != "7BIT" && v != "8BITMIME" && v != "BINARYMIME") return "501 5.5.4 Syntax: BODY=7BIT|8BITMIME|BINARYMIME";
+      // RFC 3030 BINARYMIME is never advertised: its bytes would skip the bare
+      // LF/CR check that keeps the archive equal to what the provider stores.
+      if (v == "BINARYMIME")
+        return "555 5.5.4 BODY=BINARYMIME is not offered here; send the message as 7BIT or 8BITMIME";
+      if (v != "7BIT" && v != "8BITMIME") return "501 5.5.4 Syntax: BODY=7BIT|8BITMIME";
     } else if (key == "SMTPUTF8") {
       if (!value.empty()) return "501 5.5.4 Syntax: SMTPUTF8 takes no value";
     } else if (key == "RET") {

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,17 @@ inline std::string JoinRecipients(const std::vector<std::string>& rcpts) {
     out += r;
   }
   return out;
+}
+
+// MAIL SIZE=<digits> (the parser checked the digits, up to 20 of them) above limit.
+inline bool DeclaredSizeExceeds(std::string_view digits, uint64_t limit) {
+  uint64_t n = 0;
+  for (char c : digits) {
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (n > (UINT64_MAX - d) / 10) return true;  // more than any limit
+    n = n * 10 + d;
+  }
+  return n > limit;
 }
 
 // One line of the provider's reply for log files.

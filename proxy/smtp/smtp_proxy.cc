@@ -1,5 +1,6 @@
 #include "proxy/smtp/smtp_proxy.h"
 
+#include "archive/session_event.h"
 #include "proxy/net/discard.h"
 #include "proxy/smtp/smtp_session.h"
 
@@ -34,9 +35,10 @@ std::string SmtpProxy::BusyReply(const std::string& reason) { return "421 4.7.0 
 
 void SmtpProxy::LogRefusal(const std::string& client, const std::string& reason, uint64_t more) {
   if (!env_.log) return;
-  env_.log->Write(archive::LogKind::kConnections,
-                  "smtp/" + env_.listener->name + " reject client=" + (client.empty() ? "-" : client) +
-                      " reason=" + reason + (more ? " more=" + std::to_string(more) : ""));
+  env_.log->Record(archive::ListenerRefusal("smtp", env_.listener->name, "smtp/" + env_.listener->name,
+                                            "reject client=" + (client.empty() ? "-" : client) + " reason=" + reason +
+                                                (more ? " more=" + std::to_string(more) : ""),
+                                            archive::SessionEvent::Cause::kBusy, more));
 }
 
 void SmtpProxy::Drain(std::function<void()> done) {

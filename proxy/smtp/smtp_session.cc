@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "archive/session_event.h"
 #include "proxy/net/client_allow.h"
 #include "proxy/net/discard.h"
 #include "proxy/net/time_limits.h"
@@ -66,8 +67,15 @@ SmtpSession::~SmtpSession() {
   WipeString(&login_candidate_);
 }
 
-void SmtpSession::Log(archive::LogKind kind, const std::string& line) {
-  if (env_.log) env_.log->Write(kind, session_tag_ + " " + line);
+void SmtpSession::Log(archive::LogKind kind, const std::string& line, EventType type, EventCause cause,
+                      uint64_t bytes) {
+  if (!env_.log) return;
+  archive::SessionEvent event{.kind = kind, .type = type, .text = line, .bytes = bytes, .cause = cause};
+  event.tls = type == EventType::kEndedOk && client_ && client_->is_tls();
+  event.protocol = "smtp";
+  event.listener = listener_.name;
+  event.source = session_tag_;
+  env_.log->Record(event);
 }
 
 void SmtpSession::Transcript(std::string_view direction, std::string_view line) {
@@ -123,14 +131,16 @@ void SmtpSession::Start() {
   session_timer_.Start(static_cast<uint64_t>(listener_.timeouts.session_ms), [this] { OnSessionCeiling(); });
   const net::PeerAddress& peer = client_->peer();
   Log(archive::LogKind::kConnections, "accept client=" + peer.text + ":" + std::to_string(peer.port) +
-                                          " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls));
+                                          " listener=" + listener_.name + " tls=" + config::ToString(listener_.tls),
+                                          EventType::kAccepted);
 
   // Never an open relay: account and none modes need an allow-list (an empty
   // one admits nobody), and an allow-list is always enforced.
   if (!net::ListenerAdmits(listener_, peer)) {
     phase_ = Phase::kClosing;
     WriteClient(MakeReply("554 5.7.1 relay not permitted from " + peer.text));
-    Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list");
+    Log(archive::LogKind::kConnections, "abort client=" + peer.text + " reason=not in allow list",
+        EventType::kEndedAbort, EventCause::kNotAllowed);
     CloseAll("client not in allow list");
     return;
   }
@@ -151,7 +161,8 @@ void SmtpSession::Start() {
     client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
       if (phase_ == Phase::kClosing) return;
       if (!s.ok()) {
-        Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message());
+        Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(),
+            EventType::kEndedAbort, EventCause::kTlsHandshake);
         phase_ = Phase::kClosing;
         CloseAll("client TLS handshake failed");
         return;
@@ -181,7 +192,7 @@ void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
     return;
   }
   if (!status.ok()) {
-    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + status.message());
+    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + status.message(), EventCause::kProvider);
     return;
   }
   upstream_ = std::move(stream);
@@ -209,7 +220,7 @@ void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
     upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this](const Status& s) {
       if (phase_ == Phase::kClosing) return;
       if (!s.ok()) {
-        SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
+        SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message(), EventCause::kProvider);
         return;
       }
       if (setup_ == SetupStep::kTlsHandshake) setup_ = SetupStep::kGreeting;
@@ -220,9 +231,10 @@ void SmtpSession::OnUpstreamConnected(Status status, std::unique_ptr<net::Stream
   ArmUpstreamTimer(listener_.timeouts.greeting);
 }
 
-void SmtpSession::SetupFailed(const std::string& reply_line) {
+void SmtpSession::SetupFailed(const std::string& reply_line, EventCause cause) {
   if (phase_ == Phase::kClosing) return;
-  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reply_line);
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reply_line,
+      EventType::kEndedAbort, cause);
   WriteClient(MakeReply(reply_line));
   CloseAll(reply_line);
 }
@@ -240,7 +252,8 @@ void SmtpSession::ArmUpstreamTimer(int seconds) {
     bool before_greeting = phase_ == Phase::kUpstreamSetup;
     std::string line = before_greeting ? "421 4.4.2 provider " + UpstreamName() + " did not answer"
                                        : "451 4.4.2 provider did not answer";
-    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout");
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=provider timeout",
+        EventType::kEndedAbort, EventCause::kProvider);
     if (phase_ == Phase::kAwaitDataReply && capture_) {
       CommitUnknownVerdict("provider did not answer the end of data", line);
       return;
@@ -266,7 +279,8 @@ void SmtpSession::ArmClientTimer() {
     // Implicit TLS or STARTTLS: the client owes us the handshake. After our
     // STARTTLS 220 no plaintext reply may follow, so the close is silent.
     if (phase_ == Phase::kClientHandshake || phase_ == Phase::kClientStartTls) {
-      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout");
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=TLS handshake timeout",
+          EventType::kEndedAbort, EventCause::kTlsHandshake);
       CloseAll("client TLS handshake timeout");
       return;
     }
@@ -278,7 +292,8 @@ void SmtpSession::ArmClientTimer() {
       ArmClientTimer();  // we are the slow side (provider, disk): their own timeouts apply
       return;
     }
-    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout");
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=client timeout",
+        EventType::kEndedAbort);
     if (capture_) {
       capture_->Abort("client timed out");
       capture_.reset();
@@ -373,11 +388,13 @@ void SmtpSession::CutSlowClient(const std::string& why) {
 // the upstream drops the message without delivering it.
 void SmtpSession::ProviderStalled() {
   Log(archive::LogKind::kConnections,
-      "abort client=" + client_->peer().text + " reason=provider timeout (provider stopped accepting data)");
+      "abort client=" + client_->peer().text + " reason=provider timeout (provider stopped accepting data)",
+      EventType::kEndedAbort, EventCause::kProvider);
   std::string line = "451 4.4.2 provider " + UpstreamName() + " stopped accepting data";
   if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
     Log(archive::LogKind::kFailed, "id=" + capture_->id() + " client=" + client_->peer().text + " from=<" +
-                                       mail_from_ + "> reply=" + line + " (not relayed: provider timeout)");
+                                       mail_from_ + "> reply=" + line + " (not relayed: provider timeout)",
+                                       EventType::kFailed);
     capture_->Abort("provider stopped accepting data");
     capture_.reset();
   }
@@ -425,7 +442,8 @@ void SmtpSession::OnClientGone(const std::string& reason) {
     if (!client_->closing()) client_->Close();
     return;
   }
-  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason,
+      EventType::kEndedAbort);
   if (capture_) {
     capture_->Abort(reason);  // the final dot was never sent: the provider discards the message
     capture_.reset();
@@ -672,13 +690,22 @@ void SmtpSession::HandleCommand(Command c) {
         QueueLocal("530 5.7.0 authentication required");
         return;
       }
+      // RFC 1870: a declared size over the limit is refused before any byte is sent.
+      uint64_t limit = MessageSizeLimit();
+      if (const std::string* size = c.FindParam("SIZE"); size && limit && DeclaredSizeExceeds(*size, limit)) {
+        QueueLocal("552 5.3.4 message size exceeds fixed maximum message size of " + std::to_string(limit) + " bytes");
+        return;
+      }
       std::string path = c.path;
-      const std::string* body = c.FindParam("BODY");
       Relay(c, Expect::kMail, path);
-      pending_.back().binarymime = body && ToUpper(*body) == "BINARYMIME";
       return;
     }
     case Verb::kRcpt: {
+      // RFC 5321 4.5.3.1.10: past the cap, 452 (the client sends the rest in another transaction).
+      if (RecipientsCounted() >= listener_.max_recipients) {
+        QueueLocal("452 4.5.3 too many recipients");
+        return;
+      }
       std::string path = c.path;
       if (env_.hold_gate && env_.hold_gate->IsApprovalAddress(path)) {
         QueueApprovalRcpt(path);  // answered here, never relayed (hold_gate.h R1)
@@ -756,7 +783,7 @@ void SmtpSession::StartDataCommand() {
   Status s = env_.sink->Begin(MakeContext(), &capture_);
   if (!s.ok()) {
     capture_.reset();
-    Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message());
+    Log(archive::LogKind::kSystem, "archive unavailable, DATA refused: " + s.message(), EventType::kError);
     QueueLocal("452 4.3.1 archive storage unavailable, try again later");
     return;
   }
@@ -822,7 +849,8 @@ void SmtpSession::DoClientStartTls() {
   client_->StartTlsServer(env_.server_tls, [this](const Status& s) {
     if (phase_ == Phase::kClosing) return;
     if (!s.ok()) {
-      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message());
+      Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + s.message(),
+          EventType::kEndedAbort, EventCause::kTlsHandshake);
       CloseAll("client STARTTLS handshake failed");
       return;
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "archive/message_sink.h"
+#include "archive/session_event.h"
 #include "proxy/net/live_session.h"
 #include "proxy/net/rate_deadline.h"
 #include "proxy/net/stream.h"
@@ -70,7 +71,6 @@ class SmtpSession {
     Reply local;             // kLocal: the reply to write
     bool close_after = false;  // kLocal: close the session after writing
     std::string path;        // kMail / kRcpt
-    bool binarymime = false; // kMail: BODY=BINARYMIME (BDAT bytes are not line-checked)
     uint64_t chunk_size = 0; // kBdatGate
     bool last = false;       // kBdatGate
   };
@@ -92,6 +92,13 @@ class SmtpSession {
   void WipeConsumedSecret();
   archive::MessageContext MakeContext() const;
   bool ChunkingOffered() const;
+  // Bytes a message may have: the listener's max-message-size and the
+  // provider's SIZE, the smaller one that is set; 0 = no limit.
+  uint64_t MessageSizeLimit() const;
+  // Recipients of this transaction, those still awaiting the provider's reply included.
+  size_t RecipientsCounted() const;
+  // A BDAT chunk that is itself over MessageSizeLimit(): refused and the session closed.
+  void RefuseOversizedChunk(uint64_t size, uint64_t limit);
   void StartBdatChunk(uint64_t size, bool last);
   void FeedBdatChunk();
   void FinishBdatChunk();
@@ -122,7 +129,8 @@ class SmtpSession {
   bool OnSetupReply(const Reply& reply);
   void AfterUpstreamEhlo(const Reply& reply);
   void UpstreamReady();
-  void SetupFailed(const std::string& reply_line);
+  void SetupFailed(const std::string& reply_line,
+                   archive::SessionEvent::Cause cause = archive::SessionEvent::Cause::kNone);
   // What SendUpstream's bytes are, for the transcript.
   enum class Wire { kCommand, kSecret, kBody };
   void SendUpstream(std::string_view bytes, int timeout_seconds, Wire kind = Wire::kCommand);
@@ -168,7 +176,12 @@ class SmtpSession {
   void RunOnWorker(std::function<Status()> job, std::function<void(const Status&)> done);
   void CloseAll(const std::string& why);
   void MaybeFinish();
-  void Log(archive::LogKind kind, const std::string& line);
+  using EventType = archive::SessionEvent::Type;
+  using EventCause = archive::SessionEvent::Cause;
+  // One log line, recorded as a SessionEvent (archive/session_event.h): the
+  // line is what admins read, type / cause / bytes are what /metrics counts.
+  void Log(archive::LogKind kind, const std::string& line, EventType type = EventType::kNote,
+           EventCause cause = EventCause::kNone, uint64_t bytes = 0);
   // Transcript (when enabled): direction is "C>", "C<", "P>" or "P<" (transcript.h).
   void Transcript(std::string_view direction, std::string_view line);
   void TranscriptSecret(std::string_view direction);  // a credential line, logged as "****"
@@ -237,9 +250,7 @@ class SmtpSession {
   uint64_t message_bytes_ = 0;
   // BDAT
   bool bdat_active_ = false;         // a BDAT message is in progress
-  bool bdat_without_capture_ = false;  // no accepted recipients: relayed for the provider's error only
   bool bdat_discarding_ = false;     // archive refused this message: chunks are consumed and refused
-  bool bdat_binary_ = false;
   bool bdat_last_ = false;
   uint64_t bdat_remaining_ = 0;
   std::string bdat_skip_reply_;      // non-empty: consume the chunk and answer this

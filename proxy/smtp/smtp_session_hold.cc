@@ -95,7 +95,7 @@ void SmtpSession::FinishCommandMail() {
   WipeString(&command_message_);
   command_message_.clear();
   Log(archive::LogKind::kReceived, "mail command client=" + client_->peer().text + " user=" + LogUser() +
-                                       " reply=" + reply);
+                                       " reply=" + reply, EventType::kReceived);
   WriteClient(MakeReply(reply));
   ResetBothSides();  // the provider holds MAIL (maybe a refused-mix RCPT): end it silently
   ArmClientTimer();
@@ -175,7 +175,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
       return;
     }
     Log(archive::LogKind::kFailed, "id=" + id + " client=" + client_->peer().text + " from=<" + mail_from_ +
-                                       "> reply=" + reply + " (not relayed: hold could not be recorded)");
+                                       "> reply=" + reply + " (not relayed: hold could not be recorded)",
+                                       EventType::kFailed);
     WriteClient(MakeReply(reply));
     if (reconnect_required_) WriteClient(MakeReply(kReconnect));
     CloseAll("hold could not be recorded");
@@ -185,7 +186,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
     // The hold is durable and will be relayed once approved; the archive copy
     // is left sealed for Recover() (like a failed commit after a 250).
     Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " for a held message: " +
-                                       result.commit.message() + "; the spool is kept for recovery at the next start");
+                                       result.commit.message() + "; the spool is kept for recovery at the next start",
+                                       EventType::kError);
   }
   capture_.reset();  // committed, or left sealed for Recover()
   // D6: requests, notices, expiry: asynchronous, even if the client has left.
@@ -193,7 +195,8 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
   screen_.reset();
   ++messages_held_;
   Log(archive::LogKind::kRelayed, "id=" + id + " held for approval user=" + LogUser() + " from=<" + mail_from_ +
-                                      "> to=" + JoinRecipients(recipients_) + " reply=" + result.reply);
+                                      "> to=" + JoinRecipients(recipients_) + " reply=" + result.reply,
+                                      EventType::kHeld);
   if (data_held_locally_ && !reconnect_required_) ResetBothSides();  // the provider still holds MAIL/RCPT
   else ResetTransaction();
   if (client_gone_ || phase_ == Phase::kClosing) {
@@ -215,7 +218,7 @@ void SmtpSession::OnHoldRecorded(const HoldResult& result) {
 void SmtpSession::FailLocalData(const std::string& client_reply, const std::string& reason) {
   Log(archive::LogKind::kFailed, "id=" + (capture_ ? capture_->id() : std::string("-")) + " client=" +
                                      client_->peer().text + " from=<" + mail_from_ + "> reply=" + client_reply +
-                                     " (not relayed: " + reason + ")");
+                                     " (not relayed: " + reason + ")", EventType::kFailed);
   client_timer_.Stop();
   if (capture_) {
     capture_->Abort(reason);

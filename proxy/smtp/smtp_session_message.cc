@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -45,9 +46,8 @@ void SmtpSession::FeedData() {
     inbox_offset_ += used;
     message_bytes_ += archive_chunk_.size();
     if (decoder_->rejected() && data_failure_ == DataFailure::kNone) data_failure_ = DataFailure::kBareNewline;
-    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
-        data_failure_ == DataFailure::kNone)
-      data_failure_ = DataFailure::kTooBig;
+    if (uint64_t limit = MessageSizeLimit(); limit && message_bytes_ > limit && data_failure_ == DataFailure::kNone)
+      data_failure_ = DataFailure::kTooBig;  // nothing more is spooled or relayed
     if (data_failure_ != DataFailure::kNone) continue;  // keep consuming to the real end of data
     if (command_mail_) {
       AppendCommandBytes(archive_chunk_);  // hold_gate.h C1: never archived, never relayed
@@ -73,18 +73,22 @@ void SmtpSession::OnDataEnd() {
     FinishCommandMail();
     return;
   }
-  if (data_held_locally_ && data_failure_ != DataFailure::kNone) {
+  // A BDAT message refused for its size: the over-limit chunk was never
+  // announced upstream and the earlier ones were whole, so a silent RSET ends
+  // the provider's transaction and the session goes on.
+  bool upstream_resettable = bdat_active_ && data_failure_ == DataFailure::kTooBig;
+  if ((data_held_locally_ || upstream_resettable) && data_failure_ != DataFailure::kNone) {
     // Nothing of this message went upstream: no connection to cut.
     switch (data_failure_) {
       case DataFailure::kBareNewline:
         FailLocalData("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
         return;
       case DataFailure::kTooBig:
-        FailLocalData("552 5.3.4 message exceeds " + std::to_string(listener_.max_message_bytes) + " bytes",
+        FailLocalData("552 5.3.4 message exceeds " + std::to_string(MessageSizeLimit()) + " bytes",
                       "message too big");
         return;
       default:
-        Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_);
+        Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_, EventType::kError);
         FailLocalData("452 4.3.1 archive storage unavailable, try again later", "archive write failed");
         return;
     }
@@ -94,11 +98,11 @@ void SmtpSession::OnDataEnd() {
       AbortTransaction("550 5.6.11 bare LF/CR in message; use CRLF line endings", "bare LF/CR in message");
       return;
     case DataFailure::kTooBig:
-      AbortTransaction("552 5.3.4 message exceeds " + std::to_string(listener_.max_message_bytes) + " bytes",
+      AbortTransaction("552 5.3.4 message exceeds " + std::to_string(MessageSizeLimit()) + " bytes",
                        "message too big");
       return;
     case DataFailure::kArchive:
-      Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_);
+      Log(archive::LogKind::kSystem, "archive write failed: " + data_failure_detail_, EventType::kError);
       AbortTransaction("452 4.3.1 archive storage unavailable, try again later", "archive write failed");
       return;
     case DataFailure::kNone:
@@ -107,7 +111,8 @@ void SmtpSession::OnDataEnd() {
   phase_ = Phase::kSealing;
   Log(archive::LogKind::kReceived, "id=" + capture_->id() + " client=" + client_->peer().text + " user=" + LogUser() +
                                        " from=<" + mail_from_ + "> to=" + JoinRecipients(recipients_) +
-                                       " size=" + std::to_string(message_bytes_));
+                                       " size=" + std::to_string(message_bytes_),
+                                       EventType::kReceived, EventCause::kNone, message_bytes_);
   archive::Capture* capture = capture_.get();
   RunOnWorker([capture] { return capture->SealForRelay(); }, [this](const Status& s) { OnSealed(s); });
 }
@@ -119,7 +124,7 @@ void SmtpSession::OnDataEnd() {
 void SmtpSession::AbortTransaction(const std::string& client_reply, const std::string& reason) {
   Log(archive::LogKind::kFailed, "id=" + (capture_ ? capture_->id() : std::string("-")) + " client=" +
                                      client_->peer().text + " from=<" + mail_from_ + "> reply=" + client_reply +
-                                     " (not relayed: " + reason + ")");
+                                     " (not relayed: " + reason + ")", EventType::kFailed);
   if (capture_) {
     capture_->Abort(reason);
     capture_.reset();
@@ -142,7 +147,7 @@ void SmtpSession::OnSealed(const Status& status) {
     return;
   }
   if (!status.ok()) {
-    Log(archive::LogKind::kSystem, "archive seal failed: " + status.message());
+    Log(archive::LogKind::kSystem, "archive seal failed: " + status.message(), EventType::kError);
     if (data_held_locally_) {
       FailLocalData("452 4.3.1 archive storage unavailable, try again later", "archive seal failed");
       Pump();
@@ -186,7 +191,7 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   if (!status.ok()) {
     Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " after the provider answered " +
                                        std::to_string(reply.code) + ": " + status.message() +
-                                       "; the spool is kept for recovery at the next start");
+                                       "; the spool is kept for recovery at the next start", EventType::kError);
   }
   capture_.reset();  // committed, or left sealed for Recover() (never Abort after the dot)
   end_of_data_sent_ = false;
@@ -194,10 +199,12 @@ void SmtpSession::OnCommitted(const Status& status, const Reply& reply, bool rel
   if (relayed) {
     ++messages_relayed_;
     Log(archive::LogKind::kRelayed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+                                        mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply),
+                                        EventType::kRelayed);
   } else {
     Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply));
+                                       mail_from_ + "> to=" + JoinRecipients(recipients_) + " reply=" + OneLine(reply),
+                                       EventType::kRefused);
   }
   ResetTransaction();
   if (client_gone_) {
@@ -243,13 +250,15 @@ void SmtpSession::CommitUnknownVerdict(const std::string& why, const std::string
   outcome.relayed_at = std::chrono::system_clock::now();
   std::string id = capture_->id();
   Log(archive::LogKind::kFailed, "id=" + id + " upstream=" + UpstreamName() + " user=" + LogUser() + " from=<" +
-                                     mail_from_ + "> to=" + JoinRecipients(recipients_) + " verdict unknown: " + why);
+                                     mail_from_ + "> to=" + JoinRecipients(recipients_) + " verdict unknown: " + why,
+                                     EventType::kUnknown);
   archive::Capture* capture = capture_.get();
   RunOnWorker([capture, outcome] { return capture->Commit(outcome); },
               [this, id, why, client_line](const Status& s) {
                 if (!s.ok())
                   Log(archive::LogKind::kSystem, "ARCHIVE COMMIT FAILED id=" + id + " (verdict unknown): " +
-                                                     s.message() + "; the spool is kept for recovery at the next start");
+                                                     s.message() + "; the spool is kept for recovery at the next start",
+                                                     EventType::kError);
                 capture_.reset();  // committed, or left sealed for Recover(): never Abort after the dot
                 end_of_data_sent_ = false;
                 WriteClient(MakeReply(client_line));
@@ -265,8 +274,6 @@ void SmtpSession::ResetTransaction() {
   bdat_active_ = false;
   bdat_discarding_ = false;
   bdat_failed_reply_.clear();
-  bdat_without_capture_ = false;
-  bdat_binary_ = false;
   bdat_scanner_ = BareNewlineScanner();
   bdat_held_.clear();
   approval_rcpt_ = false;
@@ -289,6 +296,39 @@ bool SmtpSession::ChunkingOffered() const {
   return caps_.chunking && listener_.bare_newline == config::BareNewline::kReject;
 }
 
+uint64_t SmtpSession::MessageSizeLimit() const {
+  uint64_t mine = listener_.max_message_bytes;
+  uint64_t provider = caps_.size_limit;
+  if (mine == 0) return provider;
+  if (provider == 0) return mine;
+  return std::min(mine, provider);
+}
+
+size_t SmtpSession::RecipientsCounted() const {
+  // A RSET or MAIL still in the queue may end the transaction, but only its
+  // reply says so: counting strictly keeps the cap a hard bound.
+  size_t n = recipients_.size();
+  for (const Pending& p : pending_)
+    if (p.expect == Expect::kRcpt || p.expect == Expect::kApprovalRcpt) ++n;
+  return n;
+}
+
+// Skipping a chunk means reading every byte of it; one that alone is over the
+// size limit can never be accepted, so the session ends instead (docs/smtp.md).
+void SmtpSession::RefuseOversizedChunk(uint64_t size, uint64_t limit) {
+  std::string line = "552 5.3.4 BDAT chunk of " + std::to_string(size) + " bytes exceeds the maximum message size of " +
+                     std::to_string(limit) + " bytes";
+  if (capture_ || bdat_active_) {
+    AbortTransaction(line, "BDAT chunk over the size limit");  // 552, 421, upstream cut, capture aborted
+    return;
+  }
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=BDAT chunk over the size limit",
+      EventType::kEndedAbort);
+  WriteClient(MakeReply(line));
+  WriteClient(MakeReply("421 4.7.0 " + local_name_ + " closing connection"));
+  CloseAll("BDAT chunk over the size limit");
+}
+
 // Runs when "BDAT n [LAST]" reaches the head of the queue: every earlier reply is in.
 void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
   if (!bdat_active_) {  // the first chunk of a message: one budget for all its chunks
@@ -299,8 +339,21 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
   bdat_last_ = last;
   phase_ = Phase::kBdatChunk;
   ArmClientTimer();
+  if (uint64_t limit = MessageSizeLimit(); limit && size > limit) {
+    RefuseOversizedChunk(size, limit);
+    return;
+  }
+  // A chunk outside a transaction is refused here and its bytes are read and
+  // dropped (bounded: kDecodeSlice at a time), never relayed: a provider that
+  // kept refused chunks would otherwise get a message mailtee never archived.
   if (!ChunkingOffered()) {
     bdat_skip_reply_ = "502 5.5.1 BDAT not offered; use DATA";
+  } else if (!authenticated_) {
+    bdat_skip_reply_ = "530 5.7.0 authentication required";
+  } else if (!in_transaction_) {
+    bdat_skip_reply_ = "503 5.5.1 need MAIL command";
+  } else if (!bdat_active_ && !approval_rcpt_ && recipients_.empty()) {
+    bdat_skip_reply_ = "554 5.5.1 no valid recipients";
   } else if (bdat_discarding_) {
     bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
   } else if (bdat_active_ && !bdat_failed_reply_.empty()) {
@@ -331,26 +384,29 @@ void SmtpSession::StartBdatChunk(uint64_t size, bool last) {
     data_failure_ = DataFailure::kNone;
     data_failure_detail_.clear();
     message_bytes_ = 0;
-    bdat_without_capture_ = !in_transaction_ || recipients_.empty();
-    if (!bdat_without_capture_) {
-      Status s = env_.sink->Begin(MakeContext(), &capture_);
-      if (!s.ok()) {
-        capture_.reset();
-        Log(archive::LogKind::kSystem, "archive unavailable, BDAT refused: " + s.message());
-        bdat_discarding_ = true;
-        bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
-        if (bdat_remaining_ == 0) FinishBdatChunk();
-        return;
-      }
-      OpenScreen();  // hold_gate.h D1/D2
+    Status s = env_.sink->Begin(MakeContext(), &capture_);
+    if (!s.ok()) {
+      capture_.reset();
+      Log(archive::LogKind::kSystem, "archive unavailable, BDAT refused: " + s.message(), EventType::kError);
+      bdat_discarding_ = true;
+      bdat_skip_reply_ = "452 4.3.1 archive storage unavailable, try again later";
+      if (bdat_remaining_ == 0) FinishBdatChunk();
+      return;
     }
+    OpenScreen();  // hold_gate.h D1/D2
   }
+  // Checked before the chunk is announced upstream: the provider then holds
+  // only whole chunks and a silent RSET ends its transaction (OnDataEnd).
+  if (uint64_t limit = MessageSizeLimit();
+      limit && message_bytes_ + size > limit && data_failure_ == DataFailure::kNone)
+    data_failure_ = DataFailure::kTooBig;
   Command wire;
   wire.verb = Verb::kBdat;
   wire.chunk_size = size;
   wire.last = last;
   if (data_failure_ != DataFailure::kNone) {
-    // The message already failed: the upstream gets nothing more (it is cut at LAST).
+    // The message already failed: the upstream gets nothing more (at LAST it
+    // is cut, or reset with RSET when only the size failed: OnDataEnd).
   } else if (data_held_locally_) {
     // hold_gate.h D2: this message never goes upstream.
   } else if (last && size == 0 && capture_) {
@@ -380,16 +436,13 @@ void SmtpSession::FeedBdatChunk() {
       AppendCommandBytes(bytes);
       continue;
     }
-    if (bdat_without_capture_ || !capture_) {
-      upstream_->Write(bytes);  // no archive copy: the provider's error is what the client gets
+    if (!capture_) {
+      upstream_->Write(bytes);  // the provider refused an earlier chunk: it gets the rest for its own error
       continue;
     }
     message_bytes_ += n;
-    if (!bdat_binary_ && !bdat_scanner_.Scan(bytes) && data_failure_ == DataFailure::kNone)
+    if (!bdat_scanner_.Scan(bytes) && data_failure_ == DataFailure::kNone)
       data_failure_ = DataFailure::kBareNewline;
-    if (listener_.max_message_bytes && message_bytes_ > listener_.max_message_bytes &&
-        data_failure_ == DataFailure::kNone)
-      data_failure_ = DataFailure::kTooBig;
     if (data_failure_ != DataFailure::kNone) continue;
     Status s = capture_->Append(bytes);
     if (s.ok() && screen_) s = screen_->Append(bytes);  // hold_gate.h D3
@@ -424,14 +477,6 @@ void SmtpSession::FinishBdatChunk() {
   if (command_mail_) {
     if (bdat_last_) FinishCommandMail();
     else QueueLocal("250 2.0.0 " + std::to_string(message_bytes_) + " octets received");
-    return;
-  }
-  if (bdat_without_capture_) {
-    Pending p;
-    p.expect = bdat_last_ ? Expect::kVerbatim : Expect::kBdatChunk;
-    pending_.push_back(std::move(p));
-    ArmUpstreamTimer(bdat_last_ ? listener_.timeouts.data_end : listener_.timeouts.command);
-    if (bdat_last_) ResetTransaction();
     return;
   }
   if (!capture_) {
@@ -471,7 +516,7 @@ void SmtpSession::FinishBdatChunk() {
     ArmUpstreamTimer(listener_.timeouts.command);
     return;
   }
-  if (!bdat_scanner_.Finish() && !bdat_binary_) {
+  if (!bdat_scanner_.Finish()) {
     data_failure_ = DataFailure::kBareNewline;
     OnDataEnd();
     return;

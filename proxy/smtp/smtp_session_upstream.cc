@@ -57,7 +57,8 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
   if (pending_.empty() || !ExpectsUpstreamReply(pending_.front().expect)) {
     // Unsolicited: a 421 before the provider hangs up, or a broken provider.
     Reply to_client = reply.code == 421 ? reply : MakeReply("421 4.4.0 provider sent an unexpected reply");
-    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply));
+    Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=unsolicited provider reply " + OneLine(reply),
+        EventType::kEndedAbort);
     if (capture_ && pending_work_ == 0 && !end_of_data_sent_) {
       capture_->Abort("provider sent an unsolicited reply");
       capture_.reset();
@@ -83,6 +84,7 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
         offer.offer_starttls = listener_.tls == config::TlsMode::kStartTls && !client_->is_tls() && env_.server_tls;
         offer.offer_auth = AuthAllowedNow() && !authenticated_;
         offer.allow_chunking = ChunkingOffered();
+        offer.max_message_bytes = listener_.max_message_bytes;
         WriteClient(FilterEhloReply(reply, offer));
       } else {
         WriteClient(reply);
@@ -100,7 +102,6 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
         ResetTransaction();
         in_transaction_ = true;
         mail_from_ = head.path;
-        bdat_binary_ = head.binarymime;
       }
       WriteClient(reply);
       break;
@@ -122,7 +123,8 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       if (reply.code == 354 && !capture_) {
         // The provider opened DATA but we hold no capture (we believed there
         // was no transaction): never relay a message that is not archived.
-        Log(archive::LogKind::kSystem, "provider answered 354 to a DATA we did not archive; connection cut");
+        Log(archive::LogKind::kSystem, "provider answered 354 to a DATA we did not archive; connection cut",
+            EventType::kError);
         AbortTransaction("451 4.3.0 transaction state out of step with the provider; message not relayed",
                          "provider accepted DATA without an archive capture");
         return false;
@@ -144,7 +146,8 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
       WriteClient(reply);
       Log(archive::LogKind::kConnections, "ok client=" + client_->peer().text + " tls=" +
                                               (client_->is_tls() ? client_->tls_description() : "none") +
-                                              " user=" + login_ + " messages=" + std::to_string(messages_relayed_));
+                                              " user=" + login_ + " messages=" + std::to_string(messages_relayed_),
+                                              EventType::kEndedOk);
       CloseAll("client quit");
       return false;
     case Expect::kAuth:
@@ -158,10 +161,11 @@ bool SmtpSession::OnUpstreamReply(Reply reply) {
         authenticated_ = true;
         login_ = login_candidate_;
         Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_ +
-                                                " mechanism=" + auth_mechanism_ + " result=ok");
+                                                " mechanism=" + auth_mechanism_ + " result=ok", EventType::kAuthOk);
       } else {
         Log(archive::LogKind::kConnections, "auth client=" + client_->peer().text + " user=" + login_candidate_ +
-                                                " mechanism=" + auth_mechanism_ + " result=" + OneLine(reply));
+                                                " mechanism=" + auth_mechanism_ + " result=" + OneLine(reply),
+                                                EventType::kAuthFailed);
       }
       WipeString(&login_candidate_);
       WriteClient(reply);
@@ -270,7 +274,7 @@ bool SmtpSession::OnSetupReply(const Reply& reply) {
       upstream_->StartTlsClient(env_.upstream_tls, up.host, up.verify, [this](const Status& s) {
         if (phase_ == Phase::kClosing) return;
         if (!s.ok()) {
-          SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message());
+          SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + s.message(), EventCause::kProvider);
           return;
         }
         setup_ = SetupStep::kEhloAfterTls;
@@ -349,7 +353,7 @@ void SmtpSession::UpstreamReady() {
 void SmtpSession::OnUpstreamGone(const std::string& reason) {
   if (phase_ == Phase::kClosing) return;
   if (phase_ == Phase::kUpstreamSetup) {
-    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + reason);
+    SetupFailed("421 4.4.1 provider " + UpstreamName() + " unreachable: " + reason, EventCause::kProvider);
     return;
   }
   if (phase_ == Phase::kCommitting || phase_ == Phase::kHolding) {
@@ -357,7 +361,8 @@ void SmtpSession::OnUpstreamGone(const std::string& reason) {
     upstream_lost_ = true;
     return;
   }
-  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason);
+  Log(archive::LogKind::kConnections, "abort client=" + client_->peer().text + " reason=" + reason,
+      EventType::kEndedAbort);
   if (phase_ == Phase::kAwaitDataReply && capture_) {
     CommitUnknownVerdict("provider connection lost: " + reason, "421 4.4.1 provider connection lost: " + reason);
     return;

@@ -75,6 +75,7 @@ class SmtpHarness {
   const std::filesystem::path& dir() const { return dir_; }
   static std::string ReadFile(const std::filesystem::path& p);
   std::string LogText(const std::string& kind);  // today's log of that kind, all files concatenated
+  archive::LogBook* log() { return log_.get(); }  // to observe what the sessions record
 
  private:
   static void OnAsync(uv_async_t* handle);

@@ -1,6 +1,7 @@
-// /metrics counters from the proxies' log lines: a real LogBook (files on
-// disk) with the ProxyLogMetrics observer, fed lines in the exact formats
-// proxy/smtp, proxy/pop3 and proxy/daemon write today, then the /metrics text.
+// /metrics counters from the proxies' SessionEvents: a real LogBook (files on
+// disk) with the ProxyLogMetrics observer, fed the events proxy/smtp,
+// proxy/pop3 and proxy/daemon record (with their lines as written today),
+// then the /metrics text. Counters read the events, never the text.
 #include "admin/proxy_log_metrics.h"
 
 #include <uv.h>
@@ -16,6 +17,27 @@ namespace mailtee::admin {
 namespace {
 
 using archive::LogKind;
+using archive::SessionEvent;
+using Type = SessionEvent::Type;
+using Cause = SessionEvent::Cause;
+
+SessionEvent Event(const char* protocol, const char* listener, std::string source, LogKind kind, Type type,
+                   std::string text, uint64_t bytes = 0, Cause cause = Cause::kNone) {
+  SessionEvent e{.kind = kind, .type = type, .text = std::move(text), .bytes = bytes, .cause = cause};
+  e.protocol = protocol;
+  e.listener = listener;
+  e.source = std::move(source);
+  return e;
+}
+SessionEvent Smtp(int serial, LogKind kind, Type type, std::string text, uint64_t bytes = 0,
+                  Cause cause = Cause::kNone) {
+  return Event("smtp", "submission", "smtp/submission#" + std::to_string(serial), kind, type, std::move(text), bytes,
+               cause);
+}
+SessionEvent Pop3(LogKind kind, Type type, std::string text, uint64_t bytes = 0, Cause cause = Cause::kNone) {
+  return Event("pop3", "pop3s", "pop3 listener=pop3s client=192.0.2.5 user=suzuki", kind, type, std::move(text),
+               bytes, cause);
+}
 
 class ProxyLogMetricsTest : public ::testing::Test {
  protected:
@@ -24,7 +46,8 @@ class ProxyLogMetricsTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     log_ = std::make_unique<archive::LogBook>(dir_ + "/logs", 30, false);
     ASSERT_TRUE(log_->Open().ok());
-    observer_ = log_->AddObserver([this](LogKind k, std::string_view l) { counts_.Observe(k, l); });
+    observer_ = log_->AddObserver(
+        [this](LogKind k, std::string_view l, const SessionEvent* e) { counts_.Observe(k, l, e); });
   }
   void TearDown() override {
     log_->RemoveObserver(observer_);
@@ -61,31 +84,46 @@ class ProxyLogMetricsTest : public ::testing::Test {
   int observer_ = 0;
 };
 
-TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
-  log_->Write(LogKind::kConnections, "smtp/submission#1 accept client=192.0.2.7:51234 listener=submission tls=starttls");
-  log_->Write(LogKind::kConnections, "smtp/submission#1 auth client=192.0.2.7 user=tanaka mechanism=PLAIN result=ok");
-  log_->Write(LogKind::kReceived, "smtp/submission#1 id=20261124T1-a client=192.0.2.7 user=tanaka from=<a@x.example> "
-                                  "to=<b@y.example> size=1234");
-  log_->Write(LogKind::kRelayed, "smtp/submission#1 id=20261124T1-a upstream=smtp.example:587 user=tanaka "
-                                 "from=<a@x.example> to=<b@y.example> reply=250 2.0.0 Ok: queued");
-  log_->Write(LogKind::kReceived, "smtp/submission#1 id=20261124T1-b client=192.0.2.7 user=tanaka from=<a@x.example> "
-                                  "to=<c@y.example> size=66");
-  log_->Write(LogKind::kFailed, "smtp/submission#1 id=20261124T1-b upstream=smtp.example:587 user=tanaka "
-                                "from=<a@x.example> to=<c@y.example> reply=554 5.7.1 Rejected");
-  log_->Write(LogKind::kFailed, "smtp/submission#1 id=- client=192.0.2.7 from=<a@x.example> reply=552 5.3.4 too big "
-                                "(not relayed: message too big)");
-  log_->Write(LogKind::kConnections, "smtp/submission#1 ok client=192.0.2.7 tls=TLSv1.3 TLS_AES_128_GCM_SHA256 "
-                                     "user=tanaka messages=1");
-  log_->Write(LogKind::kConnections, "smtp/submission#2 accept client=192.0.2.8:4000 listener=submission tls=starttls");
-  log_->Write(LogKind::kConnections, "smtp/submission#2 abort client=192.0.2.8 reason=TLS handshake with 192.0.2.8 "
-                                     "failed: WRONG_VERSION_NUMBER");
-  log_->Write(LogKind::kConnections, "smtp/submission#3 abort client=198.51.100.1 reason=not in allow list");
-  log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections from 192.0.2.9");
-  log_->Write(LogKind::kSystem, "smtp/submission#4 archive write failed: No space left on device");
-  log_->Write(LogKind::kRelayed, "smtp/submission#1 id=20261124T1-c held for approval user=tanaka from=<a@x.example> "
-                                 "to=<d@z.example> reply=250 2.0.0 held for approval");
-  log_->Write(LogKind::kConnections, "smtp/submission#5 abort client=127.0.0.1 reason=421 4.4.1 provider "
-                                     "127.0.0.1:25872 unreachable: connect to 127.0.0.1:25872 failed: connection refused");
+TEST_F(ProxyLogMetricsTest, SmtpSessionEventsBecomeCounters) {
+  log_->Record(Smtp(1, LogKind::kConnections, Type::kAccepted,
+                    "accept client=192.0.2.7:51234 listener=submission tls=starttls"));
+  log_->Record(Smtp(1, LogKind::kConnections, Type::kAuthOk,
+                    "auth client=192.0.2.7 user=tanaka mechanism=PLAIN result=ok"));
+  log_->Record(Smtp(1, LogKind::kReceived, Type::kReceived,
+                    "id=20261124T1-a client=192.0.2.7 user=tanaka from=<a@x.example> to=<b@y.example> size=1234",
+                    1234));
+  log_->Record(Smtp(1, LogKind::kRelayed, Type::kRelayed,
+                    "id=20261124T1-a upstream=smtp.example:587 user=tanaka from=<a@x.example> to=<b@y.example> "
+                    "reply=250 2.0.0 Ok: queued"));
+  log_->Record(Smtp(1, LogKind::kReceived, Type::kReceived,
+                    "id=20261124T1-b client=192.0.2.7 user=tanaka from=<a@x.example> to=<c@y.example> size=66", 66));
+  log_->Record(Smtp(1, LogKind::kFailed, Type::kRefused,
+                    "id=20261124T1-b upstream=smtp.example:587 user=tanaka from=<a@x.example> to=<c@y.example> "
+                    "reply=554 5.7.1 Rejected"));
+  log_->Record(Smtp(1, LogKind::kFailed, Type::kFailed,
+                    "id=- client=192.0.2.7 from=<a@x.example> reply=552 5.3.4 too big (not relayed: message too big)"));
+  SessionEvent quit = Smtp(1, LogKind::kConnections, Type::kEndedOk,
+                           "ok client=192.0.2.7 tls=TLSv1.3 TLS_AES_128_GCM_SHA256 user=tanaka messages=1");
+  quit.tls = true;
+  log_->Record(quit);
+  log_->Record(Smtp(2, LogKind::kConnections,
+      Type::kAccepted, "accept client=192.0.2.8:4000 listener=submission tls=starttls"));
+  log_->Record(Smtp(2, LogKind::kConnections, Type::kEndedAbort,
+                    "abort client=192.0.2.8 reason=TLS handshake with 192.0.2.8 failed: WRONG_VERSION_NUMBER", 0,
+                    Cause::kTlsHandshake));
+  log_->Record(Smtp(3, LogKind::kConnections, Type::kEndedAbort, "abort client=198.51.100.1 reason=not in allow list",
+                    0, Cause::kNotAllowed));
+  log_->Record(archive::ListenerRefusal("smtp", "submission", "smtp/submission",
+                                        "reject client=192.0.2.9 reason=too many connections from 192.0.2.9",
+                                        Cause::kBusy));
+  log_->Record(Smtp(4, LogKind::kSystem, Type::kError, "archive write failed: No space left on device"));
+  log_->Record(Smtp(1, LogKind::kRelayed, Type::kHeld,
+                    "id=20261124T1-c held for approval user=tanaka from=<a@x.example> to=<d@z.example> "
+                    "reply=250 2.0.0 held for approval"));
+  log_->Record(Smtp(5, LogKind::kConnections, Type::kEndedAbort,
+                    "abort client=127.0.0.1 reason=421 4.4.1 provider 127.0.0.1:25872 unreachable: connect to "
+                    "127.0.0.1:25872 failed: connection refused",
+                    0, Cause::kProvider));
 
   const MetricLabels sub{{"listener", "submission"}, {"protocol", "smtp"}};
   auto with = [&](const char* k, const char* v) {
@@ -117,18 +155,23 @@ TEST_F(ProxyLogMetricsTest, SmtpSessionLinesBecomeCounters) {
   EXPECT_TRUE(found);
 }
 
-TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
-  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=- accept");
-  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=- client TLS TLSv1.3 x");
-  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki login ok");
-  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki RETR 1 archived as 2026-x (4096 bytes)");
-  log_->Write(LogKind::kPop3, "pop3 listener=pop3s client=192.0.2.5 user=suzuki refused \"USER\": control character");
-  log_->Write(LogKind::kFailed, "pop3 listener=pop3s client=192.0.2.5 user=suzuki RETR 2 not archived: disk full");
-  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.5 user=suzuki ok reason=\"ok\" retrieved=1");
-  log_->Write(LogKind::kConnections, "pop3 listener=pop3s client=192.0.2.6 rejected: too many connections");
-  log_->Write(LogKind::kConnections,
-              "pop3 listener=pop3s client=203.0.113.9 user=- abort reason=\"not in allow list\" retrieved=0");
-  log_->Write(LogKind::kConnections, "listener=lan client=10.0.0.2 refused: no provider configured");
+TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderEvents) {
+  log_->Record(Event("pop3", "pop3s", "pop3 listener=pop3s client=192.0.2.5 user=-", LogKind::kConnections,
+                     Type::kAccepted, "accept"));
+  log_->Record(Event("pop3", "pop3s", "pop3 listener=pop3s client=192.0.2.5 user=-", LogKind::kConnections,
+                     Type::kTlsOk, "client TLS TLSv1.3 x"));
+  log_->Record(Pop3(LogKind::kPop3, Type::kAuthOk, "login ok"));
+  log_->Record(Pop3(LogKind::kPop3, Type::kArchived, "RETR 1 archived as 2026-x (4096 bytes)", 4096));
+  log_->Record(Pop3(LogKind::kPop3, Type::kCommandRefused, "refused \"USER\": control character"));
+  log_->Record(Pop3(LogKind::kFailed, Type::kFailed, "RETR 2 not archived: disk full"));
+  log_->Record(Pop3(LogKind::kPop3, Type::kNote, "RETR 3"));
+  log_->Record(Pop3(LogKind::kConnections, Type::kEndedOk, "ok reason=\"ok\" retrieved=1"));
+  log_->Record(archive::ListenerRefusal("pop3", "pop3s", "pop3 listener=pop3s client=192.0.2.6",
+                                        "rejected: too many connections", Cause::kBusy));
+  log_->Record(Event("pop3", "pop3s", "pop3 listener=pop3s client=203.0.113.9 user=-", LogKind::kConnections,
+                     Type::kEndedAbort, "abort reason=\"not in allow list\" retrieved=0", 0, Cause::kNotAllowed));
+  log_->Record(archive::ListenerRefusal("", "lan", "listener=lan", "client=10.0.0.2 refused: no provider configured",
+                                        Cause::kNoProvider));
   log_->Write(LogKind::kSystem, "ready: pop3s=127.0.0.1:995");  // not an error
   log_->Write(LogKind::kSystem, "admin: user=bob from=192.0.2.1 login failed");  // an audit line, not a fault
 
@@ -155,7 +198,8 @@ TEST_F(ProxyLogMetricsTest, Pop3AndNoProviderLines) {
 }
 
 TEST_F(ProxyLogMetricsTest, MetricsPageRendersTheCounters) {
-  log_->Write(LogKind::kRelayed, "smtp/sub#1 id=x upstream=u:587 user=a from=<a@b> to=<c@d> reply=250 ok");
+  log_->Record(Event("smtp", "sub", "smtp/sub#1", LogKind::kRelayed, Type::kRelayed,
+                     "id=x upstream=u:587 user=a from=<a@b> to=<c@d> reply=250 ok"));
   log_->Write(LogKind::kSystem, "ARCHIVE COMMIT FAILED id=x after the provider answered 250: EIO");
   std::string page = Scrape();
   EXPECT_NE(page.find("# TYPE mailtee_messages_total counter\n"), std::string::npos) << page;
@@ -205,11 +249,26 @@ TEST_F(ProxyLogMetricsTest, RemovedObserverSeesNothing) {
   EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "relayed"}}), 0u);
 }
 
-TEST(LogFieldTest, FindsWholeKeysOnly) {
-  EXPECT_EQ(LogField("id=1 client=2 tls=none user=x", "tls"), "none");
-  EXPECT_EQ(LogField("mytls=a tls=b", "tls"), "b");
-  EXPECT_EQ(LogField("size=12", "size"), "12");
-  EXPECT_EQ(LogField("nothing here", "size"), "");
+// Issue 13 item 14: the login is the client's to choose. A failed AUTH whose
+// line contains " result=ok" (and an "accept" or "abort" in a plain line)
+// moves no counter but its own: counters read the event, not the text.
+TEST_F(ProxyLogMetricsTest, CountersNeverComeFromTheLineText) {
+  log_->Record(Smtp(1, LogKind::kConnections, Type::kAuthFailed,
+                    "auth client=192.0.2.7 user=x result=ok mechanism=PLAIN result=535 5.7.8 authentication failed"));
+  log_->Write(LogKind::kConnections, "smtp/submission#1 accept client=192.0.2.7:1 listener=submission tls=none");
+  log_->Write(LogKind::kConnections, "smtp/submission#1 auth client=192.0.2.7 user=x mechanism=PLAIN result=ok");
+  log_->Write(LogKind::kFailed, "smtp/submission#1 id=- client=192.0.2.7 reply=552 x (not relayed: too big)");
+  const MetricLabels sub{{"listener", "submission"}, {"protocol", "smtp"}};
+  auto with = [&](const char* k, const char* v) {
+    MetricLabels l = sub;
+    l.emplace_back(k, v);
+    return l;
+  };
+  EXPECT_EQ(Value("mailtee_auth_total", with("result", "failed")), 1u);
+  EXPECT_EQ(Value("mailtee_auth_total", with("result", "ok")), 0u);
+  EXPECT_EQ(Value("mailtee_sessions_total", sub), 0u);
+  EXPECT_EQ(Value("mailtee_messages_total", with("outcome", "failed")), 0u);
+  EXPECT_EQ(Value("mailtee_log_lines_total", {{"kind", "connections"}}), 3u);
 }
 
 TEST(MeasureArchiveTest, CountsBytesAndMessages) {

@@ -45,6 +45,24 @@ TEST(ApprovalLogTest, OneLinePerEventInTodaysFile) {
   EXPECT_EQ(name.size(), 12u);  // YYYYMMDD.log
 }
 
+// A subject or address from mail carrying ESC/NUL is escaped like every log line (archive::EscapeLogText).
+TEST(ApprovalLogTest, ControlBytesAreEscaped) {
+  testing::TempDir dir;
+  auto now = std::chrono::system_clock::now();
+  ApprovalLog log(dir.path() + "/logs", 90, false, [&] { return now; });
+  ASSERT_TRUE(log.Open().ok());
+  ApprovalEvent e;
+  e.event = "held";
+  e.held_id = "id-2";
+  e.sender = std::string("taro\x1b[2J@company.example", 24);
+  e.subject = std::string("見積\0\x1b]0;x\x07", 13);
+  ASSERT_TRUE(log.Write(e).ok());
+  const std::string text = Slurp(log.PathFor(now));
+  EXPECT_NE(text.find(" held id=id-2 from=taro\\x1b[2J@company.example subject=\"見積\\x00\\x1b]0;x\\x07\"\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(ApprovalLogTest, PruneRemovesFilesPastRetention) {
   testing::TempDir dir;
   auto now = std::chrono::system_clock::now();

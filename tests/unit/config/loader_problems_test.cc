@@ -246,7 +246,7 @@ TEST(LoaderProblems, Pop3ListenerWithSmtpOnlyAttributes) {
     <upstream host="pop.example.net" port="110" tls="starttls"/>
   </listener>
 </mailtee>)", dir);
-  ExpectProblem(r, "bare-newline and max-message-size apply to SMTP listeners only", 2, false);
+  ExpectProblem(r, "bare-newline, max-message-size and max-recipients apply to SMTP listeners only", 2, false);
 }
 
 TEST(LoaderProblems, PlainListenerOffLoopbackWarnsAboutClearPasswords) {

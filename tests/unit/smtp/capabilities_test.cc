@@ -51,5 +51,22 @@ TEST(Capabilities, NoAuthLineWhenNoCommonMechanism) {
   EXPECT_EQ(out.ToWire(), "250 x\r\n");
 }
 
+// The client is told the limit mailtee enforces: the smaller of the listener's and the provider's.
+TEST(Capabilities, SizeAdvertisesTheSmallerLimit) {
+  auto size_line = [](const Reply& provider, uint64_t mine) {
+    std::string wire = FilterEhloReply(provider, {.max_message_bytes = mine}).ToWire();
+    size_t at = wire.find("SIZE");
+    return at == std::string::npos ? std::string() : wire.substr(at, wire.find('\r', at) - at);
+  };
+  EXPECT_EQ(size_line(ProviderEhlo(), 0), "SIZE 35882577");
+  EXPECT_EQ(size_line(ProviderEhlo(), 1000), "SIZE 1000");
+  EXPECT_EQ(size_line(ProviderEhlo(), 99999999), "SIZE 35882577");
+  Reply no_size;
+  no_size.code = 250;
+  no_size.lines = {"x", "PIPELINING"};
+  EXPECT_EQ(size_line(no_size, 0), "");
+  EXPECT_EQ(size_line(no_size, 5000), "SIZE 5000");
+}
+
 }  // namespace
 }  // namespace mailtee::smtp

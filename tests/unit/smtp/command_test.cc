@@ -37,7 +37,7 @@ TEST(Command, MailFrom) {
   EXPECT_EQ(Ok("MAIL FROM: <x@y>").path, "x@y");
   EXPECT_EQ(Ok("MAIL FROM:<\"a >b\"@c>").path, "\"a >b\"@c");
   EXPECT_EQ(Ok("MAIL FROM:<ü@例え.jp> SMTPUTF8").path, "ü@例え.jp");
-  EXPECT_EQ(Ok("MAIL FROM:<a@b> body=binarymime").params[0].first, "BODY");
+  EXPECT_EQ(Ok("MAIL FROM:<a@b> body=8bitmime").params[0].first, "BODY");
 }
 
 TEST(Command, MailFromErrors) {
@@ -48,9 +48,16 @@ TEST(Command, MailFromErrors) {
   EXPECT_EQ(Err("MAIL FROM:<a@b>x"), "501 5.5.4 Syntax: MAIL FROM:<address>");
   EXPECT_EQ(Err("MAIL FROM:<a b@c>"), "501 5.5.4 Syntax: MAIL FROM:<address>");
   EXPECT_EQ(Err("MAIL FROM:<a@b> SIZE=abc"), "501 5.5.4 Syntax: SIZE=<number>");
-  EXPECT_EQ(Err("MAIL FROM:<a@b> BODY=9BIT"), "501 5.5.4 Syntax: BODY=7BIT|8BITMIME|BINARYMIME");
+  EXPECT_EQ(Err("MAIL FROM:<a@b> BODY=9BIT"), "501 5.5.4 Syntax: BODY=7BIT|8BITMIME");
   EXPECT_EQ(Err("MAIL FROM:<a@b> XCLIENT=1"), "555 5.5.4 unsupported MAIL parameter XCLIENT");
   EXPECT_EQ(Err("MAIL FROM:<a@b> SIZE="), "501 5.5.4 Syntax: malformed parameters");
+}
+
+// BINARYMIME is not advertised (its BDAT bytes would skip the bare LF/CR check): refused, in any case.
+TEST(Command, BinaryMimeRefused) {
+  const std::string refusal = "555 5.5.4 BODY=BINARYMIME is not offered here; send the message as 7BIT or 8BITMIME";
+  EXPECT_EQ(Err("MAIL FROM:<a@b> BODY=BINARYMIME"), refusal);
+  EXPECT_EQ(Err("MAIL FROM:<a@b> SIZE=10 body=binaryMIME"), refusal);
 }
 
 TEST(Command, RcptTo) {
