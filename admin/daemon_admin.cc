@@ -35,7 +35,9 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
 
   std::string cert = config.tls ? config.tls->cert : "", key = config.tls ? config.tls->key : "";
   if (!config.tls) {
-    Status s = certs::EnsureSelfSignedCertificate(config.storage_dir, &cert, &key);
+    // The same names as the listeners' (Daemon::Start made or renewed it first).
+    Status s = certs::EnsureSelfSignedCertificate(config.storage_dir, certs::SelfSignedNamesFor(config), &cert, &key,
+                                                  nullptr);
     if (!s.ok()) return s.WithContext("(admin console certificate)");
   }
   if (settings.cert_file.empty()) settings.cert_file = cert;

@@ -134,6 +134,10 @@ struct Config {
   std::string source;             // file name (or "<embedded default>") for messages
   std::string storage_dir = "/var/lib/mailtee";
   std::optional<TlsFiles> tls;    // absent: self-signed cert generated into storage_dir
+  // <tls><name>mail.office.lan</name></tls> (no cert/key): names (DNS or IP)
+  // the self-signed certificate carries besides localhost, the host name and
+  // the listeners' addresses (certs::SelfSignedNamesFor).
+  std::vector<std::string> self_signed_names;
   LogSettings logs;
   std::vector<Listener> listeners;
   std::optional<AdminConsole> admin;
