@@ -78,3 +78,26 @@ def test_reload_refuses_a_broken_file_then_restarts_in_place(mailtee):
     series = 'mailtee_sessions_total{listener="sub2",protocol="smtp"} '
     counts = [int(l[len(series):]) for l in text.splitlines() if l.startswith(series)]
     assert counts and counts[0] >= 1, text
+
+
+def test_under_systemd_stderr_gets_no_per_session_lines(mailtee, tmp_path):
+    # Issue 14 item 7: the journal kept a copy of every line outside retention-days.
+    port = mailtee.add_listener("sub", "smtp", "starttls", 1, "none")
+    stderr_file = str(tmp_path / "stderr")
+    mailtee.start(env={"JOURNAL_STREAM": "8:12345"}, stderr_file=stderr_file)
+    greeting(port)
+    connections = os.path.join(mailtee.storage, "logs", "connections")
+    deadline = time.time() + 10
+    logged = ""
+    while time.time() < deadline and "127.0.0.1" not in logged:
+        for name in os.listdir(connections) if os.path.isdir(connections) else []:
+            with open(os.path.join(connections, name), errors="replace") as f:
+                logged = f.read()
+        time.sleep(0.1)
+    assert "127.0.0.1" in logged, "the log book has the session"
+    assert mailtee.stop() == 0
+    with open(stderr_file, errors="replace") as f:
+        err = f.read()
+    assert "ready:" in err, err            # start-up lines still reach the journal
+    for line in logged.splitlines():
+        assert line.split(" ", 1)[1] not in err, f"per-session line on stderr: {line}"
