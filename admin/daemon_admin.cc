@@ -19,6 +19,7 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
   if (settings.storage_dir.empty()) settings.storage_dir = config.storage_dir;
   if (settings.users_file.empty()) settings.users_file = config.storage_dir + "/admin-users.xml";
   if (settings.socket_path.empty()) settings.socket_path = AdminSocketPath(config.storage_dir);
+  if (settings.sessions_file.empty()) settings.sessions_file = config.storage_dir + "/admin-sessions";
   if (settings.version.empty()) settings.version = version;
   // Scrapers: the loader fills metrics_allow (loopback unless configured;
   // metrics-allow="" admits no address); a token file that is unsafe or

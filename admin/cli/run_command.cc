@@ -343,6 +343,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
 // The daemon's objects are gone when RunDaemonOnce returns (sockets closed,
 // the index unlocked): only then may the new image start.
 int RunDaemon(const Args& args) {
+  NameProcess();
   bool restart = false;
   int rc = RunDaemonOnce(args, &restart);
   if (!restart) return rc;
