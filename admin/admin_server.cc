@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "admin/auth/cookies.h"
+#include "admin/auth/session_file.h"
 #include "admin/http/http_connection.h"
 #include "admin/http/origin_check.h"
 #include "admin/http/unix_socket.h"
@@ -87,6 +88,12 @@ Status AdminServer::Start() {
   }
   ctx_.started_at = std::chrono::system_clock::now();
   ctx_.started_steady = std::chrono::steady_clock::now();
+  if (!settings_.sessions_file.empty()) {
+    size_t restored = 0;
+    Status kept = RestoreSessions(settings_.sessions_file, &sessions_, &restored);
+    if (!kept.ok()) ctx_.Audit("-", "-", "console sessions not restored: " + kept.ToString());
+    else if (restored > 0) ctx_.Audit("-", "-", std::to_string(restored) + " console session(s) kept across the restart");
+  }
   std::string where;
   if (https_) where += " https://" + https_->description();
   if (local_) where += " " + local_->path();
@@ -224,6 +231,10 @@ void AdminServer::Dispatch(Request request, Reply reply) {
 
 void AdminServer::Stop(std::function<void()> done) {
   stopping_ = true;
+  if (!settings_.sessions_file.empty() && sessions_.size() > 0) {
+    Status saved = SaveSessions(sessions_, settings_.sessions_file);
+    if (!saved.ok()) ctx_.Audit("-", "-", "console sessions not kept (users log in again): " + saved.ToString());
+  }
   stopped_ = std::move(done);
   if (https_) {
     ++listeners_closing_;

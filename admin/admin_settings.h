@@ -32,6 +32,9 @@ struct AdminSettings {
   std::string socket_path;
 
   std::string storage_dir;            // logs/ and the archive paths are relative to it
+  // Console sessions kept across a stop/reload (admin/auth/session_file.h):
+  // <storage>/admin-sessions, 0600. Empty: a restart logs everyone out.
+  std::string sessions_file;
   std::string cert_file;              // the server certificate (expiry in /api/status)
   std::string version;                // reported by /api/status
 

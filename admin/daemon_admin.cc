@@ -19,6 +19,7 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
   if (settings.storage_dir.empty()) settings.storage_dir = config.storage_dir;
   if (settings.users_file.empty()) settings.users_file = config.storage_dir + "/admin-users.xml";
   if (settings.socket_path.empty()) settings.socket_path = AdminSocketPath(config.storage_dir);
+  if (settings.sessions_file.empty()) settings.sessions_file = config.storage_dir + "/admin-sessions";
   if (settings.version.empty()) settings.version = version;
   // Scrapers: the loader fills metrics_allow (loopback unless configured;
   // metrics-allow="" admits no address); a token file that is unsafe or
@@ -35,7 +36,9 @@ Status DaemonAdmin::Start(uv_loop_t* loop, const config::Config& config, const d
 
   std::string cert = config.tls ? config.tls->cert : "", key = config.tls ? config.tls->key : "";
   if (!config.tls) {
-    Status s = certs::EnsureSelfSignedCertificate(config.storage_dir, &cert, &key);
+    // The same names as the listeners' (Daemon::Start made or renewed it first).
+    Status s = certs::EnsureSelfSignedCertificate(config.storage_dir, certs::SelfSignedNamesFor(config), &cert, &key,
+                                                  nullptr);
     if (!s.ok()) return s.WithContext("(admin console certificate)");
   }
   if (settings.cert_file.empty()) settings.cert_file = cert;

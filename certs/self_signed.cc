@@ -12,12 +12,18 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cctype>
 #include <climits>
+#include <cstdio>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "certs/ssl_error.h"
 #include "certs/tls_context.h"
@@ -103,8 +109,48 @@ std::string BioToString(BIO* bio) {
   return std::string(reinterpret_cast<const char*>(data), len);
 }
 
-Status GenerateKeyAndCertificate(const std::string& host, std::string* key_pem,
-                                 std::string* cert_pem) {
+// "IP:<canonical address>" for an IP literal, else "DNS:<lowercase name>".
+std::string SanEntry(const std::string& name) {
+  unsigned char bytes[16];
+  char text[INET6_ADDRSTRLEN] = {};
+  for (int family : {AF_INET, AF_INET6}) {
+    if (::inet_pton(family, name.c_str(), bytes) == 1 && ::inet_ntop(family, bytes, text, sizeof(text))) {
+      return std::string("IP:") + text;
+    }
+  }
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return "DNS:" + lower;
+}
+
+// The SAN entries of a PEM certificate file, in SanEntry's form; empty when unreadable.
+std::set<std::string> SanEntriesOf(const std::string& cert_path) {
+  std::set<std::string> out;
+  FILE* f = std::fopen(cert_path.c_str(), "rb");
+  if (f == nullptr) return out;
+  bssl::UniquePtr<X509> x(PEM_read_X509(f, nullptr, nullptr, nullptr));
+  std::fclose(f);
+  if (!x) return out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (size_t i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
+    if (g->type == GEN_DNS) {
+      const ASN1_STRING* d = g->d.dNSName;
+      out.insert(SanEntry(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(d)), ASN1_STRING_length(d))));
+    } else if (g->type == GEN_IPADD) {
+      const ASN1_STRING* ip = g->d.iPAddress;
+      char text[INET6_ADDRSTRLEN] = {};
+      const int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (::inet_ntop(family, ASN1_STRING_get0_data(ip), text, sizeof(text))) out.insert(std::string("IP:") + text);
+    }
+  }
+  if (names) sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free);
+  ClearSslErrors();
+  return out;
+}
+
+Status GenerateKeyAndCertificate(const std::string& host, const std::vector<std::string>& names,
+                                 std::string* key_pem, std::string* cert_pem) {
   bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
   if (!ec || !EC_KEY_generate_key(ec.get())) {
     return Status::Error("cannot generate EC P-256 key: " + TakeSslErrors());
@@ -138,8 +184,8 @@ Status GenerateKeyAndCertificate(const std::string& host, std::string* key_pem,
 
   X509V3_CTX v3;
   X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
-  std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";
-  if (host != "localhost") san = "DNS:localhost,DNS:" + host + ",IP:127.0.0.1,IP:::1";
+  std::string san;
+  for (const std::string& name : names) san += (san.empty() ? "" : ",") + SanEntry(name);
   // CA:TRUE so clients can pin this very certificate as their trust anchor.
   for (auto [nid, value] : {std::pair<int, std::string>{NID_basic_constraints, "critical,CA:TRUE"},
                             {NID_key_usage, "critical,digitalSignature,keyCertSign"},
@@ -165,17 +211,53 @@ Status GenerateKeyAndCertificate(const std::string& host, std::string* key_pem,
 
 }  // namespace
 
+std::vector<std::string> DefaultSelfSignedNames() {
+  std::vector<std::string> names = {"localhost"};
+  const std::string host = LocalHostName();
+  if (host != "localhost") names.push_back(host);
+  names.push_back("127.0.0.1");
+  names.push_back("::1");
+  return names;
+}
+
 Status EnsureSelfSignedCertificate(const std::string& storage_dir, std::string* cert_path,
                                    std::string* key_path) {
+  return EnsureSelfSignedCertificate(storage_dir, DefaultSelfSignedNames(), cert_path, key_path, nullptr);
+}
+
+Status EnsureSelfSignedCertificate(const std::string& storage_dir, const std::vector<std::string>& names,
+                                   std::string* cert_path, std::string* key_path, std::string* note) {
   const std::string dir = storage_dir + "/tls";
   *cert_path = dir + "/cert.pem";
   *key_path = dir + "/key.pem";
+  if (note) note->clear();
   const bool have_cert = FileExists(*cert_path), have_key = FileExists(*key_path);
-  if (have_cert && have_key) return Status::Ok();
   if (have_cert != have_key) {
     return Status::Error("found only one of " + *cert_path + " and " + *key_path +
                          ": remove it to let mailtee generate a new self-signed pair, or "
                          "restore the missing file");
+  }
+  if (have_cert) {
+    const std::set<std::string> present = SanEntriesOf(*cert_path);
+    std::string missing;
+    for (const std::string& name : names) {
+      const std::string entry = SanEntry(name);
+      if (!present.count(entry) && missing.find(entry) == std::string::npos) {
+        missing += (missing.empty() ? "" : ", ") + entry;
+      }
+    }
+    if (missing.empty()) return Status::Ok();
+    // A client that trusted the old certificate must trust the new one again:
+    // keep the old pair next to it so nothing is lost.
+    for (const std::string* f : {cert_path, key_path}) {
+      if (::rename(f->c_str(), (*f + ".old").c_str()) != 0) {
+        return Status::PosixError("cannot rename " + *f + " to " + *f + ".old", errno);
+      }
+    }
+    if (note) {
+      *note = "the self-signed certificate lacked " + missing + ": made a new one (the old pair is kept as " +
+              *cert_path + ".old and key.pem.old); clients that trusted the old one must trust the new one";
+    }
   }
 
   if (Status s = MakeDir(storage_dir, 0750); !s.ok()) return s;
@@ -183,7 +265,7 @@ Status EnsureSelfSignedCertificate(const std::string& storage_dir, std::string* 
 
   ClearSslErrors();
   std::string key_pem, cert_pem;
-  if (Status s = GenerateKeyAndCertificate(LocalHostName(), &key_pem, &cert_pem); !s.ok()) {
+  if (Status s = GenerateKeyAndCertificate(LocalHostName(), names, &key_pem, &cert_pem); !s.ok()) {
     return s.WithContext("while generating the self-signed certificate in " + dir);
   }
   // Key first: a cert.pem without its key.pem is the state we refuse above.

@@ -8,7 +8,9 @@
 #include <openssl/ssl.h>
 
 #include <string>
+#include <vector>
 
+#include "config/config.h"
 #include "config/status.h"
 
 namespace mailtee::certs {
@@ -29,6 +31,22 @@ Status MakeServerContext(const std::string& cert_file, const std::string& key_fi
 // Existing files are reused as they are. Outputs the two paths.
 Status EnsureSelfSignedCertificate(const std::string& storage_dir, std::string* cert_path,
                                    std::string* key_path);
+
+// localhost, the host name, 127.0.0.1, ::1.
+std::vector<std::string> DefaultSelfSignedNames();
+
+// The names (DNS names or IP literals) the self-signed certificate of this
+// config must carry, so clients connecting by any of them can verify it: the
+// defaults, <tls><name>, and the bind address of every listener and of
+// <admin>; a wildcard bind (0.0.0.0, ::) adds this machine's non-loopback
+// interface addresses (IPv6 link-local ones excepted: they need a scope).
+std::vector<std::string> SelfSignedNamesFor(const config::Config& config);
+
+// The same, for these names: an existing pair is reused when its certificate
+// carries every one; else it is kept as cert.pem.old / key.pem.old and a new
+// pair is made, and *note (may be null) says so for the log ("" otherwise).
+Status EnsureSelfSignedCertificate(const std::string& storage_dir, const std::vector<std::string>& names,
+                                   std::string* cert_path, std::string* key_path, std::string* note);
 
 // Client context for upstream connections. verify=true: peer chain is checked
 // against ca_file (PEM bundle) or, when ca_file is empty, kSystemCaBundle; the

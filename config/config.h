@@ -143,6 +143,10 @@ struct Config {
   std::string storage_dir = "/var/lib/mailtee";
   int storage_line = 0;           // line of <storage>; 0 = not in the file (the default above)
   std::optional<TlsFiles> tls;    // absent: self-signed cert generated into storage_dir
+  // <tls><name>mail.office.lan</name></tls> (no cert/key): names (DNS or IP)
+  // the self-signed certificate carries besides localhost, the host name and
+  // the listeners' addresses (certs::SelfSignedNamesFor).
+  std::vector<std::string> self_signed_names;
   LogSettings logs;
   std::vector<Listener> listeners;
   std::optional<AdminConsole> admin;

@@ -346,8 +346,10 @@ class Loader {
     tls.line = e->GetLineNum();
     auto cert = Attr(e, "cert", false);
     auto key = Attr(e, "key", false);
+    ParseSelfSignedNames(e, cert.has_value() || key.has_value());
+    if (!cert && !key) return;  // <tls><name>...</name></tls>: the self-signed certificate
     if (!cert || !key) {
-      Error(e, "<tls> needs both cert and key", "give cert=\"server.pem\" key=\"server.key\", or remove <tls> "
+      Error(e, "<tls> needs both cert and key", "give cert=\"server.pem\" key=\"server.key\", or drop both "
                                                 "to use a self-signed certificate made on first start");
       return;
     }
@@ -362,6 +364,29 @@ class Loader {
       }
     }
     result_.config.tls = tls;
+  }
+
+  // <tls><name>mail.office.lan</name><name>192.168.10.5</name></tls>: extra
+  // names for the self-signed certificate; with cert/key they do nothing.
+  void ParseSelfSignedNames(const XMLElement* tls, bool own_certificate) {
+    for (const XMLElement* n = tls->FirstChildElement("name"); n; n = n->NextSiblingElement("name")) {
+      std::string name = n->GetText() ? n->GetText() : "";
+      name.erase(0, name.find_first_not_of(" \t\r\n"));
+      name.erase(name.find_last_not_of(" \t\r\n") + 1);
+      bool loopback = false;
+      bool valid = !name.empty() && name.size() <= 253 && (IsIpLiteral(name, &loopback) ||
+                   name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*") ==
+                       std::string::npos);
+      if (!valid) {
+        Error(n, "<name>" + name + "</name> is not a DNS name or an IP address",
+              "e.g. <name>mail.office.lan</name> or <name>192.168.10.5</name>");
+      } else if (own_certificate) {
+        Warn(n, "<name> is only used for the self-signed certificate; cert= and key= are given",
+             "put the names into your certificate instead, and remove <name>");
+      } else {
+        result_.config.self_signed_names.push_back(name);
+      }
+    }
   }
 
   // <retention days="N"/> once (the default) and <retention user="U" days="N"/>

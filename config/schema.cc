@@ -13,7 +13,8 @@ const std::vector<ElementSchema>& Schema() {
       {"daemon", {"user", "group"}, {}},
       {"admin", {"enabled", "address", "port", "users-file", "public-url", "metrics-allow", "metrics-token-file"}, {}},
       {"storage", {"dir"}, {}},
-      {"tls", {"cert", "key"}, {}},
+      {"tls", {"cert", "key"}, {"name"}},
+      {"name", {}, {}},   // <tls><name>: text content, a DNS name or an IP address
       {"logs", {"retention-days", "transcripts"}, {}},
       {"retention", {"days", "user"}, {}},
       {"legal-hold", {"user"}, {}},
@@ -52,6 +53,8 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+const std::vector<ElementSchema>& AllElements() { return Schema(); }
 
 const ElementSchema* FindElement(const std::string& name) {
   for (const ElementSchema& e : Schema()) {

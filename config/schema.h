@@ -13,6 +13,9 @@ struct ElementSchema {
   std::vector<const char*> children;
 };
 
+// Every element the loader accepts (tests: docs/config.md must name each).
+const std::vector<ElementSchema>& AllElements();
+
 // nullptr when the element is unknown.
 const ElementSchema* FindElement(const std::string& name);
 

@@ -1,5 +1,7 @@
 #include "admin/auth/session_store.h"
 
+#include <sstream>
+
 #include "admin/auth/random_token.h"
 
 namespace mailtee::admin {
@@ -70,6 +72,69 @@ std::vector<AdminSession> SessionStore::RemoveIf(const std::function<bool(const 
     }
   }
   return removed;
+}
+
+namespace {
+// The export's header line; a file of another format is ignored.
+constexpr char kExportFormat[] = "mailtee-admin-sessions 1";
+}  // namespace
+
+std::string SessionStore::Export() const {
+  using namespace std::chrono;
+  const auto now = Now();
+  const auto wall_now = system_clock::now();
+  auto wall = [&](steady_clock::time_point t) {
+    return std::to_string(duration_cast<seconds>((wall_now - (now - t)).time_since_epoch()).count());
+  };
+  std::string out = std::string(kExportFormat) + "\n";
+  for (const auto& [digest, s] : sessions_) {
+    if (Expired(s, now)) continue;
+    // No field can hold a tab or newline: digests and tokens are hex/base64url,
+    // user names are [A-Za-z0-9._@-], addresses are numeric.
+    out += digest + "\t" + s.user + "\t" + RoleName(s.role) + "\t" + s.account_stamp + "\t" + s.csrf_token +
+           "\t" + s.client_ip + "\t" + wall(s.created) + "\t" + wall(s.last_seen) + "\n";
+  }
+  return out;
+}
+
+size_t SessionStore::Import(const std::string& text) {
+  using namespace std::chrono;
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != kExportFormat) return 0;
+  const auto now = Now();
+  const auto wall_now = system_clock::now();
+  size_t restored = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string part; std::getline(fields, part, '\t');) f.push_back(part);
+    if (f.size() != 8 || f[0].empty() || f[4].empty()) continue;
+    AdminSession s;
+    if (!ParseRole(f[2], &s.role)) continue;
+    long long created = 0, last_seen = 0;
+    try {
+      created = std::stoll(f[6]);
+      last_seen = std::stoll(f[7]);
+    } catch (...) {
+      continue;
+    }
+    auto steady = [&](long long wall) {
+      // A clock set backwards would make the session younger: never newer than now.
+      auto age = wall_now - system_clock::time_point(seconds(wall));
+      return age.count() < 0 ? now : now - duration_cast<steady_clock::duration>(age);
+    };
+    s.user = f[1];
+    s.account_stamp = f[3];
+    s.csrf_token = f[4];
+    s.client_ip = f[5];
+    s.created = steady(created);
+    s.last_seen = steady(last_seen);
+    if (Expired(s, now) || sessions_.size() >= options_.max_sessions) continue;
+    sessions_[f[0]] = std::move(s);
+    ++restored;
+  }
+  return restored;
 }
 
 bool CsrfTokenValid(const AdminSession& session, const std::string& header_value) {

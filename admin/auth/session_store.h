@@ -1,5 +1,7 @@
-// SessionStore: logged-in admin sessions, in memory (a restart logs everyone
-// out, which is fine for an admin console). The browser holds a random token
+// SessionStore: logged-in admin sessions, in memory. A clean stop (and every
+// reload) saves them to an owner-only file that the next start reads and
+// deletes (admin/auth/session_file.h), so a reload does not log anyone out;
+// after a crash everyone logs in again. The browser holds a random token
 // in the session cookie; the store is keyed by the token's digest. Each
 // session has its own CSRF token, which the client echoes in X-CSRF-Token on
 // every state-changing request (the cookie alone never authorises a change).
@@ -49,6 +51,14 @@ class SessionStore {
   // Ends every session for which stale() is true; returns them (for the audit log).
   std::vector<AdminSession> RemoveIf(const std::function<bool(const AdminSession&)>& stale);
   size_t size() const { return sessions_.size(); }
+
+  // Every live session as text, one per line: the token's digest (never the
+  // token), user, role, account stamp, CSRF token, client, and the wall-clock
+  // times of login and last request (steady_clock does not survive a reboot).
+  std::string Export() const;
+  // Adds the sessions of an Export(); expired ones and unreadable lines are
+  // dropped. Returns how many were restored.
+  size_t Import(const std::string& text);
 
  private:
   std::chrono::steady_clock::time_point Now() const;

@@ -1,5 +1,6 @@
 #include "admin/cli/restart_in_place.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,14 +24,40 @@ std::vector<std::string> OwnArguments() {
   return args;
 }
 
+// The file this process runs. Exec'ing it by its real path (not
+// /proc/self/exe) keeps the process named "mailtee", so `pgrep mailtee` still
+// finds it after a reload. After a package upgrade replaced the binary the link
+// reads "/usr/sbin/mailtee (deleted)" and the new file at that path is a
+// different version: then the old image is exec'd through /proc/self/exe and
+// NameProcess() restores the name.
+static std::string ExecutablePath() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "/proc/self/exe";
+  std::string path(buf, static_cast<size_t>(n));
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    return "/proc/self/exe";
+  }
+  if (::access(path.c_str(), X_OK) != 0) return "/proc/self/exe";
+  return path;
+}
+
+void NameProcess() {
+  char comm[17] = {};
+  ::prctl(PR_GET_NAME, comm);
+  if (std::strcmp(comm, "exe") == 0) ::prctl(PR_SET_NAME, "mailtee");
+}
+
 std::string ExecSelf() {
   std::vector<std::string> args = OwnArguments();
   if (args.empty()) return "cannot read /proc/self/cmdline";
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  ::execv("/proc/self/exe", argv.data());
-  return std::string("exec /proc/self/exe: ") + std::strerror(errno);
+  const std::string exe = ExecutablePath();
+  ::execv(exe.c_str(), argv.data());
+  return "exec " + exe + ": " + std::strerror(errno);
 }
 
 }  // namespace mailtee::cli

@@ -14,8 +14,12 @@ namespace mailtee::cli {
 // This process's argv, from /proc/self/cmdline.
 std::vector<std::string> OwnArguments();
 
-// execv("/proc/self/exe", OwnArguments()). Returns only on failure, with a
-// message for the operator.
+// execv(<this binary's path>, OwnArguments()), /proc/self/exe when the file
+// was replaced or removed. Returns only on failure, with a message for the operator.
 std::string ExecSelf();
+
+// At start: a process exec'd through /proc/self/exe is named "exe"; name it
+// "mailtee" so pgrep and ps find it.
+void NameProcess();
 
 }  // namespace mailtee::cli

@@ -110,6 +110,25 @@ void OnPruneTimer(uv_timer_t* handle) {
   if (state->approval) state->approval->PruneLog();
 }
 
+// Under systemd (it sets JOURNAL_STREAM / INVOCATION_ID) stderr goes to the
+// journal, which keeps its own copy of every line — subjects and POP3
+// commands — outside <logs retention-days>. There, stderr gets only start-up
+// and fatal lines unless `mailtee run --log-stderr` asks for all of them; in a
+// terminal every line is shown as before.
+bool MirrorEveryLogLine(const Args& args) {
+  for (const std::string& a : args) {
+    if (a == "--log-stderr") return true;
+  }
+  return std::getenv("JOURNAL_STREAM") == nullptr && std::getenv("INVOCATION_ID") == nullptr;
+}
+
+// A start-up or fatal line: in the log book, and on stderr even when the log
+// book does not mirror every line there.
+void Announce(archive::LogBook& log, bool mirrored, const std::string& line) {
+  log.Write(archive::LogKind::kSystem, line);
+  if (!mirrored) std::fprintf(stderr, "mailtee: %s\n", line.c_str());
+}
+
 int PrintProblems(const config::LoadResult& result) {
   int errors = 0;
   for (const config::Problem& p : result.problems) {
@@ -187,22 +206,23 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
     return 1;
   }
 
-  archive::LogBook log(config.storage_dir + "/logs", config.logs.retention_days, /*echo_to_stderr=*/true);
+  const bool mirror = MirrorEveryLogLine(args);
+  archive::LogBook log(config.storage_dir + "/logs", config.logs.retention_days, /*echo_to_stderr=*/mirror);
   Status s = log.Open();
   if (!s.ok()) {
     std::fprintf(stderr, "mailtee: %s\n", s.ToString().c_str());
     return 1;
   }
   log.Prune();
-  log.Write(archive::LogKind::kSystem, "running as " + daemon::DescribeIdentity() +
-                                           (dropped_root ? " (started as root; keeps only CAP_NET_BIND_SERVICE)" : ""));
+  Announce(log, mirror, "running as " + daemon::DescribeIdentity() +
+                            (dropped_root ? " (started as root; keeps only CAP_NET_BIND_SERVICE)" : ""));
 
   // Declared first so it outlives the store, which holds a pointer to it.
   std::unique_ptr<archive::IndexingSink> index;
   std::unique_ptr<archive::ArchiveStore> store;
   s = archive::ArchiveStore::Open(config.storage_dir, archive::Env::Default(), &log, &store);
   if (!s.ok()) {
-    log.Write(archive::LogKind::kSystem, "cannot open the archive: " + s.ToString());
+    Announce(log, mirror, "cannot open the archive: " + s.ToString());
     return 1;
   }
   // The search index and ledger follow every commit. The files stay the truth:
@@ -219,7 +239,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   archive::RecoveryStats recovered;
   s = store->Recover(&recovered);
   if (!s.ok()) {
-    log.Write(archive::LogKind::kSystem, "archive recovery failed: " + s.ToString() +
+    Announce(log, mirror, "archive recovery failed: " + s.ToString() +
                                              " — the spool is kept; fix the cause and restart");
     return 1;
   }
@@ -259,7 +279,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
     options.log = &log;
     s = daemon::ApprovalRuntime::Create(std::move(options), &approval);
     if (!s.ok()) {
-      log.Write(archive::LogKind::kSystem, "cannot start: " + s.ToString());
+      Announce(log, mirror, "cannot start: " + s.ToString());
       return 1;
     }
     approval->Start();
@@ -270,7 +290,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   daemon.set_hold_gate(approval ? approval->service() : nullptr);
   s = daemon.Start();
   if (!s.ok()) {
-    log.Write(archive::LogKind::kSystem, "cannot start: " + s.ToString());
+    Announce(log, mirror, "cannot start: " + s.ToString());
     if (approval) approval->Stop();  // else its sweep timer keeps the loop running
     daemon.Stop(nullptr);
     uv_run(loop, UV_RUN_DEFAULT);
@@ -281,7 +301,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   for (const daemon::ListenerInfo& l : daemon.listeners()) {
     ready += " " + l.name + "=" + l.address + ":" + std::to_string(l.port);
   }
-  log.Write(archive::LogKind::kSystem, ready);
+  Announce(log, mirror, ready);
 
   // The admin console (HTTPS, when <admin> is configured) and the root-only
   // local socket the CLI uses. Mail keeps flowing if it cannot start.
@@ -300,7 +320,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
   s = admin::DaemonAdmin::Start(loop, config, &daemon, index.get(), &log, MAILTEE_VERSION, admin_settings,
                                 &console, [&state] { BeginRestart(&state); });
   if (!s.ok()) {
-    log.Write(archive::LogKind::kSystem, "WARNING: admin console not started: " + s.ToString());
+    Announce(log, mirror, "WARNING: admin console not started: " + s.ToString());
   }
   if (console && approval) console->AttachApprovals(approval->service(), approval->approval_log());
 
@@ -330,6 +350,7 @@ static int RunDaemonOnce(const Args& args, bool* restart) {
 // The daemon's objects are gone when RunDaemonOnce returns (sockets closed,
 // the index unlocked): only then may the new image start.
 int RunDaemon(const Args& args) {
+  NameProcess();
   bool restart = false;
   int rc = RunDaemonOnce(args, &restart);
   if (!restart) return rc;

@@ -42,8 +42,11 @@ Status Daemon::Start() {
     cert = config_.tls->cert;
     key = config_.tls->key;
   } else {
-    Status s = certs::EnsureSelfSignedCertificate(config_.storage_dir, &cert, &key);
+    std::string renewed;  // the old one lacked a name clients now use
+    Status s = certs::EnsureSelfSignedCertificate(config_.storage_dir, certs::SelfSignedNamesFor(config_), &cert,
+                                                  &key, &renewed);
     if (!s.ok()) return s.WithContext("while preparing the self-signed TLS certificate");
+    if (!renewed.empty()) log_->Write(archive::LogKind::kSystem, "NOTE: " + renewed);
     advice_.push_back("no <tls cert=... key=...> configured: using the self-signed certificate " +
                       cert + " (clients will warn until you configure a real one)");
   }

@@ -177,7 +177,8 @@ class Mailtee:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     # -- process -----------------------------------------------------------
-    def start(self, timeout: float = 20.0):
+    def start(self, timeout: float = 20.0, env: dict = None, stderr_file: str = None):
+        """env: extra environment variables; stderr_file: stderr apart from stdout."""
         if self.proc is not None and self.proc.poll() is None:
             raise RuntimeError("mailtee already running")
         self.write_config()
@@ -186,10 +187,14 @@ class Mailtee:
         log = open(self.log_file, "ab")
         log.write(f"=== start {time.strftime('%H:%M:%S')} ===\n".encode())
         log.flush()
+        err = open(stderr_file, "ab") if stderr_file else log
         self.proc = subprocess.Popen([self.binary, "run", "--config", self.config_file],
-                                     stdout=log, stderr=log, cwd=self.dir,
+                                     stdout=log, stderr=err, cwd=self.dir,
+                                     env=dict(os.environ, **(env or {})),
                                      start_new_session=True)
         log.close()
+        if stderr_file:
+            err.close()
         if not self._atexit:   # last resort if the test process dies without teardown
             atexit.register(self.kill9)
             self._atexit = True
