@@ -139,7 +139,6 @@ void FakePop3Upstream::AcceptLoop() {
   while (!stopping_) {
     int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) return;
-    ++connections_accepted_;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard<std::mutex> lock(mu_);

@@ -43,12 +43,10 @@ class FakePop3Upstream {
   // All command lines received so far, across connections, in order.
   std::vector<std::string> commands() const;
   bool received(const std::string& line) const;
-  // Connections accepted so far (a refused client must not cause one).
-  int connections() const { return connections_accepted_; }
   // Bytes the provider has handed to the kernel so far (all connections): stalls
   // when the proxy stops reading (backpressure).
   uint64_t bytes_sent() const { return bytes_sent_; }
-  // Connections accepted so far.
+  // Connections accepted so far (a refused client must not cause one).
   int connections() const {
     std::lock_guard<std::mutex> lock(mu_);
     return static_cast<int>(connections_.size());
@@ -68,7 +66,6 @@ class FakePop3Upstream {
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> bytes_sent_{0};
-  std::atomic<int> connections_accepted_{0};
   std::thread accept_thread_;
   mutable std::mutex mu_;
   std::vector<std::thread> connections_;
