@@ -320,20 +320,18 @@ TEST(ArchiveSizeProbeTest, SetsTheGaugesFromAWorkerThenStops) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
-}  // namespace mailtee::admin
-
-namespace mailtee::admin {
-namespace {
-
 // The listener logs refusals rate-limited (net::RefusalLog): one line stands
 // for itself and `more=N` others, and the counter must still count them all.
 TEST_F(ProxyLogMetricsTest, RateLimitedRefusalLinesCountEveryRefusal) {
-  log_->Write(LogKind::kConnections, "smtp/submission reject client=192.0.2.9 reason=too many connections (limit 200)");
-  log_->Write(LogKind::kConnections,
-              "smtp/submission reject client=192.0.2.10 reason=too many connections (limit 200) more=41");
-  log_->Write(LogKind::kConnections,
-              "pop3 listener=pop3s client=- rejected: out of file descriptors (EMFILE); refused with a busy reply more=2");
+  log_->Record(archive::ListenerRefusal("smtp", "submission", "smtp/submission",
+                                        "reject client=192.0.2.9 reason=too many connections (limit 200)",
+                                        archive::SessionEvent::Cause::kBusy));
+  log_->Record(archive::ListenerRefusal("smtp", "submission", "smtp/submission",
+                                        "reject client=192.0.2.10 reason=too many connections (limit 200) more=41",
+                                        archive::SessionEvent::Cause::kBusy, 41));
+  log_->Record(archive::ListenerRefusal("pop3", "pop3s", "pop3 listener=pop3s client=-",
+                                        "rejected: out of file descriptors (EMFILE); refused with a busy reply more=2",
+                                        archive::SessionEvent::Cause::kBusy, 2));
   EXPECT_EQ(Value("mailtee_connections_rejected_total",
                   {{"listener", "submission"}, {"protocol", "smtp"}, {"reason", "busy"}}),
             43u);

@@ -13,6 +13,10 @@
 
 namespace mailtee::config::testing {
 
+// The source tree (tests/CMakeLists.txt passes it in). Not derived from
+// __FILE__: ccache's base_dir makes that relative to the build folder.
+inline std::string RepoRoot() { return MAILTEE_SOURCE_DIR; }
+
 class ScratchDir {
  public:
   ScratchDir() {

@@ -9,14 +9,13 @@
 #include <sstream>
 
 #include "config/schema.h"
+#include "tests/unit/config/config_test_util.h"
 
 namespace mailtee::config {
 namespace {
 
 std::string ReadDoc(const std::string& name) {
-  // __FILE__: <root>/tests/unit/config/docs_coverage_test.cc
-  const auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-  std::ifstream in(root / "docs" / name);
+  std::ifstream in(std::filesystem::path(testing::RepoRoot()) / "docs" / name);
   EXPECT_TRUE(in.good()) << name;
   std::ostringstream text;
   text << in.rdbuf();

@@ -16,14 +16,10 @@ namespace mailtee::config {
 namespace {
 
 using testing::AllProblems;
+using testing::RepoRoot;
 using testing::ScratchDir;
 
 constexpr const char* kExamplePasswordFile = "/etc/mailtee/scanner.pass";
-
-std::string RepoRoot() {
-  // __FILE__ is this test's source path: <root>/tests/unit/config/example_config_test.cc.
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path().string();
-}
 
 std::string ReadExample() {
   const std::string path = RepoRoot() + "/config/example.xml";
