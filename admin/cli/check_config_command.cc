@@ -1,15 +1,11 @@
 // mailtee check-config FILE: every problem as "FILE:LINE: error: message — hint",
 // including those of the <approval> section (the same loader `run` uses) and
 // every path the daemon writes that it could not write (write_paths.h).
-#include <unistd.h>
-
 #include <cstdio>
-#include <optional>
 
 #include "admin/cli/commands.h"
 #include "config/loader.h"
 #include "proxy/daemon/full_config.h"
-#include "proxy/daemon/privilege_drop.h"
 #include "proxy/daemon/write_paths.h"
 
 namespace mailtee::cli {
@@ -22,20 +18,10 @@ int CheckConfig(const Args& args) {
     return 2;
   }
   daemon::FullConfig full = daemon::LoadFullConfig(path);
-  // Run as root, answer for the user the daemon drops to (<daemon user=>),
-  // not for root, who may write almost anywhere. (The storage folder itself
-  // is given to that user at start, so only paths outside it can fail here.)
-  // Otherwise check as the user running check-config: under systemd, the
-  // daemon's own user.
-  std::optional<config::RunAs> as;
-  if (full.ok() && ::geteuid() == 0) {
-    daemon::DaemonAccount account;
-    const config::Config& c = full.loaded.config;
-    if (daemon::LookUpDaemonAccount(c.daemon.user, c.daemon.group, &account).ok()) {
-      as = config::RunAs{account.uid, account.gid, {account.gid}};  // DropPrivileges keeps only gid
-    }
-  }
-  if (full.ok()) daemon::CheckWritePaths(full, path, as ? &*as : nullptr, &full.loaded.problems);
+  // Checked as the user running check-config. Run as root it cannot answer
+  // for the daemon's user: `run` creates the storage folder as root and gives
+  // it to that user, then checks every path again as that user after the drop.
+  if (full.ok()) daemon::CheckWritePaths(full, path, /*as=*/nullptr, &full.loaded.problems);
   const config::LoadResult& result = full.loaded;
   int errors = 0, warnings = 0;
   for (const config::Problem& p : result.problems) {

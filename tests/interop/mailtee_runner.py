@@ -173,8 +173,6 @@ class Mailtee:
 
     def check_config(self) -> subprocess.CompletedProcess:
         self.write_config()
-        if os.geteuid() == 0:   # check-config as root answers for the daemon's user, as `run` will be
-            prepare_daemon_user(self.dir)
         return subprocess.run([self.binary, "check-config", self.config_file],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
