@@ -52,7 +52,9 @@ bool DecodeField(std::string_view field, std::string* out) {
 bool ParseRecord(std::string_view line, RetrievalRecord* record) {
   if (line.substr(0, kMarker.size()) != kMarker) return false;
   const size_t sum = line.rfind(' ');
-  if (sum == std::string_view::npos || line.size() - sum - 1 != 16) return false;
+  // The checksum's space must come after the marker's (a line "retrieval <fnv of
+  // 'retrieval'>" has no fields: found by the fuzzer).
+  if (sum == std::string_view::npos || sum < kMarker.size() || line.size() - sum - 1 != 16) return false;
   const std::string_view text = line.substr(0, sum);
   if (line.substr(sum + 1) != Fnv1a64Hex(text)) return false;
   std::string_view rest = text.substr(kMarker.size());
