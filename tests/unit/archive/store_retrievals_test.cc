@@ -12,6 +12,7 @@
 #include "archive/export.h"
 #include "archive/reindex.h"
 #include "archive/retrieval_journal.h"
+#include "archive/spool_meta.h"
 #include "archive/verify.h"
 #include "archive_test_util.h"
 #include "index_test_util.h"
@@ -317,6 +318,13 @@ TEST_F(StoreRetrievalsTest, TornJournalTailAndOldReportsKeepEveryRetrieval) {
   std::vector<std::string> problems;  // (the report was edited by hand above: no ledger check here)
   ASSERT_TRUE(CheckRetrievalJournal(Env::Default(), journal, "journal", report, &problems).ok());
   EXPECT_THAT(problems, IsEmpty());
+}
+
+TEST(RetrievalJournal, AChecksummedLineWithNoFieldsIsDamagedNotACrash) {
+  // Found by fuzz_retrieval_journal: the checksum's space inside the marker.
+  RetrievalRecord record;
+  EXPECT_FALSE(ParseRetrievalLine("retrieval " + Fnv1a64Hex("retrieval"), &record));
+  EXPECT_FALSE(ParseRetrievalLine("retrieval", &record));
 }
 
 TEST(RetrievalJournal, RecordsRoundTripAnyClientAddress) {
