@@ -17,6 +17,14 @@ namespace mailtee::config::testing {
 // __FILE__: ccache's base_dir makes that relative to the build folder.
 inline std::string RepoRoot() { return MAILTEE_SOURCE_DIR; }
 
+// One valid SMTP listener and the closing tag: append to "<mailtee>" plus the
+// element under test.
+constexpr const char* kListener = R"(
+  <listener name="s" protocol="smtp" port="1587" tls="starttls">
+    <upstream host="smtp.example.net" port="587"/>
+  </listener>
+</mailtee>)";
+
 class ScratchDir {
  public:
   ScratchDir() {

@@ -10,11 +10,7 @@ using testing::ExpectProblem;
 using testing::Load;
 using testing::ScratchDir;
 
-constexpr const char* kListener = R"(
-  <listener name="s" protocol="smtp" port="1587" tls="starttls">
-    <upstream host="smtp.example.net" port="587"/>
-  </listener>
-</mailtee>)";
+using testing::kListener;
 
 TEST(TlsNameElement, NamesWithoutCertAndKeyAreForTheSelfSignedCertificate) {
   ScratchDir dir;
